@@ -1,0 +1,208 @@
+"""FleetData: what every data source (demo, CSV import, AWS collection, scenario) produces.
+
+Two columnar tables, never one object per hour:
+
+functions  one row per function (FUNCTION_COLUMNS), keyed by function_id
+           ("account_id:region:name").
+traffic    one row per function and hour (TRAFFIC_COLUMNS), timestamps tz-aware UTC on the hour.
+
+`meta` carries where the data came from (source, collected_at, failures per account/region, ...)
+and `overrides` optional per-function assumption mappings (function_id -> {field: value}).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analyzer.exceptions import InputError
+
+FUNCTION_COLUMNS: dict[str, Any] = {
+    "function_id": "",
+    "account_id": "",
+    "account_name": "",
+    "environment": "",
+    "region": "",
+    "name": "",
+    "memory_mb": 128,
+    "arch": "x86_64",
+    "ephemeral_storage_mb": 512,
+    "runtime": "",
+    "timeout_s": 3.0,
+    "package_type": "Zip",
+    "front_door": "none",
+    "pc_allocated": 0,
+    "pc_hours_per_month": 0.0,
+    "pc_share_of_invocations": np.nan,  # NaN: estimate from allocation vs mean concurrency
+    "duration_is_billed": False,  # True: durations are already billed (rounded) durations
+}
+TRAFFIC_COLUMNS: dict[str, Any] = {
+    "function_id": "",
+    "timestamp": None,
+    "invocations": 0.0,
+    "duration_sum_ms": 0.0,
+    "duration_max_ms": np.nan,
+    "concurrent_executions_max": np.nan,
+    "errors": 0.0,
+    "throttles": 0.0,
+}
+FRONT_DOORS = ("none", "function_url", "apigw_rest", "apigw_http", "alb")
+HTTP_FRONT_DOORS = ("function_url", "apigw_rest", "apigw_http", "alb")
+ARCHES = ("x86_64", "arm64")
+HOUR = pd.Timedelta(hours=1)
+
+
+def function_id(account_id: str, region: str, name: str) -> str:
+    return f"{account_id}:{region}:{name}"
+
+
+@dataclass
+class FleetData:
+    functions: pd.DataFrame
+    traffic: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+    overrides: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.functions = normalise_functions(self.functions)
+        self.traffic = normalise_traffic(self.traffic, self.functions)
+
+    # -- window ----------------------------------------------------------------------------
+    @property
+    def start(self) -> pd.Timestamp:
+        return pd.Timestamp(self.meta.get("start") or self.traffic["timestamp"].min())
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """Exclusive end of the window (last hour + 1 h)."""
+        if self.meta.get("end"):
+            return pd.Timestamp(self.meta["end"])
+        return pd.Timestamp(self.traffic["timestamp"].max()) + HOUR
+
+    @property
+    def hours(self) -> int:
+        if self.traffic.empty:
+            return 0
+        return int((self.end - self.start) / HOUR)
+
+    @property
+    def source(self) -> str:
+        return str(self.meta.get("source", "unknown"))
+
+    def __len__(self) -> int:
+        return len(self.functions)
+
+    def subset(self, function_ids: list[str] | pd.Index) -> FleetData:
+        ids = pd.Index(function_ids)
+        f = self.functions[self.functions["function_id"].isin(ids)]
+        t = self.traffic[self.traffic["function_id"].isin(ids)]
+        meta = {**self.meta, "start": self.start, "end": self.end}
+        return FleetData(f, t, meta, {k: v for k, v in self.overrides.items() if k in set(ids)})
+
+
+def normalise_functions(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col, default in FUNCTION_COLUMNS.items():
+        if col not in out.columns:
+            if col == "function_id":
+                continue
+            out[col] = default
+    if "function_id" not in out.columns or out["function_id"].isna().any():
+        out["function_id"] = [
+            function_id(a, r, n)
+            for a, r, n in zip(out["account_id"], out["region"], out["name"], strict=True)
+        ]
+    for col in ("function_id", "account_id", "account_name", "environment", "region", "name",
+                "arch", "runtime", "package_type", "front_door"):
+        out[col] = out[col].fillna("").astype(str)
+    out["memory_mb"] = out["memory_mb"].astype(int)
+    out["ephemeral_storage_mb"] = out["ephemeral_storage_mb"].fillna(512).astype(int)
+    out["timeout_s"] = out["timeout_s"].astype(float)
+    out["pc_allocated"] = out["pc_allocated"].fillna(0).astype(int)
+    out["pc_hours_per_month"] = out["pc_hours_per_month"].fillna(0.0).astype(float)
+    out["pc_share_of_invocations"] = out["pc_share_of_invocations"].astype(float)
+    out["duration_is_billed"] = out["duration_is_billed"].fillna(False).astype(bool)
+    if out["function_id"].duplicated().any():
+        dup = out.loc[out["function_id"].duplicated(), "function_id"].iloc[0]
+        raise InputError("function", dup, "appears twice (same account, region and name)")
+    cols = list(FUNCTION_COLUMNS) + [c for c in out.columns if c not in FUNCTION_COLUMNS]
+    return out[cols].reset_index(drop=True)
+
+
+def normalise_traffic(df: pd.DataFrame, functions: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col, default in TRAFFIC_COLUMNS.items():
+        if col not in out.columns:
+            out[col] = default
+    ts = pd.to_datetime(out["timestamp"], utc=True)
+    out["timestamp"] = ts.dt.floor("h")
+    out["function_id"] = out["function_id"].astype(str)
+    for col in ("invocations", "duration_sum_ms", "duration_max_ms", "concurrent_executions_max",
+                "errors", "throttles"):
+        out[col] = out[col].astype(float)
+    for col in ("invocations", "duration_sum_ms", "errors", "throttles"):
+        out[col] = out[col].fillna(0.0)
+    # Several rows for one hour (e.g. imported at minute granularity) add up.
+    if out.duplicated(["function_id", "timestamp"]).any():
+        out = (
+            out.groupby(["function_id", "timestamp"], as_index=False)
+            .agg(invocations=("invocations", "sum"), duration_sum_ms=("duration_sum_ms", "sum"),
+                 duration_max_ms=("duration_max_ms", "max"),
+                 concurrent_executions_max=("concurrent_executions_max", "max"),
+                 errors=("errors", "sum"), throttles=("throttles", "sum"))
+        )
+    order = pd.Categorical(out["function_id"], categories=functions["function_id"])
+    out = out.assign(_code=order.codes).sort_values(["_code", "timestamp"], kind="stable")
+    out = out[out["_code"] >= 0].drop(columns="_code")
+    return out[list(TRAFFIC_COLUMNS)].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class HourlyMatrix:
+    """Dense (functions x hours) arrays for a slice of the fleet, built once per chunk."""
+
+    invocations: np.ndarray
+    duration_s: np.ndarray  # sum of durations (s) in the hour
+    concurrency_max: np.ndarray  # NaN where not measured
+
+
+def hourly_matrix(fleet: FleetData, lo: int = 0, hi: int | None = None) -> HourlyMatrix:
+    """Dense arrays for functions[lo:hi] over the fleet window (missing hours are zero)."""
+    hi = len(fleet.functions) if hi is None else hi
+    ids = fleet.functions["function_id"].to_numpy()[lo:hi]
+    h = fleet.hours
+    tr = fleet.traffic
+    codes = pd.Categorical(tr["function_id"], categories=fleet.functions["function_id"]).codes
+    # traffic is sorted by function order: slice the rows of this chunk.
+    a, b = np.searchsorted(codes, [lo, hi])
+    part = tr.iloc[a:b]
+    rows = codes[a:b] - lo
+    cols = ((part["timestamp"] - fleet.start) / HOUR).to_numpy().astype(np.int64)
+    n = len(ids)
+    inv = np.zeros((n, h))
+    dur = np.zeros((n, h))
+    conc = np.full((n, h), np.nan)
+    ok = (cols >= 0) & (cols < h)
+    inv[rows[ok], cols[ok]] = part["invocations"].to_numpy()[ok]
+    dur[rows[ok], cols[ok]] = part["duration_sum_ms"].to_numpy()[ok] / 1000.0
+    conc[rows[ok], cols[ok]] = part["concurrent_executions_max"].to_numpy()[ok]
+    return HourlyMatrix(inv, dur, conc)
+
+
+def totals(fleet: FleetData) -> pd.DataFrame:
+    """Per-function sums over the window, aligned with fleet.functions (vectorised groupby)."""
+    g = fleet.traffic.groupby("function_id", sort=False).agg(
+        invocations=("invocations", "sum"),
+        duration_sum_ms=("duration_sum_ms", "sum"),
+        duration_max_ms=("duration_max_ms", "max"),
+        conc_max=("concurrent_executions_max", "max"),
+        errors=("errors", "sum"),
+        throttles=("throttles", "sum"),
+        first=("timestamp", "min"),
+        last=("timestamp", "max"),
+    )
+    return g.reindex(fleet.functions["function_id"]).reset_index()
