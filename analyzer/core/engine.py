@@ -1,0 +1,434 @@
+"""analyze(): fleet + price book + assumptions -> Analysis (costs, options, crossover, verdicts).
+
+The fleet is processed in chunks of functions (bounded memory); inside a chunk every step is
+vectorised over functions x candidates (x hours). Python loops run only over chunks, distinct
+assumption sets, price regions and the three option kinds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analyzer.core.assumptions import DEFAULTS, Assumptions, from_mapping
+from analyzer.core.fleet import HTTP_FRONT_DOORS, FleetData, hourly_matrix, totals
+from analyzer.core.forecast import daily_matrix, fit_trend, forecast
+from analyzer.core.lambda_cost import LambdaInputs, lambda_cost
+from analyzer.core.pricebook import PriceBook
+from analyzer.core.provisioned import (
+    HOURS_PER_MONTH,
+    Candidates,
+    Demand,
+    Shortlist,
+    compress_profile,
+    compute_cost,
+    demand,
+    ec2_candidates,
+    fargate_candidates,
+    shortlist,
+    unit_counts,
+    units_per_request,
+)
+from analyzer.exceptions import InputError
+
+CHUNK = 2000
+PROFILE_BINS = 64
+BISECT_ITERS = 26
+K_LO = 1e-4
+VERDICTS = ("outgrown", "watch", "stay")
+
+
+@dataclass
+class Analysis:
+    """The result: one row per function, one row per (function, option kind), and context."""
+
+    functions: pd.DataFrame
+    options: pd.DataFrame
+    assumptions: Assumptions
+    book: PriceBook
+    fleet: FleetData
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def price_book(self) -> dict[str, str]:
+        return self.book.summary()
+
+    def totals(self) -> dict[str, float]:
+        f = self.functions
+        return {
+            "lambda_usd": float(f["lambda_total_usd"].sum()),
+            "best_usd": float(np.fmin(f["lambda_total_usd"], f["best_monthly_usd"]).sum()),
+            "outgrown_lambda_usd": float(f.loc[f["verdict"] == "outgrown", "lambda_total_usd"].sum()),
+            "saving_usd": float(f.loc[f["verdict"] == "outgrown", "monthly_saving_usd"].sum()),
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+def _effective_assumptions(fleet: FleetData, a: Assumptions) -> tuple[list[Assumptions], np.ndarray]:
+    codes = np.zeros(len(fleet.functions), dtype=int)
+    if not fleet.overrides:
+        return [a], codes
+    groups: list[Assumptions] = [a]
+    index = {hash(a): 0}
+    pos = pd.Series(np.arange(len(fleet.functions)), index=fleet.functions["function_id"])
+    for fid, ov in fleet.overrides.items():  # only functions that carry overrides
+        if fid not in pos.index:
+            continue
+        name = fid.rsplit(":", 1)[-1]
+        eff = from_mapping(ov, base=a, where=f"function {name}")
+        h = hash(eff)
+        if h not in index:
+            index[h] = len(groups)
+            groups.append(eff)
+        codes[pos[fid]] = index[h]
+    return groups, codes
+
+
+def _per_function(groups: list[Assumptions], codes: np.ndarray, name: str) -> np.ndarray:
+    vals = np.array([float(getattr(g, name)) for g in groups])
+    return vals[codes]
+
+
+@dataclass
+class _KindPricing:
+    """One option kind priced for one block of functions."""
+
+    kind: str
+    cands: Candidates
+    sl: Shortlist
+    fixed: np.ndarray  # F_b monthly USD that do not scale with traffic (ALB hours, ops, ...)
+    var: np.ndarray  # F_b monthly USD at k = 1 that scale with traffic (LCUs, LMI requests, ...)
+    extras: dict[str, np.ndarray]  # breakdown parts (at k = 1)
+
+
+class _Pricer:
+    """Prices blocks of functions; caches candidates per (kind, region, assumptions)."""
+
+    def __init__(self, book: PriceBook) -> None:
+        self.book = book
+        self._cache: dict[tuple[str, str, int, tuple[str, ...]], Candidates] = {}
+
+    def candidates(self, kind: str, region: str, a: Assumptions, arches: tuple[str, ...]) -> Candidates:
+        key = (kind, region, hash(a), arches)
+        if key not in self._cache:
+            if kind == "fargate":
+                self._cache[key] = fargate_candidates(self.book, region, a, list(arches))
+            else:
+                self._cache[key] = ec2_candidates(self.book, region, a, kind)
+        return self._cache[key]
+
+    def price_block(
+        self, d: Demand, a: Assumptions, region: str, inv_m: np.ndarray, front_door: np.ndarray,
+        lam_fd_fixed: np.ndarray, lam_fd_var: np.ndarray, request_rate: np.ndarray,
+    ) -> list[_KindPricing]:
+        arches = ("x86_64", "arm64") if a.allow_arch_change else tuple(sorted(set(d.arch)))
+        hours = d.base.shape[1]
+        http = np.isin(front_door, HTTP_FRONT_DOORS)
+        lb = (
+            np.ones(len(http), bool) if a.load_balancer == "true"
+            else np.zeros(len(http), bool) if a.load_balancer == "false" else http
+        )
+        out: list[_KindPricing] = []
+        for kind in a.targets:
+            c = self.candidates(kind, region, a, arches)
+            r_all = units_per_request(d, c, a)
+            sl = shortlist(d, c, r_all, a, hours)
+            n = len(inv_m)
+            extras: dict[str, np.ndarray] = {}
+            if kind in ("ec2", "fargate"):
+                alb_hour, alb_lcu = self.book.alb(region) if lb.any() else (0.0, 0.0)
+                rps = inv_m / (HOURS_PER_MONTH * 3600.0)
+                alb_fixed = np.where(lb, alb_hour * HOURS_PER_MONTH, 0.0)
+                alb_var = np.where(lb, rps / a.alb_requests_per_lcu_second * alb_lcu * HOURS_PER_MONTH, 0.0)
+                ops = np.full(n, a.ops_hours_per_month * a.engineer_hourly_usd)
+                extras = {"load_balancer_usd": alb_fixed + alb_var, "ops_usd": ops}
+                fixed, var = alb_fixed + ops, alb_var
+            else:  # LMI keeps Lambda's request charge and front door; Lambda runs the servers
+                req = inv_m * request_rate
+                extras = {"requests_usd": req, "front_door_usd": lam_fd_fixed + lam_fd_var}
+                fixed, var = lam_fd_fixed.copy(), req + lam_fd_var
+            out.append(_KindPricing(kind, c, sl, fixed, var, extras))
+        return out
+
+
+def _lambda_at(k: np.ndarray, fixed: np.ndarray, var: np.ndarray, credit: np.ndarray) -> np.ndarray:
+    return fixed + k * var - np.minimum(credit, k * var)
+
+
+def _provisioned_at(k: np.ndarray, kinds: list[_KindPricing], prof: tuple[np.ndarray, ...],
+                    hours: int, a: Assumptions) -> np.ndarray:
+    base, excess, w = prof
+    best = np.full(len(k), np.inf)
+    for kp in kinds:
+        comp = compute_cost(base, excess, kp.sl, k, a.min_instances, a.autoscaling, w, hours)
+        best = np.minimum(best, (comp + (kp.fixed + k * kp.var)[:, None]).min(axis=1))
+    return best
+
+
+def _solve_crossover(lf: np.ndarray, lv: np.ndarray, lc: np.ndarray, kinds: list[_KindPricing],
+                     prof: tuple[np.ndarray, ...], hours: int, a: Assumptions) -> np.ndarray:
+    """Smallest k with L(k) >= P(k), by bisection on log k (NaN: none up to max_multiple)."""
+    n = len(lf)
+    lo = np.full(n, K_LO)
+    hi = np.full(n, a.max_multiple)
+
+    def diff(k: np.ndarray) -> np.ndarray:
+        return _lambda_at(k, lf, lv, lc) - _provisioned_at(k, kinds, prof, hours, a)
+
+    at_lo = diff(lo) >= 0
+    at_hi = diff(hi) >= 0
+    for _ in range(BISECT_ITERS):
+        mid = np.sqrt(lo * hi)
+        up = diff(mid) >= 0
+        hi = np.where(up, mid, hi)
+        lo = np.where(up, lo, mid)
+    return np.where(at_lo, 0.0, np.where(at_hi, hi, np.nan))
+
+
+# ---------------------------------------------------------------------------------------------
+def analyze(
+    fleet: FleetData, book: PriceBook | None = None, assumptions: Assumptions | None = None,
+    chunk: int = CHUNK,
+) -> Analysis:
+    book = book or PriceBook.load()
+    a = assumptions or DEFAULTS
+    suggested = fleet.meta.get("price_region_proxy") or {}
+    if any(r not in a.price_region_proxy for r in suggested):
+        # The data source (e.g. the demo) asks for a proxy; it is applied visibly, as an assumption.
+        a = dataclasses.replace(a, price_region_proxy={**suggested, **a.price_region_proxy})
+    fns = fleet.functions
+    n = len(fns)
+    if n == 0 or fleet.hours == 0:
+        raise InputError("fleet", n, "has no functions with traffic to analyse")
+    hours = fleet.hours
+    norm = HOURS_PER_MONTH / hours
+    groups, gcodes = _effective_assumptions(fleet, a)
+    tot = totals(fleet)
+    inv = tot["invocations"].fillna(0.0).to_numpy()
+    dur_s = tot["duration_sum_ms"].fillna(0.0).to_numpy() / 1000.0
+    billed = fns["duration_is_billed"].to_numpy()
+    rounding = _per_function(groups, gcodes, "duration_rounding_s")
+    init_s = _per_function(groups, gcodes, "init_ms_per_cold_start") / 1000.0
+    cold = _per_function(groups, gcodes, "cold_start_rate")
+    billed_s = np.where(billed, dur_s, dur_s + inv * (rounding + init_s * cold))
+    inv_m = inv * norm
+    billed_m = billed_s * norm
+    mean_conc = dur_s / (hours * 3600.0)
+    pc_alloc = fns["pc_allocated"].to_numpy()
+    share = fns["pc_share_of_invocations"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        est_share = np.where(mean_conc > 0, np.minimum(1.0, pc_alloc / mean_conc), 1.0)
+    share = np.where(np.isnan(share), est_share, share)
+    region = fns["region"].to_numpy()
+    arch = fns["arch"].to_numpy()
+    front_door = fns["front_door"].to_numpy()
+    memory = fns["memory_mb"].to_numpy().astype(float)
+    lam = lambda_cost(
+        LambdaInputs(
+            account_id=fns["account_id"].to_numpy(), region=region, arch=arch,
+            front_door=front_door, memory_mb=memory,
+            ephemeral_storage_mb=fns["ephemeral_storage_mb"].to_numpy().astype(float),
+            invocations=inv_m, billed_seconds=billed_m, pc_allocated=pc_alloc.astype(float),
+            pc_hours=fns["pc_hours_per_month"].to_numpy(), pc_share=share,
+            peak_requests_per_s=inv_m / (HOURS_PER_MONTH * 3600.0),
+        ),
+        book, a,
+    )
+    proxy = a.price_region_proxy
+    price_region = np.array([proxy.get(r, r) for r in pd.unique(region)], dtype=object)
+    region_map = dict(zip(pd.unique(region), price_region, strict=True))
+    p_region = pd.Series(region).map(region_map).to_numpy()
+
+    pricer = _Pricer(book)
+    k_star = np.full(n, np.nan)
+    best_kind = np.full(n, None, dtype=object)
+    best_usd = np.full(n, np.inf)
+    peak_max = np.zeros(n)
+    opt_parts: list[pd.DataFrame] = []
+    for lo in range(0, n, chunk):
+        hi = min(n, lo + chunk)
+        hm = hourly_matrix(fleet, lo, hi)
+        idx = np.arange(lo, hi)
+        bcodes, buniq = pd.factorize(pd.MultiIndex.from_arrays([gcodes[idx], p_region[idx]]))
+        for b, (g, reg) in enumerate(buniq):
+            sel = np.flatnonzero(bcodes == b)
+            fi = idx[sel]
+            ab = groups[g]
+            d = demand(hm.duration_s[sel], hm.concurrency_max[sel], memory[fi], arch[fi], ab)
+            peak_max[fi] = (d.base + d.excess).max(axis=1)
+            kinds = pricer.price_block(
+                d, ab, str(reg), inv_m[fi], front_door[fi], lam.front_door_fixed[fi],
+                lam.front_door_variable[fi], lam.request_rate[fi],
+            )
+            one = np.ones(len(fi))
+            blk_best = np.full(len(fi), np.inf)
+            blk_kind = np.full(len(fi), None, dtype=object)
+            for kp in kinds:
+                comp = compute_cost(d.base, d.excess, kp.sl, one, ab.min_instances, ab.autoscaling)
+                s = np.argmin(comp, axis=1)
+                comp_best = comp[np.arange(len(fi)), s]
+                feasible = np.isfinite(comp_best)
+                t = kp.sl.idx[np.arange(len(fi)), s]
+                r = kp.sl.r[np.arange(len(fi)), s]
+                cnt = unit_counts(d.base, d.excess, np.where(feasible, r, 0.0), 1.0, ab.min_instances)
+                unit_hours = cnt.sum(axis=1) if ab.autoscaling else cnt.max(axis=1) * hours
+                total = comp_best + kp.fixed + kp.var
+                c = kp.cands
+                part = pd.DataFrame(
+                    {
+                        "function_id": fns["function_id"].to_numpy()[fi],
+                        "kind": kp.kind,
+                        "label": c.label[t],
+                        "arch": c.arch[t],
+                        "vcpu": c.vcpu[t],
+                        "memory_gb": c.memory_mb[t] / 1024.0,
+                        "units_min": cnt.min(axis=1).astype(int),
+                        "units_max": cnt.max(axis=1).astype(int),
+                        "unit_hours_per_month": unit_hours * norm,
+                        "usd_per_unit_hour": c.usd_per_hour[t],
+                        "ondemand_usd_per_unit_hour": c.ondemand_usd_per_hour[t],
+                        "compute_usd": comp_best,
+                        **{k: v for k, v in kp.extras.items()},
+                        "monthly_usd": total,
+                        "price_region": str(reg),
+                    }
+                )
+                opt_parts.append(part[feasible])
+                better = total < blk_best
+                blk_best = np.where(better, total, blk_best)
+                blk_kind = np.where(better, kp.kind, blk_kind)
+            best_usd[fi] = blk_best
+            best_kind[fi] = blk_kind
+            k_star[fi] = _solve_crossover(
+                lam.fixed_usd[fi], lam.variable_usd[fi], lam.free_credit_usd[fi], kinds,
+                compress_profile(d, PROFILE_BINS), hours, ab,
+            )
+
+    options = pd.concat(opt_parts, ignore_index=True) if opt_parts else pd.DataFrame()
+    for col in ("load_balancer_usd", "ops_usd", "requests_usd", "front_door_usd"):
+        if col not in options:
+            options[col] = np.nan
+    if not options.empty:
+        lmi = options["kind"] == "lmi"
+        od = options["ondemand_usd_per_unit_hour"] * options["unit_hours_per_month"]
+        fee = _per_function_option(options, fns, groups, gcodes, "lmi_management_fee")
+        options["management_fee_usd"] = np.where(lmi, od * fee, np.nan)
+        options.loc[lmi, "compute_usd"] = options.loc[lmi, "compute_usd"] - options.loc[lmi, "management_fee_usd"]
+
+    # Forecast and verdicts.
+    daily = daily_matrix(fleet.traffic, fns["function_id"], fleet.start, fleet.end)
+    trend = fit_trend(daily)
+    fc = forecast(trend, k_star, fleet.end)
+    lam_total = lam.frame["total_usd"].to_numpy()
+    saving = np.where(np.isfinite(best_usd), np.maximum(lam_total - best_usd, 0.0), 0.0)
+    min_saving = _per_function(groups, gcodes, "outgrown_min_saving_usd")
+    watch_k = _per_function(groups, gcodes, "watch_multiple")
+    watch_m = _per_function(groups, gcodes, "watch_months")
+    outgrown = (k_star < 1.0) & (saving >= min_saving)
+    watch = ~outgrown & ((k_star <= watch_k) | (fc.months_to_crossover <= watch_m))
+    verdict = np.where(outgrown, "outgrown", np.where(watch, "watch", "stay"))
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        avg_ms = np.where(inv > 0, dur_s * 1000.0 / inv, 0.0)
+    out = fns.copy()
+    out["monthly_invocations"] = inv_m
+    out["avg_duration_ms"] = avg_ms
+    out["gb_s_per_month"] = lam.gb_s
+    out["mean_concurrency"] = mean_conc
+    out["peak_concurrency"] = peak_max
+    for col in lam.frame.columns:
+        out[f"lambda_{col}"] = lam.frame[col].to_numpy()
+    out["lambda_fixed_usd"] = lam.fixed_usd
+    out["lambda_variable_usd"] = lam.variable_usd
+    out["lambda_free_credit_usd"] = lam.free_credit_usd
+    out["lambda_front_door_fixed_usd"] = lam.front_door_fixed
+    out["lambda_front_door_variable_usd"] = lam.front_door_variable
+    out["lambda_request_usd_per_request"] = lam.request_rate
+    out["best_kind"] = best_kind
+    out["best_monthly_usd"] = np.where(np.isfinite(best_usd), best_usd, np.nan)
+    out["crossover_multiple"] = k_star
+    out["crossover_invocations"] = k_star * inv_m
+    out["crossover_rps"] = k_star * inv_m / (HOURS_PER_MONTH * 3600.0)
+    out["verdict"] = verdict
+    out["monthly_saving_usd"] = saving
+    out["monthly_growth"] = fc.monthly_growth
+    out["months_to_crossover"] = fc.months_to_crossover
+    out["crossover_date"] = fc.crossover_date
+    out["forecast_confidence"] = fc.confidence
+    out["forecast_note"] = fc.note
+    out["days_of_data"] = trend.days
+    out["errors"] = tot["errors"].fillna(0.0).to_numpy()
+    out["throttles"] = tot["throttles"].fillna(0.0).to_numpy()
+    if not options.empty:
+        best_label = options.merge(
+            out[["function_id", "best_kind"]], left_on=["function_id", "kind"],
+            right_on=["function_id", "best_kind"],
+        ).set_index("function_id")["label"]
+        out["best_label"] = out["function_id"].map(best_label)
+    else:
+        out["best_label"] = None
+    notes = list(fleet.meta.get("notes", []))
+    for src, dst in region_map.items():
+        if src != dst:
+            notes.append(
+                f"EC2/Fargate/ALB/API Gateway prices for {src} are {dst}'s (assumption "
+                f"price_region_proxy); Lambda prices are {src}'s own"
+            )
+    meta = {
+        "window_start": fleet.start.isoformat(),
+        "window_end": fleet.end.isoformat(),
+        "hours": hours,
+        "notes": notes,
+        "source": fleet.source,
+        "monthly_basis": "730 hours (cost over the window x 730 / window hours)",
+    }
+    return Analysis(out, options, a, book, fleet, meta)
+
+
+def _per_function_option(options: pd.DataFrame, fns: pd.DataFrame, groups: list[Assumptions],
+                         gcodes: np.ndarray, name: str) -> np.ndarray:
+    per_fn = pd.Series(_per_function(groups, gcodes, name), index=fns["function_id"])
+    return options["function_id"].map(per_fn).to_numpy()
+
+
+def cost_curves(analysis: Analysis, function_id: str, multiples: Iterable[float]) -> pd.DataFrame:
+    """Monthly cost of Lambda and of each option kind at traffic multiples k, for one function.
+
+    Exact (the function's full hourly profile), in the fleet context of the analysis: Lambda at
+    the fleet's tier rates, options under the function's own assumptions and price region."""
+    ks = np.asarray(list(multiples), dtype=float)
+    row = analysis.functions.set_index("function_id").loc[function_id]
+    sub = analysis.fleet.subset([function_id])
+    groups, codes = _effective_assumptions(sub, analysis.assumptions)
+    a = groups[int(codes[0])]
+    fns = sub.functions
+    hm = hourly_matrix(sub)
+    d = demand(hm.duration_s, hm.concurrency_max, fns["memory_mb"].to_numpy().astype(float),
+               fns["arch"].to_numpy(), a)
+    region = str(fns["region"].iloc[0])
+    kinds = _Pricer(analysis.book).price_block(
+        d, a, a.price_region_proxy.get(region, region),
+        np.array([float(row["monthly_invocations"])]), fns["front_door"].to_numpy(),
+        np.array([float(row["lambda_front_door_fixed_usd"])]),
+        np.array([float(row["lambda_front_door_variable_usd"])]),
+        np.array([float(row["lambda_request_usd_per_request"])]),
+    )
+    out: dict[str, np.ndarray] = {"multiple": ks, "monthly_invocations": ks * float(row["monthly_invocations"])}
+    out["lambda"] = _lambda_at(
+        ks, float(row["lambda_fixed_usd"]), float(row["lambda_variable_usd"]),  # type: ignore[arg-type]
+        float(row["lambda_free_credit_usd"]),  # type: ignore[arg-type]
+    )
+    hours = d.base.shape[1]
+    nk = len(ks)
+    for kp in kinds:
+        rep = Shortlist(np.repeat(kp.sl.idx, nk, 0), np.repeat(kp.sl.r, nk, 0),
+                        np.repeat(kp.sl.price, nk, 0))
+        comp = compute_cost(np.repeat(d.base, nk, axis=0), np.repeat(d.excess, nk, axis=0), rep, ks,
+                            a.min_instances, a.autoscaling, None, hours)
+        out[kp.kind] = comp.min(axis=1) + kp.fixed[0] + ks * kp.var[0]
+    return pd.DataFrame(out)

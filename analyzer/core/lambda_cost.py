@@ -1,0 +1,224 @@
+"""Lambda's bill, for a whole fleet at once (vectorised).
+
+Per function, monthly (730 h):
+  requests      invocations x request price (free-tier requests allocated pro rata per account)
+  duration      GB-s on on-demand: tiers apply to the aggregate per (account, region, arch)
+                (or per (region, arch) across the organisation under consolidated billing); the
+                group's bill is allocated to functions pro rata by GB-s
+  provisioned   PC allocation (allocated x GB x seconds enabled x PC price) + GB-s run under PC
+                at the PC duration price
+  storage       (ephemeral_mb - 512)/1024 x billed seconds x storage price
+  front door    API Gateway REST/HTTP per request (tiered on the (account, region) aggregate),
+                Function URL free, ALB hourly + LCU
+A Compute Savings Plan discounts duration and provisioned concurrency (not requests).
+
+`LambdaCost.fixed_usd` / `variable_usd` split each function's bill into what does not move with
+traffic (PC allocation, an ALB's hours) and what scales with it, at the group's average rates:
+the crossover solver scales traffic by k with L(k) = fixed + k x variable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analyzer.core.assumptions import Assumptions
+from analyzer.core.pricebook import PriceBook
+from analyzer.exceptions import PriceBookError
+
+FREE_REQUESTS = 1_000_000.0
+FREE_GB_S = 400_000.0
+HOURS_PER_MONTH = 730.0
+
+
+@dataclass(frozen=True)
+class LambdaInputs:
+    """Per-function monthly quantities (arrays aligned with the fleet's functions)."""
+
+    account_id: np.ndarray
+    region: np.ndarray
+    arch: np.ndarray
+    front_door: np.ndarray
+    memory_mb: np.ndarray
+    ephemeral_storage_mb: np.ndarray
+    invocations: np.ndarray  # per month
+    billed_seconds: np.ndarray  # per month, billed duration incl. round-up and INIT
+    pc_allocated: np.ndarray
+    pc_hours: np.ndarray  # hours per month PC is enabled
+    pc_share: np.ndarray  # share of billed seconds run on PC
+    peak_requests_per_s: np.ndarray  # mean requests/s over the month (for LCUs)
+
+
+@dataclass(frozen=True)
+class LambdaCost:
+    frame: pd.DataFrame  # requests_usd, duration_usd, storage_usd, provisioned_usd, front_door_usd, total_usd
+    fixed_usd: np.ndarray
+    variable_usd: np.ndarray
+    free_credit_usd: np.ndarray
+    gb_s: np.ndarray
+    duration_rate: np.ndarray  # average USD per on-demand GB-s after tiers (before discount)
+    front_door_fixed: np.ndarray
+    front_door_variable: np.ndarray
+    request_rate: np.ndarray  # USD per request
+
+
+def _group_codes(*keys: np.ndarray) -> tuple[np.ndarray, int]:
+    frame = pd.DataFrame({f"k{i}": k for i, k in enumerate(keys)})
+    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(frame))
+    return np.asarray(codes), len(uniques)
+
+
+def _rates_per_function(
+    book: PriceBook, region: np.ndarray, arch: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray, list]:
+    """Look each distinct (region, arch) up once; return per-function scalar rates."""
+    codes, n = _group_codes(region, arch)
+    first = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
+    rates = [book.lambda_rates(str(region[i]), str(arch[i])) for i in first]
+    table = pd.DataFrame(
+        {
+            "request_usd": [r.request_usd for r in rates],
+            "storage": [np.nan if r.storage_gb_s is None else r.storage_gb_s for r in rates],
+            "pc": [np.nan if r.pc_gb_s is None else r.pc_gb_s for r in rates],
+            "pc_duration": [np.nan if r.pc_duration_gb_s is None else r.pc_duration_gb_s for r in rates],
+        }
+    )
+    return table.iloc[codes].reset_index(drop=True), codes, rates
+
+
+def lambda_cost(inp: LambdaInputs, book: PriceBook, a: Assumptions) -> LambdaCost:
+    n = len(inp.memory_mb)
+    if n == 0:
+        empty = np.zeros(0)
+        cols = ["requests_usd", "duration_usd", "storage_usd", "provisioned_usd", "front_door_usd",
+                "total_usd"]
+        return LambdaCost(pd.DataFrame({c: empty for c in cols}), *([empty] * 8))
+    rates, ra_codes, ra_list = _rates_per_function(book, inp.region, inp.arch)
+    gb = inp.memory_mb / 1024.0
+    gb_s = inp.billed_seconds * gb
+    pc_share = np.clip(inp.pc_share, 0.0, 1.0)
+    has_pc = inp.pc_allocated > 0
+    pc_rate = rates["pc"].to_numpy()
+    pc_dur_rate = rates["pc_duration"].to_numpy()
+    if np.any(has_pc & (np.isnan(pc_rate) | np.isnan(pc_dur_rate))):
+        i = int(np.argmax(has_pc & (np.isnan(pc_rate) | np.isnan(pc_dur_rate))))
+        raise PriceBookError(
+            f"the price book ({book.as_of}) has no provisioned-concurrency price for "
+            f"{inp.arch[i]} in {inp.region[i]}: run `crossover prices refresh --region "
+            f"{inp.region[i]}`"
+        )
+    pc_gb_s_run = np.where(has_pc, gb_s * pc_share, 0.0)
+    od_gb_s = gb_s - pc_gb_s_run
+
+    # Free tier per account: pro rata on on-demand GB-s and on requests.
+    free_gb_share = np.zeros(n)
+    free_req_share = np.zeros(n)
+    if a.free_tier:
+        acc_codes, n_acc = _group_codes(inp.account_id)
+        acc_gbs = np.bincount(acc_codes, weights=od_gb_s, minlength=n_acc)
+        acc_req = np.bincount(acc_codes, weights=inp.invocations, minlength=n_acc)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            free_gb_share = np.nan_to_num(np.minimum(1.0, FREE_GB_S / acc_gbs))[acc_codes]
+            free_req_share = np.nan_to_num(np.minimum(1.0, FREE_REQUESTS / acc_req))[acc_codes]
+    billable_gb_s = od_gb_s * (1.0 - free_gb_share)
+
+    # Tiers on the aggregate per (account, region, arch), allocated pro rata.
+    acct_key = np.full(n, "*") if a.consolidated_billing else inp.account_id
+    g_codes, n_groups = _group_codes(acct_key, inp.region, inp.arch)
+    g_gbs = np.bincount(g_codes, weights=billable_gb_s, minlength=n_groups)
+    g_ra = pd.Series(ra_codes).groupby(g_codes).first().to_numpy()
+    g_cost = np.zeros(n_groups)
+    for ra in np.unique(g_ra):  # one pass per distinct (region, arch) price list
+        sel = g_ra == ra
+        tiers = ra_list[ra].duration
+        if np.any(g_gbs[sel] > tiers.covered_to):
+            r = ra_list[ra]
+            raise PriceBookError(
+                f"the price book ({book.as_of}) has Lambda duration tiers for {r.arch} in "
+                f"{r.region} only up to {tiers.covered_to:,.0f} GB-s/month; run `crossover prices "
+                f"refresh --region {r.region}`"
+            )
+        g_cost[sel] = tiers.cost(g_gbs[sel])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g_rate = np.where(g_gbs > 0, g_cost / g_gbs, [ra_list[i].duration.first_rate for i in g_ra])
+    avg_rate = g_rate[g_codes]
+
+    sp = 1.0 - a.discount("lambda")
+    duration_usd = billable_gb_s * avg_rate * sp
+    pc_alloc_usd = np.where(has_pc, inp.pc_allocated * gb * inp.pc_hours * 3600.0 * np.nan_to_num(pc_rate), 0.0)
+    pc_run_usd = pc_gb_s_run * np.nan_to_num(pc_dur_rate)
+    provisioned_usd = (pc_alloc_usd + pc_run_usd) * sp
+    request_rate = rates["request_usd"].to_numpy()
+    requests_usd = inp.invocations * (1.0 - free_req_share) * request_rate
+
+    storage_rate = rates["storage"].to_numpy()
+    extra_gb = np.maximum(inp.ephemeral_storage_mb - 512, 0) / 1024.0
+    needs_storage = extra_gb > 0
+    if np.any(needs_storage & np.isnan(storage_rate)):
+        i = int(np.argmax(needs_storage & np.isnan(storage_rate)))
+        raise PriceBookError(
+            f"the price book ({book.as_of}) has no ephemeral-storage price for Lambda in "
+            f"{inp.region[i]}: run `crossover prices refresh --region {inp.region[i]}`"
+        )
+    storage_usd = extra_gb * inp.billed_seconds * np.nan_to_num(storage_rate)
+
+    fd_fixed, fd_var = front_door_cost(inp, book, a)
+    front_door_usd = fd_fixed + fd_var
+
+    total = requests_usd + duration_usd + storage_usd + provisioned_usd + front_door_usd
+    frame = pd.DataFrame(
+        {
+            "requests_usd": requests_usd,
+            "duration_usd": duration_usd,
+            "storage_usd": storage_usd,
+            "provisioned_usd": provisioned_usd,
+            "front_door_usd": front_door_usd,
+            "total_usd": total,
+        }
+    )
+    # What scaling traffic by k would do: gross variable cost, the fixed part, the free credit.
+    gross_requests = inp.invocations * request_rate
+    gross_duration = od_gb_s * avg_rate * sp
+    fixed = pc_alloc_usd * sp + fd_fixed
+    variable = gross_requests + gross_duration + pc_run_usd * sp + storage_usd + fd_var
+    credit = (gross_requests - requests_usd) + (gross_duration - duration_usd)
+    return LambdaCost(frame, fixed, variable, credit, gb_s, avg_rate, fd_fixed, fd_var, request_rate)
+
+
+def front_door_cost(
+    inp: LambdaInputs, book: PriceBook, a: Assumptions
+) -> tuple[np.ndarray, np.ndarray]:
+    """(fixed, variable) monthly USD of each function's front door on the Lambda side."""
+    n = len(inp.front_door)
+    fixed = np.zeros(n)
+    var = np.zeros(n)
+    for service in ("apigw_rest", "apigw_http"):
+        sel = inp.front_door == service
+        if not sel.any():
+            continue
+        codes, ng = _group_codes(inp.account_id[sel], inp.region[sel])
+        req = np.bincount(codes, weights=inp.invocations[sel], minlength=ng)
+        regions = pd.Series(inp.region[sel]).groupby(codes).first().to_numpy()
+        cost = np.zeros(ng)
+        for reg in np.unique(regions):
+            tiers = book.apigw_tiers(_price_region(str(reg), a), service)
+            m = regions == reg
+            cost[m] = tiers.cost(req[m])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = np.nan_to_num(cost / req)
+        var[sel] = inp.invocations[sel] * rate[codes]
+    sel = inp.front_door == "alb"
+    if sel.any():
+        for reg in np.unique(inp.region[sel]):
+            m = sel & (inp.region == reg)
+            hour, lcu = book.alb(_price_region(str(reg), a))
+            fixed[m] = hour * HOURS_PER_MONTH
+            var[m] = inp.peak_requests_per_s[m] / a.alb_requests_per_lcu_second * lcu * HOURS_PER_MONTH
+    return fixed, var
+
+
+def _price_region(region: str, a: Assumptions) -> str:
+    """The region whose prices stand in for `region` (identity unless the user set a proxy)."""
+    return a.price_region_proxy.get(region, region)
