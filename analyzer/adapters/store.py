@@ -1,0 +1,348 @@
+"""The local store: collected functions and hourly metrics, collected windows, verdict history.
+
+Layout under the data directory (default `platformdirs.user_data_dir("crossover")`, overridden
+by `--data-dir` or $CROSSOVER_DATA_DIR):
+
+    store/SCHEMA_VERSION                     "1"
+    store/functions.parquet                  latest inventory, one row per function
+    store/traffic/<account>_<region>.parquet hourly metrics of one (account, region)
+    store/windows.json                       collected [start, end) windows per account/region
+    store/meta.json                          meta of the last collection (failures, notes, ...)
+    store/history/verdicts-<when>.parquet    dated snapshots of analysis verdicts
+    pricebooks/                              refreshed price books (see pricing_refresh.py)
+
+Every file is written atomically (temp file + os.replace) and the traffic of a pair is written
+before its window is recorded, so an interrupted run leaves a consistent store that simply
+re-fetches what it had not recorded. One writer at a time (the collecting thread).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import platformdirs
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from analyzer.core.fleet import FUNCTION_COLUMNS, HOUR, TRAFFIC_COLUMNS, FleetData
+from analyzer.exceptions import StoreError
+
+log = logging.getLogger(__name__)
+
+ENV_DATA_DIR = "CROSSOVER_DATA_DIR"
+SCHEMA_VERSION = 1
+APP_NAME = "crossover"
+
+
+def default_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Explicit argument > $CROSSOVER_DATA_DIR > the platform's user data directory."""
+    return Path(data_dir or os.environ.get(ENV_DATA_DIR) or platformdirs.user_data_dir(APP_NAME))
+
+
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
+    """Call `write(tmp)` then move tmp over `path` (same directory: an atomic rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _write_parquet(path: Path, df: pd.DataFrame) -> None:
+    table = pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False)
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+
+
+def _merge_windows(
+    windows: Iterable[tuple[pd.Timestamp, pd.Timestamp]],
+) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    out: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+    for s, e in sorted(windows):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def _safe(part: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in part)
+
+
+class Store:
+    """Collected data on local disk (Parquet via pyarrow)."""
+
+    def __init__(self, data_dir: str | os.PathLike[str] | None = None) -> None:
+        self.data_dir = default_data_dir(data_dir)
+        self.root = self.data_dir / "store"
+        self._check_schema()
+
+    # -- paths ----------------------------------------------------------------------------
+    @property
+    def functions_path(self) -> Path:
+        return self.root / "functions.parquet"
+
+    @property
+    def windows_path(self) -> Path:
+        return self.root / "windows.json"
+
+    @property
+    def meta_path(self) -> Path:
+        return self.root / "meta.json"
+
+    @property
+    def history_dir(self) -> Path:
+        return self.root / "history"
+
+    def traffic_path(self, account_id: str, region: str) -> Path:
+        return self.root / "traffic" / f"{_safe(account_id)}_{_safe(region)}.parquet"
+
+    def _check_schema(self) -> None:
+        marker = self.root / "SCHEMA_VERSION"
+        if marker.exists():
+            found = marker.read_text(encoding="utf-8").strip()
+            if found != str(SCHEMA_VERSION):
+                raise StoreError(
+                    f"the store at {self.root} has schema version {found}; this version of "
+                    f"Crossover reads {SCHEMA_VERSION}: use another --data-dir or delete it"
+                )
+
+    def _ensure(self) -> None:
+        marker = self.root / "SCHEMA_VERSION"
+        if not marker.exists():
+            try:
+                atomic_write_text(marker, f"{SCHEMA_VERSION}\n")
+            except OSError as exc:
+                raise StoreError(f"cannot write the store at {self.root}: {exc}") from exc
+
+    def exists(self) -> bool:
+        return self.functions_path.exists()
+
+    # -- windows --------------------------------------------------------------------------
+    def windows(self) -> dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]]:
+        if not self.windows_path.exists():
+            return {}
+        try:
+            raw = json.loads(self.windows_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise StoreError(f"cannot read {self.windows_path}: {exc}") from exc
+        return {k: [(pd.Timestamp(s), pd.Timestamp(e)) for s, e in v] for k, v in raw.items()}
+
+    def missing_windows(
+        self, account_id: str, region: str, start: pd.Timestamp, end: pd.Timestamp
+    ) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+        """Sub-windows of [start, end) not yet collected for this account/region."""
+        have = self.windows().get(f"{account_id}:{region}", [])
+        gaps: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+        cursor = start
+        for s, e in _merge_windows(have):
+            if e <= cursor or s >= end:
+                continue
+            if s > cursor:
+                gaps.append((cursor, min(s, end)))
+            cursor = max(cursor, e)
+        if cursor < end:
+            gaps.append((cursor, end))
+        return gaps
+
+    def known_functions(self, account_id: str, region: str) -> set[str]:
+        if not self.exists():
+            return set()
+        f = self._read_functions()
+        return set(f.loc[(f["account_id"] == account_id) & (f["region"] == region), "name"])
+
+    # -- writing --------------------------------------------------------------------------
+    def _read_functions(self) -> pd.DataFrame:
+        try:
+            return pq.read_table(self.functions_path).to_pandas()
+        except (OSError, pa.ArrowException) as exc:
+            raise StoreError(f"cannot read {self.functions_path}: {exc}") from exc
+
+    def _read_traffic(self, path: Path) -> pd.DataFrame:
+        try:
+            df = pq.read_table(path).to_pandas()
+        except (OSError, pa.ArrowException) as exc:
+            raise StoreError(f"cannot read {path}: {exc}") from exc
+        df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True)
+        return df
+
+    def write_pair(
+        self,
+        account_id: str,
+        region: str,
+        functions: pd.DataFrame,
+        traffic: pd.DataFrame,
+        window: tuple[pd.Timestamp, pd.Timestamp],
+    ) -> None:
+        """Store one (account, region): its inventory, its new hours, then its window."""
+        self._ensure()
+        try:
+            # 1. traffic (merged with what was there; newer values win for the same hour)
+            path = self.traffic_path(account_id, region)
+            new = traffic.reindex(columns=list(TRAFFIC_COLUMNS))
+            if path.exists():
+                old = self._read_traffic(path).reindex(columns=list(TRAFFIC_COLUMNS))
+                new = pd.concat([old, new], ignore_index=True) if not new.empty else old
+            new["timestamp"] = pd.to_datetime(new["timestamp"], utc=True)
+            new = new.drop_duplicates(["function_id", "timestamp"], keep="last")
+            for col in TRAFFIC_COLUMNS:
+                if col not in ("function_id", "timestamp"):
+                    new[col] = new[col].astype(float)
+            new["function_id"] = new["function_id"].astype(str)
+            _write_parquet(path, new.sort_values(["function_id", "timestamp"]))
+            # 2. inventory of this pair replaces the previous one
+            cols = list(FUNCTION_COLUMNS)
+            inv = functions.reindex(columns=cols)
+            if self.exists():
+                allf = self._read_functions()
+                keep = ~((allf["account_id"] == account_id) & (allf["region"] == region))
+                inv = pd.concat([allf[keep].reindex(columns=cols), inv], ignore_index=True)
+            inv = _typed_functions(inv)
+            _write_parquet(self.functions_path, inv)
+            # 3. the window, last: a crash before this only means a re-fetch
+            raw = {
+                k: [[s.isoformat(), e.isoformat()] for s, e in v] for k, v in self.windows().items()
+            }
+            key = f"{account_id}:{region}"
+            merged = _merge_windows([*self.windows().get(key, []), window])
+            raw[key] = [[s.isoformat(), e.isoformat()] for s, e in merged]
+            atomic_write_text(self.windows_path, json.dumps(raw, indent=1, sort_keys=True))
+        except OSError as exc:
+            raise StoreError(f"cannot write the store at {self.root}: {exc}") from exc
+
+    def write_meta(self, meta: dict[str, Any]) -> None:
+        self._ensure()
+        atomic_write_text(self.meta_path, json.dumps(meta, indent=1, default=str))
+
+    # -- reading --------------------------------------------------------------------------
+    def load_fleet(
+        self,
+        start: pd.Timestamp | None = None,
+        end: pd.Timestamp | None = None,
+        pairs: set[tuple[str, str]] | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> FleetData:
+        """The stored fleet, optionally limited to [start, end) and to some (account, region)."""
+        if not self.exists():
+            raise StoreError(
+                f"the store at {self.root} is empty: run `crossover collect` first "
+                f"(or pass --data-dir)"
+            )
+        functions = self._read_functions()
+        if pairs is not None:
+            keys = functions["account_id"] + "\x00" + functions["region"]
+            functions = functions[keys.isin({f"{a}\x00{r}" for a, r in pairs})]
+        frames = []
+        for a, r in functions[["account_id", "region"]].drop_duplicates().itertuples(index=False):
+            path = self.traffic_path(a, r)
+            if path.exists():
+                frames.append(self._read_traffic(path))
+        traffic = (
+            pd.concat(frames, ignore_index=True)
+            if frames
+            else pd.DataFrame(columns=list(TRAFFIC_COLUMNS))
+        )
+        if start is not None:
+            traffic = traffic[traffic["timestamp"] >= start]
+        if end is not None:
+            traffic = traffic[traffic["timestamp"] < end]
+        info = dict(meta) if meta is not None else self._stored_meta()
+        info.setdefault("source", "store")
+        info.setdefault("failures", [])
+        info.setdefault("notes", [])
+        if start is None or end is None:
+            spans = [w for v in self.windows().values() for w in v]
+            if spans:
+                start = start if start is not None else min(s for s, _ in spans)
+                end = end if end is not None else max(e for _, e in spans)
+            elif not traffic.empty:
+                start = traffic["timestamp"].min()
+                end = traffic["timestamp"].max() + HOUR
+        if start is not None and end is not None:
+            info["start"], info["end"] = pd.Timestamp(start), pd.Timestamp(end)
+        info.setdefault("regions", sorted(set(functions["region"])))
+        return FleetData(functions.reset_index(drop=True), traffic.reset_index(drop=True), info)
+
+    def _stored_meta(self) -> dict[str, Any]:
+        meta: dict[str, Any] = {}
+        if self.meta_path.exists():
+            try:
+                meta = json.loads(self.meta_path.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError) as exc:
+                raise StoreError(f"cannot read {self.meta_path}: {exc}") from exc
+        for k in ("start", "end"):
+            meta.pop(k, None)
+        meta["source"] = "store"
+        return meta
+
+    # -- verdict history ------------------------------------------------------------------
+    def record_verdicts(self, df: pd.DataFrame, when: pd.Timestamp | str | None = None) -> Path:
+        """Keep a dated snapshot of the verdicts (needs columns function_id and verdict)."""
+        missing = {"function_id", "verdict"} - set(df.columns)
+        if missing:
+            raise StoreError(f"record_verdicts needs columns {sorted(missing)}")
+        ts = pd.Timestamp(when) if when is not None else pd.Timestamp.now(tz="UTC")
+        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        self._ensure()
+        snap = df.copy()
+        for col in snap.columns:
+            if snap[col].dtype == object:
+                snap[col] = snap[col].astype(str)
+        snap["recorded_at"] = ts
+        path = self.history_dir / f"verdicts-{ts.strftime('%Y%m%dT%H%M%SZ')}.parquet"
+        _write_parquet(path, snap)
+        return path
+
+    def verdict_snapshots(self) -> list[Path]:
+        if not self.history_dir.exists():
+            return []
+        return sorted(self.history_dir.glob("verdicts-*.parquet"))
+
+    def previous_verdicts(self, before: pd.Timestamp | str | None = None) -> pd.DataFrame | None:
+        """The latest snapshot (strictly before `before`, if given), or None."""
+        snaps = self.verdict_snapshots()
+        if before is not None:
+            b = pd.Timestamp(before)
+            b = b.tz_localize("UTC") if b.tzinfo is None else b
+            stamp = b.tz_convert("UTC").strftime("%Y%m%dT%H%M%SZ")
+            snaps = [p for p in snaps if p.stem.removeprefix("verdicts-") < stamp]
+        if not snaps:
+            return None
+        try:
+            return pq.read_table(snaps[-1]).to_pandas()
+        except (OSError, pa.ArrowException) as exc:
+            raise StoreError(f"cannot read {snaps[-1]}: {exc}") from exc
+
+
+def _typed_functions(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col, default in FUNCTION_COLUMNS.items():
+        if isinstance(default, str):
+            out[col] = out[col].fillna(default).astype(str)
+    for col in ("memory_mb", "ephemeral_storage_mb", "pc_allocated"):
+        out[col] = out[col].fillna(FUNCTION_COLUMNS[col]).astype("int64")
+    for col in ("timeout_s", "pc_hours_per_month", "pc_share_of_invocations"):
+        out[col] = out[col].astype(float)
+    out["duration_is_billed"] = out["duration_is_billed"].fillna(False).astype(bool)
+    return out
+
+
+def load_fleet(data_dir: str | os.PathLike[str] | None = None) -> FleetData:
+    """Everything in the store as a FleetData."""
+    return Store(data_dir).load_fleet()

@@ -1,0 +1,263 @@
+"""Shared AWS test helpers: a local moto server, fleet seeding, and the AWS-call recorder.
+
+`tests/conftest.py` imports the fixtures from here. The recorder notes every AWS operation that
+Crossover's own code (anything under `analyzer/`) performs during the test session; the IAM
+test and the session teardown check each against `iam/crossover-readonly.json`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import io
+import json
+import sys
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import numpy as np
+import pandas as pd
+import pytest
+import requests
+from botocore.client import BaseClient
+from botocore.config import Config
+
+ROOT = Path(__file__).resolve().parents[1]
+POLICY_PATH = ROOT / "iam" / "crossover-readonly.json"
+SECRET_KEY = "crossover-SECRET-do-not-store-0123456789abcdef"
+ACCESS_KEY = "AKIACROSSOVERTEST0001"
+MAIN_ACCOUNT = "123456789012"  # moto's default account
+
+# -- recorder of AWS operations made by analyzer/ code -----------------------------------------
+RECORDED: set[str] = set()
+
+
+def _from_analyzer() -> bool:
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = frame.f_globals.get("__name__", "")
+        if name.startswith("analyzer."):
+            return True
+        frame = frame.f_back  # type: ignore[assignment]
+    return False
+
+
+def iam_action(client: BaseClient, operation: str) -> str:
+    service = client.meta.service_model.service_id.replace(" ", "").lower()
+    return f"{service}:{operation}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def aws_call_recorder() -> Iterator[set[str]]:
+    """Record every AWS action performed by analyzer code; fail if the policy forbids one."""
+    original = BaseClient._make_api_call
+
+    def recording(self: BaseClient, operation_name: str, api_params: Any) -> Any:
+        if _from_analyzer():
+            RECORDED.add(iam_action(self, operation_name))
+        return original(self, operation_name, api_params)
+
+    BaseClient._make_api_call = recording  # type: ignore[method-assign]
+    try:
+        yield RECORDED
+    finally:
+        BaseClient._make_api_call = original  # type: ignore[method-assign]
+    denied = sorted(a for a in RECORDED if not policy_allows(a))
+    if denied:
+        raise AssertionError(f"iam/crossover-readonly.json does not allow {denied}")
+
+
+def policy_actions() -> list[str]:
+    doc = json.loads(POLICY_PATH.read_text(encoding="utf-8"))
+    out: list[str] = []
+    for st in doc["Statement"]:
+        if st["Effect"] != "Allow":
+            continue
+        acts = st["Action"]
+        out.extend([acts] if isinstance(acts, str) else acts)
+    return out
+
+
+def policy_allows(action: str) -> bool:
+    return any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in policy_actions())
+
+
+# -- moto server -------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    port = server._server.server_port  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def moto_url(moto_server: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """A freshly reset moto server with fake credentials in the environment."""
+    requests.post(f"{moto_server}/moto-api/reset", timeout=10)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.setenv("CROSSOVER_DATA_DIR", str(tmp_path / "data"))
+    return moto_server
+
+
+# -- seeding -----------------------------------------------------------------------------------
+@dataclass
+class SeededFleet:
+    """What was put into the local AWS: the truth collections are compared with."""
+
+    functions: pd.DataFrame  # function_id, account_id, region, name, memory_mb, arch, ...
+    traffic: pd.DataFrame  # function_id, timestamp, invocations, duration_sum_ms, ...
+    start: pd.Timestamp
+    end: pd.Timestamp
+    role_arns: list[str] = field(default_factory=list)
+
+
+def _zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("handler.py", "def handler(event, context):\n    return 1\n")
+    return buf.getvalue()
+
+
+def session_for(url: str, account_id: str) -> boto3.Session:
+    base = boto3.Session(
+        aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name="us-east-1"
+    )
+    if account_id == MAIN_ACCOUNT:
+        return base
+    creds = base.client("sts", endpoint_url=url).assume_role(
+        RoleArn=f"arn:aws:iam::{account_id}:role/seed", RoleSessionName="seeding"
+    )["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name="us-east-1",
+    )
+
+
+def seed_fleet(
+    url: str,
+    accounts: tuple[str, ...] = (MAIN_ACCOUNT, "111111111111"),
+    regions: tuple[str, ...] = ("us-east-1", "eu-west-1"),
+    functions_per_pair: int = 2,
+    hours: int = 6,
+    end: pd.Timestamp | None = None,
+    seed: int = 7,
+) -> SeededFleet:
+    """Create functions and hourly AWS/Lambda datapoints; return exactly what was seeded."""
+    rng = np.random.default_rng(seed)
+    end = pd.Timestamp.now(tz="UTC").floor("h") if end is None else end
+    start = end - pd.Timedelta(hours=hours)
+    zipped = _zip()
+    frows: list[dict[str, Any]] = []
+    trows: list[dict[str, Any]] = []
+    role_arns = []
+    memories = [128, 512, 1024, 1769, 3008, 10240]
+    for a_i, acct in enumerate(accounts):
+        s = session_for(url, acct)
+        role = s.client("iam", endpoint_url=url).create_role(
+            RoleName="crossover-readonly",
+            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+        )["Role"]["Arn"]
+        role_arns.append(role)
+        for r_i, region in enumerate(regions):
+            lam = s.client("lambda", region_name=region, endpoint_url=url)
+            cw = s.client(
+                "cloudwatch",
+                region_name=region,
+                endpoint_url=url,
+                config=Config(disable_request_compression=True),
+            )
+            data: list[dict[str, Any]] = []
+            for k in range(functions_per_pair):
+                name = f"fn-{a_i}{r_i}{k}"
+                mem = memories[(a_i + r_i + k) % len(memories)]
+                arch = "arm64" if (a_i + k) % 2 else "x86_64"
+                eph = 512 if k % 2 == 0 else 2048
+                lam.create_function(
+                    FunctionName=name,
+                    Runtime="python3.12",
+                    Role=role,
+                    Handler="handler.handler",
+                    Code={"ZipFile": zipped},
+                    MemorySize=mem,
+                    Architectures=[arch],
+                    EphemeralStorage={"Size": eph},
+                    Timeout=15 + k,
+                )
+                frows.append(
+                    {
+                        "function_id": f"{acct}:{region}:{name}",
+                        "account_id": acct,
+                        "region": region,
+                        "name": name,
+                        "memory_mb": mem,
+                        "arch": arch,
+                        "ephemeral_storage_mb": eph,
+                        "timeout_s": float(15 + k),
+                        "runtime": "python3.12",
+                    }
+                )
+                for h in range(hours):
+                    if (h + k) % 5 == 4:  # an idle hour: no datapoints at all
+                        continue
+                    ts = start + pd.Timedelta(hours=h)
+                    # two datapoints in the hour so Sum and Maximum differ
+                    inv = rng.integers(1, 500, size=2).astype(float)
+                    dur = np.round(rng.uniform(5, 900, size=2), 3)
+                    conc = rng.integers(1, 40, size=2).astype(float)
+                    err = rng.integers(0, 3, size=2).astype(float)
+                    thr = rng.integers(0, 2, size=2).astype(float)
+                    for p, minute in enumerate((5, 35)):
+                        when = (ts + pd.Timedelta(minutes=minute)).to_pydatetime()
+                        for metric, value in (
+                            ("Invocations", inv[p]),
+                            ("Duration", dur[p]),
+                            ("ConcurrentExecutions", conc[p]),
+                            ("Errors", err[p]),
+                            ("Throttles", thr[p]),
+                        ):
+                            data.append(
+                                {
+                                    "MetricName": metric,
+                                    "Timestamp": when,
+                                    "Value": value,
+                                    "Dimensions": [{"Name": "FunctionName", "Value": name}],
+                                }
+                            )
+                    trows.append(
+                        {
+                            "function_id": f"{acct}:{region}:{name}",
+                            "timestamp": ts,
+                            "invocations": inv.sum(),
+                            "duration_sum_ms": dur.sum(),
+                            "duration_max_ms": dur.max(),
+                            "concurrent_executions_max": conc.max(),
+                            "errors": err.sum(),
+                            "throttles": thr.sum(),
+                        }
+                    )
+            for lo in range(0, len(data), 500):
+                cw.put_metric_data(Namespace="AWS/Lambda", MetricData=data[lo : lo + 500])
+    return SeededFleet(pd.DataFrame(frows), pd.DataFrame(trows), start, end, role_arns)
+
+
+def utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)
