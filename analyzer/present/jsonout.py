@@ -1,0 +1,141 @@
+"""The JSON shapes of `crossover cost` and `crossover analyze --format json` (INTERFACES.md).
+
+Money is USD per month (730 h) as numbers rounded to the cent; the crossover multiple is null
+where no crossover exists within the searched range.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analyzer.core.engine import Analysis
+
+
+def usd(x: Any) -> float | None:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return None
+    v = float(x)
+    return None if not math.isfinite(v) else round(v + 0.0, 2)
+
+
+def num(x: Any, digits: int = 4) -> float | None:
+    if x is None:
+        return None
+    v = float(x)
+    if not math.isfinite(v):
+        return None
+    return float(f"{v:.{digits}g}")
+
+
+def _option(o: pd.Series) -> dict[str, Any]:
+    units = {"min": int(o["units_min"]), "max": int(o["units_max"])}
+    if o["kind"] == "fargate":
+        d: dict[str, Any] = {
+            "kind": "fargate",
+            "task": {"vcpu": float(o["vcpu"]), "memory_gb": float(o["memory_gb"]), "arch": o["arch"]},
+            "tasks": units,
+        }
+    else:
+        d = {"kind": o["kind"], "instance_type": o["label"], "arch": o["arch"], "instances": units}
+    d["monthly_usd"] = usd(o["monthly_usd"])
+    if o["kind"] == "lmi":
+        d["breakdown"] = {
+            "compute_usd": usd(o["compute_usd"]),
+            "management_fee_usd": usd(o["management_fee_usd"]),
+            "requests_usd": usd(o["requests_usd"]),
+            "front_door_usd": usd(o["front_door_usd"]),
+        }
+    else:
+        d["breakdown"] = {
+            "compute_usd": usd(o["compute_usd"]),
+            "load_balancer_usd": usd(o["load_balancer_usd"]),
+            "ops_usd": usd(o["ops_usd"]),
+        }
+    d["unit_hours_per_month"] = num(o["unit_hours_per_month"], 6)
+    d["usd_per_unit_hour"] = num(o["usd_per_unit_hour"], 6)
+    d["price_region"] = o["price_region"]
+    return d
+
+
+def function_json(row: pd.Series, options: pd.DataFrame, detail: bool) -> dict[str, Any]:
+    k = row["crossover_multiple"]
+    out: dict[str, Any] = {"name": row["name"]}
+    if detail:
+        out.update(
+            {
+                "account_id": row["account_id"],
+                "account_name": row["account_name"],
+                "environment": row["environment"],
+                "region": row["region"],
+                "memory_mb": int(row["memory_mb"]),
+                "arch": row["arch"],
+                "runtime": row["runtime"],
+                "monthly_invocations": round(float(row["monthly_invocations"])),
+                "avg_duration_ms": num(row["avg_duration_ms"], 6),
+            }
+        )
+    out["lambda"] = {
+        "requests_usd": usd(row["lambda_requests_usd"]),
+        "duration_usd": usd(row["lambda_duration_usd"]),
+        "storage_usd": usd(row["lambda_storage_usd"]),
+        "provisioned_usd": usd(row["lambda_provisioned_usd"]),
+        "front_door_usd": usd(row["lambda_front_door_usd"]),
+        "total_usd": usd(row["lambda_total_usd"]),
+    }
+    out["options"] = [_option(o) for _, o in options.iterrows()]
+    out["best"] = (
+        {"kind": row["best_kind"], "label": row["best_label"], "monthly_usd": usd(row["best_monthly_usd"])}
+        if isinstance(row["best_kind"], str) else None
+    )
+    finite = bool(np.isfinite(k))
+    out["crossover"] = {
+        "multiple": num(k) if finite else None,
+        "monthly_invocations": round(float(row["crossover_invocations"])) if finite else None,
+        "requests_per_second": num(row["crossover_rps"]) if finite else None,
+    }
+    out["verdict"] = row["verdict"]
+    out["monthly_saving_usd"] = usd(row["monthly_saving_usd"])
+    if detail:
+        months = row["months_to_crossover"]
+        out["forecast"] = {
+            "monthly_growth": num(row["monthly_growth"], 3),
+            "months_to_crossover": num(months, 3) if np.isfinite(months) else None,
+            "crossover_date": row["crossover_date"],
+            "confidence": row["forecast_confidence"],
+            "note": row["forecast_note"],
+            "days_of_data": int(row["days_of_data"]),
+        }
+    return out
+
+
+def analysis_json(analysis: Analysis, detail: bool) -> dict[str, Any]:
+    """`cost` (detail=False) or `analyze` (detail=True) output."""
+    opts = analysis.options
+    by_fn = dict(tuple(opts.groupby("function_id", sort=False))) if not opts.empty else {}
+    empty = opts.iloc[0:0]
+    functions = [
+        function_json(row, by_fn.get(row["function_id"], empty), detail)
+        for _, row in analysis.functions.iterrows()
+    ]
+    t = analysis.totals()
+    doc: dict[str, Any] = {
+        "price_book": analysis.price_book,
+        "functions": functions,
+        "totals": {
+            "lambda_usd": usd(t["lambda_usd"]),
+            "best_usd": usd(t["best_usd"]),
+            "outgrown_saving_usd": usd(t["saving_usd"]),
+        },
+        "monthly_basis": analysis.meta["monthly_basis"],
+        "notes": analysis.meta["notes"],
+    }
+    if detail:
+        doc["window"] = {"start": analysis.meta["window_start"], "end": analysis.meta["window_end"],
+                         "hours": analysis.meta["hours"]}
+        doc["assumptions"] = analysis.assumptions.to_dict()
+        doc["failures"] = analysis.fleet.meta.get("failures", [])
+    return doc
