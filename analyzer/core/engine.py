@@ -172,22 +172,29 @@ def _provisioned_at(k: np.ndarray, kinds: list[_KindPricing], prof: tuple[np.nda
 
 def _solve_crossover(lf: np.ndarray, lv: np.ndarray, lc: np.ndarray, kinds: list[_KindPricing],
                      prof: tuple[np.ndarray, ...], hours: int, a: Assumptions) -> np.ndarray:
-    """Smallest k with L(k) >= P(k), by bisection on log k (NaN: none up to max_multiple)."""
+    """The crossover multiple k*, by bisection on log k, searched from today's traffic (k = 1):
+
+    Lambda cheaper today: the smallest k > 1 where Lambda costs at least the best option
+    (NaN when that does not happen up to max_multiple). Lambda dearer today: the k < 1 below
+    which Lambda is cheaper again (0 when it never is, e.g. idle provisioned concurrency).
+    So k* < 1 exactly when the function has already outgrown Lambda."""
     n = len(lf)
-    lo = np.full(n, K_LO)
-    hi = np.full(n, a.max_multiple)
 
     def diff(k: np.ndarray) -> np.ndarray:
         return _lambda_at(k, lf, lv, lc) - _provisioned_at(k, kinds, prof, hours, a)
 
-    at_lo = diff(lo) >= 0
-    at_hi = diff(hi) >= 0
+    ones = np.ones(n)
+    dearer_now = diff(ones) >= 0
+    lo = np.where(dearer_now, K_LO, 1.0)
+    hi = np.where(dearer_now, 1.0, a.max_multiple)
+    never_cheaper = dearer_now & (diff(lo) >= 0)
+    never_dearer = ~dearer_now & (diff(hi) < 0)
     for _ in range(BISECT_ITERS):
         mid = np.sqrt(lo * hi)
         up = diff(mid) >= 0
         hi = np.where(up, mid, hi)
         lo = np.where(up, lo, mid)
-    return np.where(at_lo, 0.0, np.where(at_hi, hi, np.nan))
+    return np.where(never_cheaper, 0.0, np.where(never_dearer, np.nan, hi))
 
 
 # ---------------------------------------------------------------------------------------------
