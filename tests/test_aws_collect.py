@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import boto3
 import numpy as np
 import pandas as pd
 import pytest
 from aws_helpers import ACCESS_KEY, MAIN_ACCOUNT, SECRET_KEY, seed_fleet
+from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 
-from analyzer.adapters.aws.collect import Collector, collect_fleet
+from analyzer.adapters.aws.collect import Collector, collect_fleet, fetch_metrics
 from analyzer.adapters.aws.session import base_session, discover_accounts
 from analyzer.adapters.store import Store
 
@@ -158,3 +161,33 @@ def test_second_run_fetches_only_missing_hours(moto_url: str, tmp_path) -> None:
     nothing = Collector(accounts, ["us-east-1"], days=1, now=seeded.end, store=store)
     nothing.inventory()
     assert nothing.plan().calls == 0
+
+
+def test_unavailable_cloudwatch_is_retried_with_adaptive_retries(moto_url: str) -> None:
+    seeded = seed_fleet(
+        moto_url, accounts=(MAIN_ACCOUNT,), regions=("us-east-1",), hours=2, functions_per_pair=1
+    )
+    (account,), _ = discover_accounts(base_session(), endpoint_url=moto_url)
+    cw = account.client("cloudwatch", "us-east-1")
+    attempts = []
+
+    def flaky(request: Any, **kwargs: Any) -> AWSResponse | None:
+        attempts.append(1)
+        if len(attempts) <= 2:  # the first two attempts fail as AWS does under load
+            return AWSResponse(request.url, 503, {}, _Raw(b""))
+        return None  # then the real server answers
+
+    cw.meta.events.register("before-send.cloudwatch.GetMetricData", flaky)
+    calls = []
+    df = fetch_metrics(cw, ["fn-000"], seeded.start, seeded.end, on_call=lambda: calls.append(1))
+    assert len(attempts) == 3
+    assert len(calls) == 1
+    _compare(df.assign(function_id=f"{MAIN_ACCOUNT}:us-east-1:" + df["name"]), seeded.traffic)
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **kwargs: Any) -> Any:
+        yield self.body
