@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.core.assumptions import Assumptions
-from analyzer.core.pricebook import PriceBook
+from analyzer.core.pricebook import FargateRates, PriceBook
 
 HOURS_PER_MONTH = 730.0
 VCPU_PER_MB = 1.0 / 1769.0  # Lambda: 1 vCPU at 1,769 MB
@@ -117,13 +117,31 @@ def ec2_candidates(book: PriceBook, region: str, a: Assumptions, kind: str = "ec
     )
 
 
+FARGATE_FREE_STORAGE_GB = 20.0
+FARGATE_MIN_SECONDS = 60.0
+
+
+def fargate_task_usd(rates: FargateRates, vcpu: float, memory_gb: float, seconds: np.ndarray | float,
+                     storage_gb: float = FARGATE_FREE_STORAGE_GB) -> dict[str, np.ndarray]:
+    """Fargate's bill for task runs of `seconds` each: per-second billing with a one-minute
+    minimum, on requested vCPU and memory, plus ephemeral storage above the 20 GB included."""
+    hours = np.maximum(np.asarray(seconds, dtype=float), FARGATE_MIN_SECONDS) / 3600.0
+    out = {
+        "vcpu_usd": hours * vcpu * rates.vcpu_hour,
+        "memory_usd": hours * memory_gb * rates.gb_hour,
+        "storage_usd": hours * max(storage_gb - FARGATE_FREE_STORAGE_GB, 0.0) * rates.storage_gb_hour,
+    }
+    out["total_usd"] = out["vcpu_usd"] + out["memory_usd"] + out["storage_usd"]
+    return out
+
+
 def fargate_candidates(book: PriceBook, region: str, a: Assumptions, arches: list[str]) -> Candidates:
     rows = []
     for arch in arches:
         r = book.fargate_rates(region, arch)
         for vcpu, mems in FARGATE_SIZES.items():
             for gb in mems:
-                od = vcpu * r.vcpu_hour + gb * r.gb_hour
+                od = float(fargate_task_usd(r, vcpu, gb, 3600.0)["total_usd"])
                 rows.append((f"{vcpu:g} vCPU / {gb:g} GB {arch}", arch, vcpu, gb * 1024.0, od))
     label, arch_a, vcpu_a, mem_a, od_a = (np.array(x) for x in zip(*rows, strict=True))
     price = od_a * (1.0 - a.discount("fargate"))
