@@ -119,7 +119,7 @@ def demo_fleet(seed: int = SEED, days: int = DAYS, end: pd.Timestamp = END) -> F
     start = end - pd.Timedelta(hours=h)
     t = np.arange(h, dtype=float)
     hour_of_day = (t % 24)[None, :]
-    dow = ((start.dayofweek + t // 24) % 7)[None, :]
+    dow = ((start.day_of_week + t // 24) % 7)[None, :]
     rps = np.array([p[0] for p in params])[:, None]
     dur = np.array([p[1] for p in params])[:, None]
     shape = np.array([p[2] for p in params])[:, None]
