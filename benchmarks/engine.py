@@ -1,0 +1,99 @@
+"""Engine benchmark: build a synthetic fleet, analyse it, print ONE JSON line.
+
+    python benchmarks/engine.py --functions 10000 --days 30
+    {"functions": 10000, "days": 30, "hours": 720, "rows": ..., "candidates": ...,
+     "load_s": ..., "analyze_s": ..., "peak_rss_mb": ...}
+
+load_s     building the FleetData (generation + FleetData normalisation)
+analyze_s  analyze(): Lambda bill, every option's cost, crossover, verdicts, forecast
+candidates candidate units the engine considers per price region (EC2 types + Fargate sizes +
+           LMI types), from the engine's own candidate sets
+peak_rss_mb  the process's peak resident set size (resource.getrusage)
+
+`--reanalyze` also times a second analyze() of the same fleet with changed assumptions (what
+the app does after a slider move) and reports it as `reanalyze_s`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from analyzer.core.assumptions import DEFAULTS, Assumptions
+from analyzer.core.engine import _Pricer, analyze
+from analyzer.core.pricebook import PriceBook
+from benchmarks.fleetgen import PRICE_PROXY, SEED, synthetic_fleet
+
+
+def peak_rss_mb() -> float:
+    """Peak RSS of this process in MB (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / (1024.0 * 1024.0) if sys.platform == "darwin" else rss / 1024.0
+
+
+def candidate_count(book: PriceBook, a: Assumptions, regions: list[str]) -> int:
+    """Candidate units considered, per kind and price region, from the engine's candidate sets."""
+    a = dataclasses.replace(a, price_region_proxy={**PRICE_PROXY, **a.price_region_proxy})
+    price_regions = sorted({a.price_region_proxy.get(r, r) for r in regions})
+    arches = ("x86_64", "arm64")
+    pricer = _Pricer(book)
+    return sum(
+        len(pricer.candidates(kind, reg, a, arches)) for reg in price_regions for kind in a.targets
+    )
+
+
+def changed(a: Assumptions) -> Assumptions:
+    """An assumption change like a slider move in the app (forces a full recompute)."""
+    return dataclasses.replace(a, target_utilization=0.6, burst_factor=2.5)
+
+
+def run(functions: int, days: int, seed: int = SEED, reanalyze: bool = False) -> dict[str, object]:
+    book = PriceBook.load()
+    t0 = time.perf_counter()
+    fleet = synthetic_fleet(functions, days, seed)
+    t1 = time.perf_counter()
+    analysis = analyze(fleet, book, DEFAULTS)
+    t2 = time.perf_counter()
+    out: dict[str, object] = {
+        "functions": functions,
+        "days": days,
+        "hours": fleet.hours,
+        "rows": len(fleet.traffic),
+        "candidates": candidate_count(book, DEFAULTS, sorted(set(fleet.functions["region"]))),
+        "load_s": round(t1 - t0, 3),
+        "analyze_s": round(t2 - t1, 3),
+    }
+    if reanalyze:
+        t3 = time.perf_counter()
+        analyze(fleet, book, changed(DEFAULTS))
+        out["reanalyze_s"] = round(time.perf_counter() - t3, 3)
+    counts = analysis.functions["verdict"].value_counts()
+    out["verdicts"] = {str(k): int(v) for k, v in counts.items()}
+    out["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--functions", type=int, default=1000, help="number of functions")
+    p.add_argument("--days", type=int, default=30, help="days of hourly traffic")
+    p.add_argument("--seed", type=int, default=SEED, help="generator seed")
+    p.add_argument(
+        "--reanalyze", action="store_true", help="also time analyze() after an assumption change"
+    )
+    args = p.parse_args(argv)
+    if args.functions < 1 or args.days < 1:
+        p.error("--functions and --days must be at least 1")
+    print(json.dumps(run(args.functions, args.days, args.seed, args.reanalyze)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
