@@ -261,3 +261,74 @@ def seed_fleet(
 
 def utc(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+# -- Pricing API fixtures ----------------------------------------------------------------------
+PRICING_FIXTURES = Path(__file__).parent / "fixtures" / "pricing"
+PRICING_SERVICES = ("AWSLambda", "AmazonECS", "AmazonEC2", "AWSELB", "AmazonApiGateway")
+LAMBDA_GROUPS = (
+    "AWS-Lambda-Requests,AWS-Lambda-Requests-ARM,AWS-Lambda-Duration,AWS-Lambda-Duration-ARM,"
+    "AWS-Lambda-Storage-Duration,AWS-Lambda-Storage-Duration-ARM,"
+    "AWS-Lambda-Provisioned-Concurrency,AWS-Lambda-Provisioned-Concurrency-ARM,"
+    "AWS-Lambda-Duration-Provisioned,AWS-Lambda-Duration-Provisioned-ARM"
+)
+
+
+def expected_filters(service: str, region: str) -> list[dict[str, str]]:
+    """The GetProducts filters AWS-FACTS.md prescribes for each service."""
+    rc = {"Type": "EQUALS", "Field": "regionCode", "Value": region}
+
+    def tm(field: str, value: str) -> dict[str, str]:
+        return {"Type": "TERM_MATCH", "Field": field, "Value": value}
+
+    return {
+        "AWSLambda": [rc, {"Type": "ANY_OF", "Field": "group", "Value": LAMBDA_GROUPS}],
+        "AmazonECS": [rc, {"Type": "CONTAINS", "Field": "usagetype", "Value": "Fargate"}],
+        "AmazonEC2": [
+            rc,
+            tm("operatingSystem", "Linux"),
+            tm("tenancy", "Shared"),
+            tm("preInstalledSw", "NA"),
+            tm("capacitystatus", "Used"),
+            tm("licenseModel", "No License required"),
+            tm("marketoption", "OnDemand"),
+        ],
+        "AWSELB": [rc, tm("productFamily", "Load Balancer-Application")],
+        "AmazonApiGateway": [rc, tm("productFamily", "API Calls")],
+    }[service]
+
+
+def stub_pricing(stubber: Any, regions: tuple[str, ...], edit: Any = None) -> None:
+    """Queue the recorded GetProducts pages, checking the exact request of each page.
+
+    `edit(service, region, items)` may change the parsed items before they are queued.
+    """
+    for region in regions:
+        for service in PRICING_SERVICES:
+            doc = json.loads(
+                (PRICING_FIXTURES / f"getproducts-{service}-{region}.json").read_text(
+                    encoding="utf-8"
+                )
+            )
+            token = None
+            for page in doc["pages"]:
+                page = dict(page)
+                if edit is not None:
+                    items = [json.loads(s) for s in page["PriceList"]]
+                    page["PriceList"] = [json.dumps(i) for i in edit(service, region, items)]
+                params = {
+                    "ServiceCode": service,
+                    "Filters": expected_filters(service, region),
+                    "FormatVersion": "aws_v1",
+                    "MaxResults": 100,
+                }
+                if token:
+                    params["NextToken"] = token
+                stubber.add_response("get_products", page, params)
+                token = page.get("NextToken")
+
+
+def pricing_stub_client() -> Any:
+    return boto3.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY).client(
+        "pricing", region_name="us-east-1"
+    )
