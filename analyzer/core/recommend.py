@@ -119,6 +119,69 @@ COLUMNS: tuple[str, ...] = (
     "confidence",
     "caveats",
 )
+COLUMN_HELP: dict[str, str] = {
+    "function_id": "account_id:region:name",
+    "name": "Lambda function name",
+    "account_id": "AWS account id",
+    "account_name": "AWS account name",
+    "environment": "environment label of the account (prod, test, dev, ...)",
+    "region": "AWS region of the function",
+    "runtime": "Lambda runtime",
+    "arch": "Lambda architecture today (x86_64 or arm64)",
+    "memory_mb": "configured memory, MB",
+    "timeout_s": "configured timeout, seconds",
+    "front_door": "what invokes it over HTTP: none, function_url, apigw_rest, apigw_http, alb",
+    "pc_allocated": "provisioned concurrency allocated (0 = none)",
+    "monthly_invocations": "invocations per month (730 hours)",
+    "avg_duration_ms": "mean duration per invocation, ms",
+    "mean_concurrency": "mean concurrent requests over the window (Little's law)",
+    "peak_concurrency": "largest hourly peak of concurrent requests over the window",
+    "days_of_data": "days of traffic the analysis saw",
+    "verdict": "outgrown (move), watch (close to the crossover) or stay (Lambda is right)",
+    "tune": "true when Lambda itself can be made cheaper without moving",
+    "recommendation": "the recommendation in one sentence",
+    "lambda_usd_per_month": "Lambda bill today: requests + duration + storage + provisioned + "
+    "front door, USD per month",
+    "lambda_duration_usd_per_month": "of which duration (GB-s), USD per month",
+    "lambda_provisioned_usd_per_month": "of which provisioned concurrency, USD per month",
+    "best_option_kind": "cheapest provisioned option: ec2, fargate or lmi",
+    "best_option_label": "its instance type or Fargate task size",
+    "best_option_arch": "its CPU architecture",
+    "best_option_units_min": "fewest instances or tasks over the day",
+    "best_option_units_max": "most instances or tasks over the day",
+    "best_option_sizing": "the sizing in words",
+    "best_option_usd_per_unit_hour": "price of one instance or task per hour, USD",
+    "best_option_usd_per_month": "the option's full monthly cost (compute, load balancer, ops, "
+    "fees), USD per month",
+    "best_option_price_region": "region whose prices priced the option",
+    "crossover_multiple": "traffic multiple at which the best option costs what Lambda does "
+    "(below 1: already outgrown; empty: none up to max_multiple)",
+    "crossover_invocations_per_month": "invocations per month at the crossover",
+    "crossover_requests_per_second": "mean requests per second at the crossover",
+    "monthly_growth": "fitted monthly growth of traffic (0.05 = 5%)",
+    "months_to_crossover": "months until the forecast reaches the crossover",
+    "crossover_date": "forecast date of the crossover (ISO)",
+    "forecast_confidence": "how sure the forecast is: high, medium, low",
+    "saving_usd_per_month": "Lambda minus the best option when that is cheaper, USD per month",
+    "saving_usd_per_year": "saving x 12, USD per year",
+    "migration_hours": "one-time engineer hours to move (migration_hours or lmi_migration_hours)",
+    "migration_cost_usd": "migration hours x engineer_hourly_usd, USD once",
+    "payback_months": "migration cost / monthly saving, months",
+    "tune_arm64_usd_per_month": "saving of switching x86_64 to arm64 on Lambda (duration at the "
+    "arm64 rate), USD per month",
+    "tune_idle_pc_usd_per_month": "cost of provisioned concurrency above the peak, USD per month",
+    "tune_memory_usd_per_month": "saving of right-sizing memory (needs max_memory_used_mb), "
+    "USD per month",
+    "tune_usd_per_month": "sum of the tune savings, USD per month",
+    "tune_advice": "what to tune, in words",
+    "verdict_optimistic": "verdict under the optimistic (for moving) assumption set",
+    "verdict_pessimistic": "verdict under the pessimistic (for moving) assumption set",
+    "saving_optimistic_usd_per_month": "saving under the optimistic set, USD per month",
+    "saving_pessimistic_usd_per_month": "saving under the pessimistic set, USD per month",
+    "verdict_survives": "yes when the verdict is the same under both sets",
+    "confidence": "high, medium or low: days of data and whether the verdict survives",
+    "caveats": "what the model does not see, in plain words",
+}
 MONEY_COLUMNS = frozenset(c for c in COLUMNS if "_usd" in c)
 TEXT_COLUMNS = frozenset(
     {
@@ -265,7 +328,7 @@ def _assumption_table(a: Assumptions) -> pd.DataFrame:
     rows = [
         {
             "name": k,
-            "value": _plain(d[k]),
+            "value": d[k],
             "unit": info.unit,
             "help": info.help,
             "group": info.group,
@@ -273,14 +336,6 @@ def _assumption_table(a: Assumptions) -> pd.DataFrame:
         for k, info in FIELDS.items()
     ]
     return pd.DataFrame(rows, columns=["name", "value", "unit", "help", "group"])
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, (list, tuple)):
-        return ", ".join(str(x) for x in v)
-    if isinstance(v, dict):
-        return ", ".join(f"{k}={x}" for k, x in sorted(v.items()))
-    return v
 
 
 def _sensitivity_set(base: Assumptions, tilted: Assumptions, keys: Iterable[str]) -> dict[str, Any]:

@@ -1,0 +1,113 @@
+"""Helpers shared by the export formats: rounding, formula-injection safety, plain values."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analyzer.core.recommend import COLUMNS, MONEY_COLUMNS, TEXT_COLUMNS, Recommendations
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# Decimal places per non-money numeric column (money is always to the cent).
+DECIMALS: dict[str, int] = {
+    "memory_mb": 0,
+    "timeout_s": 1,
+    "pc_allocated": 0,
+    "monthly_invocations": 0,
+    "avg_duration_ms": 3,
+    "mean_concurrency": 4,
+    "peak_concurrency": 2,
+    "days_of_data": 0,
+    "best_option_units_min": 0,
+    "best_option_units_max": 0,
+    "crossover_multiple": 6,
+    "crossover_invocations_per_month": 0,
+    "crossover_requests_per_second": 4,
+    "monthly_growth": 4,
+    "months_to_crossover": 2,
+    "migration_hours": 1,
+    "payback_months": 2,
+}
+UNIT_PRICE_DECIMALS = 6  # best_option_usd_per_unit_hour
+
+
+def safe_text(value: str) -> str:
+    """Neutralise a text cell a spreadsheet would run as a formula (prefix a quote)."""
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def plain(value: Any) -> Any:
+    """A value as one cell: lists joined, dicts as k=v, NaN as None."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in sorted(value.items()))
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def rounded(recs: Recommendations) -> pd.DataFrame:
+    """The per-function table, rounded for people (cents, sensible decimals), NaN kept."""
+    f = recs.functions[list(COLUMNS)].copy()
+    for col in COLUMNS:
+        if col in TEXT_COLUMNS or col == "tune":
+            continue
+        vals = pd.to_numeric(f[col], errors="coerce").astype(float)
+        if col == "best_option_usd_per_unit_hour":
+            f[col] = vals.round(UNIT_PRICE_DECIMALS)
+        elif col in MONEY_COLUMNS:
+            f[col] = vals.round(2) + 0.0  # + 0.0: no "-0.0"
+        elif DECIMALS.get(col, 4) == 0:
+            f[col] = vals.round().astype("Int64")
+        else:
+            f[col] = vals.round(DECIMALS.get(col, 4)) + 0.0
+    for col in TEXT_COLUMNS:
+        f[col] = f[col].astype(object).where(f[col].notna(), None)
+    return f
+
+
+def assumptions_compact(recs: Recommendations) -> str:
+    """Every assumption as 'name=value' pairs (for one-table formats such as CSV)."""
+    return "; ".join(
+        f"{n}={plain(v) if plain(v) is not None else ''}"
+        for n, v in zip(recs.assumptions["name"], recs.assumptions["value"], strict=True)
+    )
+
+
+def money(x: Any) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return ""
+    return f"${float(x):,.2f}"
+
+
+def number(x: Any, fmt: str = ",.2f") -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return ""
+    return format(float(x), fmt)
+
+
+def title(recs: Recommendations) -> str:
+    return "Crossover: Lambda migration recommendations"
+
+
+def context_lines(recs: Recommendations) -> list[tuple[str, str]]:
+    """(label, text) pairs every export prints: window, basis, prices, generation time."""
+    pb = recs.price_book
+    w = recs.window
+    out = [
+        ("Traffic window", f"{w.get('start')} to {w.get('end')} ({w.get('hours')} hours)"),
+        ("Monthly basis", f"USD per month normalised to {recs.monthly_basis}"),
+        ("Price book", f"as of {pb.get('as_of')} ({pb.get('origin')}): {pb.get('source')}"),
+    ]
+    if recs.generated_at:
+        out.append(("Generated", str(recs.generated_at)))
+    if recs.filters:
+        out.append(("Filters", ", ".join(f"{k}={plain(v)}" for k, v in recs.filters.items())))
+    return out

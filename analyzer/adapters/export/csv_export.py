@@ -1,0 +1,40 @@
+"""CSV export: one row per function, stable column names with units, formula-injection safe."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from analyzer.adapters.export._common import assumptions_compact, rounded, safe_text
+from analyzer.core.recommend import TEXT_COLUMNS, Recommendations
+
+# Context on every row, so a lone CSV still says which prices, window and assumptions it used.
+CONTEXT_COLUMNS = (
+    "price_book_as_of",
+    "price_book_source",
+    "window_start",
+    "window_end",
+    "monthly_basis",
+    "assumptions",
+)
+
+
+def render_csv(recs: Recommendations) -> bytes:
+    f = rounded(recs)
+    ctx = {
+        "price_book_as_of": recs.price_book.get("as_of", ""),
+        "price_book_source": recs.price_book.get("source", ""),
+        "window_start": recs.window.get("start") or "",
+        "window_end": recs.window.get("end") or "",
+        "monthly_basis": recs.monthly_basis,
+        "assumptions": assumptions_compact(recs),
+    }
+    for k, v in ctx.items():
+        f[k] = str(v)
+    text_cols = [*TEXT_COLUMNS, *CONTEXT_COLUMNS]
+    for col in text_cols:
+        f[col] = f[col].map(lambda v: "" if v is None else safe_text(str(v)))
+    f["tune"] = f["tune"].map({True: "true", False: "false"})
+    buf = io.StringIO()
+    f.to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    return buf.getvalue().encode("utf-8")
