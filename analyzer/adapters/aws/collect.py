@@ -443,6 +443,8 @@ class Collector:
     def fetch(self) -> FleetData:
         todo = [p for p in self.pairs if not p.failed]
         self._run(self._fetch_pair, todo, "metrics")
+        if self.store is not None:
+            self.store.write_meta(self.meta())
         self._emit("done", len(todo), len(todo))
         return self.fleet()
 
