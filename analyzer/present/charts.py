@@ -10,14 +10,28 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analyzer.core.engine import Analysis, cost_curves
+from analyzer.core.forecast import DAYS_PER_MONTH, daily_matrix, fit_trend
 
 VERDICT_COLORS = {"outgrown": "#d62728", "watch": "#ff7f0e", "stay": "#2ca02c"}
-KIND_NAMES = {"lambda": "Lambda", "ec2": "EC2", "fargate": "Fargate", "lmi": "Lambda Managed Instances"}
+KIND_NAMES = {
+    "lambda": "Lambda",
+    "ec2": "EC2",
+    "fargate": "Fargate",
+    "lmi": "Lambda Managed Instances",
+}
 
 
-def fleet_chart(analysis: Analysis, functions: pd.DataFrame | None = None) -> go.Figure:
+def fleet_chart(
+    analysis: Analysis,
+    functions: pd.DataFrame | None = None,
+    *,
+    functions_df: pd.DataFrame | None = None,
+) -> go.Figure:
     """Every function: traffic (x) vs headroom to its crossover (y), coloured by verdict,
-    sized by Lambda spend. Headroom = crossover multiple (below 1: already outgrown)."""
+    sized by Lambda spend. Headroom = crossover multiple (below 1: already outgrown).
+    `functions` (alias `functions_df`): a filtered subset of `analysis.functions`."""
+    if functions is None:
+        functions = functions_df
     f = analysis.functions if functions is None else functions
     fig = go.Figure()
     spend = f["lambda_total_usd"].clip(lower=0)
@@ -29,35 +43,61 @@ def fleet_chart(analysis: Analysis, functions: pd.DataFrame | None = None) -> go
             continue
         fig.add_trace(
             go.Scatter(
-                x=f.loc[m, "monthly_invocations"].clip(lower=1), y=headroom[m], mode="markers",
+                x=f.loc[m, "monthly_invocations"].clip(lower=1),
+                y=headroom[m],
+                mode="markers",
                 name=verdict.capitalize(),
-                marker={"color": color, "size": size[m], "opacity": 0.75, "line": {"width": 1, "color": "white"}},
+                marker={
+                    "color": color,
+                    "size": size[m],
+                    "opacity": 0.75,
+                    "line": {"width": 1, "color": "white"},
+                },
                 customdata=np.stack(
-                    [f.loc[m, "name"], f.loc[m, "account_name"], f.loc[m, "environment"], f.loc[m, "region"],
-                     f.loc[m, "lambda_total_usd"], f.loc[m, "monthly_saving_usd"]], axis=-1),
+                    [
+                        f.loc[m, "name"],
+                        f.loc[m, "account_name"],
+                        f.loc[m, "environment"],
+                        f.loc[m, "region"],
+                        f.loc[m, "lambda_total_usd"],
+                        f.loc[m, "monthly_saving_usd"],
+                    ],
+                    axis=-1,
+                ),
                 hovertemplate=(
-                    "<b>%{customdata[0]}</b><br>%{customdata[1]} (%{customdata[2]}), %{customdata[3]}"
+                    "<b>%{customdata[0]}</b><br>%{customdata[1]} (%{customdata[2]}), "
+                    "%{customdata[3]}"
                     "<br>%{x:,.0f} invocations/month<br>crossover at %{y:.2f}x today's traffic"
                     "<br>Lambda $%{customdata[4]:,.2f}/month<br>saving $%{customdata[5]:,.2f}/month"
                     "<extra></extra>"
                 ),
             )
         )
-    fig.add_hrect(y0=1e-2, y1=1, fillcolor=VERDICT_COLORS["outgrown"], opacity=0.08, line_width=0,
-                  annotation_text="outgrown zone (crossover below today's traffic)",
-                  annotation_position="bottom left")
+    fig.add_hrect(
+        y0=1e-2,
+        y1=1,
+        fillcolor=VERDICT_COLORS["outgrown"],
+        opacity=0.08,
+        line_width=0,
+        annotation_text="outgrown zone (crossover below today's traffic)",
+        annotation_position="bottom left",
+    )
     fig.add_hline(y=1, line_dash="dot", line_color="#888")
     fig.update_xaxes(type="log", title="Invocations per month (log scale)")
     fig.update_yaxes(type="log", title="Crossover multiple of today's traffic (log scale)")
-    fig.update_layout(title="Which functions have outgrown Lambda", legend_title="Verdict",
-                      margin={"l": 60, "r": 20, "t": 50, "b": 50}, height=480)
+    fig.update_layout(
+        title="Which functions have outgrown Lambda",
+        legend_title="Verdict",
+        margin={"l": 60, "r": 20, "t": 50, "b": 50},
+        height=480,
+    )
     return fig
 
 
 def cost_curve_chart(analysis: Analysis, function_id: str, points: int = 60) -> go.Figure:
     """Monthly cost of Lambda and each option against monthly invocations, with the crossover
     and a 'you are here' marker."""
-    row = analysis.functions.set_index("function_id").loc[function_id]
+    row = _row(analysis, function_id)
     k_star = float(row["crossover_multiple"])
     hi = max(10.0, (k_star * 3) if np.isfinite(k_star) else 10.0)
     lo = min(0.1, k_star / 3) if np.isfinite(k_star) and k_star > 0 else 0.1
@@ -65,19 +105,212 @@ def cost_curve_chart(analysis: Analysis, function_id: str, points: int = 60) -> 
     curves = cost_curves(analysis, function_id, ks)
     fig = go.Figure()
     for kind in [c for c in ("lambda", "ec2", "fargate", "lmi") if c in curves]:
-        fig.add_trace(go.Scatter(x=curves["monthly_invocations"], y=curves[kind], name=KIND_NAMES[kind],
-                                 mode="lines", line={"width": 3 if kind == "lambda" else 2},
-                                 hovertemplate="%{x:,.0f} invocations/month: $%{y:,.2f}/month<extra>"
-                                 + KIND_NAMES[kind] + "</extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=curves["monthly_invocations"],
+                y=curves[kind],
+                name=KIND_NAMES[kind],
+                mode="lines",
+                line={"width": 3 if kind == "lambda" else 2},
+                hovertemplate="%{x:,.0f} invocations/month: $%{y:,.2f}/month<extra>"
+                + KIND_NAMES[kind]
+                + "</extra>",
+            )
+        )
     inv = float(row["monthly_invocations"])
-    fig.add_trace(go.Scatter(x=[inv], y=[float(row["lambda_total_usd"])], mode="markers+text",
-                             name="You are here", text=["you are here"], textposition="top center",
-                             marker={"size": 12, "color": "black", "symbol": "diamond"}))
+    fig.add_trace(
+        go.Scatter(
+            x=[inv],
+            y=[float(row["lambda_total_usd"])],
+            mode="markers+text",
+            name="You are here",
+            text=["you are here"],
+            textposition="top center",
+            marker={"size": 12, "color": "black", "symbol": "diamond"},
+        )
+    )
     if np.isfinite(k_star) and k_star > 0:
-        fig.add_vline(x=k_star * inv, line_dash="dash", line_color=VERDICT_COLORS["outgrown"],
-                      annotation_text=f"crossover {k_star * inv:,.0f}/month", annotation_position="top")
+        fig.add_vline(
+            x=k_star * inv,
+            line_dash="dash",
+            line_color=VERDICT_COLORS["outgrown"],
+            annotation_text=f"crossover {k_star * inv:,.0f}/month",
+            annotation_position="top",
+        )
     fig.update_xaxes(type="log", title="Invocations per month (log scale)")
     fig.update_yaxes(type="log", title="Cost, USD per month (log scale)")
-    fig.update_layout(title=f"{row['name']}: cost by traffic", height=420,
-                      margin={"l": 60, "r": 20, "t": 50, "b": 50})
+    fig.update_layout(
+        title=f"{row['name']}: cost by traffic",
+        height=420,
+        margin={"l": 60, "r": 20, "t": 50, "b": 50},
+    )
+    return fig
+
+
+def _row(analysis: Analysis, function_id: str) -> pd.Series:
+    rows = analysis.functions[analysis.functions["function_id"] == function_id]
+    if rows.empty:
+        raise KeyError(function_id)
+    return rows.iloc[0]
+
+
+def traffic_chart(analysis: Analysis, function_id: str, horizon_months: float = 36.0) -> go.Figure:
+    """Daily invocations over the window, the fitted trend carried forward, the crossover
+    traffic (k* x today's daily mean) and the projected crossover date."""
+    row = _row(analysis, function_id)
+    fleet = analysis.fleet
+    tr = fleet.traffic[fleet.traffic["function_id"] == function_id]
+    daily = daily_matrix(tr, pd.Series([function_id]), fleet.start, fleet.end)
+    day0 = fleet.start.floor("D")
+    days = pd.date_range(day0, periods=daily.shape[1], freq="D")
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=days,
+            y=daily[0],
+            mode="lines",
+            name="Invocations per day",
+            line={"color": "#1f77b4", "width": 1.5},
+            hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} invocations<extra></extra>",
+        )
+    )
+    trend = fit_trend(daily)
+    growth = float(row["monthly_growth"])
+    level_end = float(trend.level_end[0])
+    mean_daily = float(trend.mean_daily[0])
+    k_star = float(row["crossover_multiple"])
+    months = float(row["months_to_crossover"])
+    date = row["crossover_date"] if isinstance(row["crossover_date"], str) else None
+    last_day = days[-1] if len(days) else fleet.end.floor("D")
+    ymax = float(daily.max()) if daily.size else 1.0
+    if np.isfinite(growth) and np.isfinite(level_end) and level_end > 0:
+        ahead = min(horizon_months, months + 2) if np.isfinite(months) and months > 0 else 6.0
+        ahead = max(ahead, 3.0)
+        t = pd.date_range(days[0], last_day + pd.Timedelta(days=ahead * DAYS_PER_MONTH), freq="D")
+        offset_months = ((t - last_day) / pd.Timedelta(days=1)).to_numpy(float) / DAYS_PER_MONTH
+        y = level_end * np.power(1.0 + growth, offset_months)
+        fig.add_trace(
+            go.Scatter(
+                x=t,
+                y=y,
+                mode="lines",
+                name=f"Trend ({growth:+.1%} per month)",
+                line={"color": "#555", "dash": "dash", "width": 2},
+                hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} per day (trend)<extra></extra>",
+            )
+        )
+        ymax = max(ymax, float(y.max()))
+    if np.isfinite(k_star) and mean_daily > 0:
+        level = k_star * mean_daily
+        fig.add_hline(
+            y=level,
+            line_dash="dot",
+            line_color=VERDICT_COLORS["outgrown"],
+            annotation_text=f"crossover: {level:,.0f} invocations/day ({k_star:.2f}x today)",
+            annotation_position="top left",
+        )
+        ymax = max(ymax, level)
+    if date is not None and k_star >= 1:
+        x = pd.Timestamp(date)
+        fig.add_vline(x=x, line_dash="dash", line_color=VERDICT_COLORS["outgrown"])
+        fig.add_trace(
+            go.Scatter(
+                x=[x],
+                y=[k_star * mean_daily],
+                mode="markers+text",
+                name="Projected crossover",
+                text=[f"projected crossover {date}"],
+                textposition="top left",
+                marker={"size": 11, "color": VERDICT_COLORS["outgrown"], "symbol": "x"},
+            )
+        )
+        title = f"{row['name']}: traffic and trend (projected crossover {date})"
+    elif np.isfinite(k_star) and k_star < 1:
+        title = f"{row['name']}: traffic and trend (already past the crossover)"
+    else:
+        title = f"{row['name']}: traffic and trend ({row['forecast_note'] or 'no crossover date'})"
+    positive = daily[0][daily[0] > 0]
+    log_y = bool(len(positive)) and ymax > 20 * float(np.median(positive))
+    fig.update_xaxes(title="Date (UTC)")
+    fig.update_yaxes(
+        type="log" if log_y else "linear",
+        title="Invocations per day" + (" (log scale)" if log_y else ""),
+        rangemode="tozero" if not log_y else "normal",
+    )
+    fig.update_layout(
+        title=title,
+        height=400,
+        margin={"l": 60, "r": 20, "t": 50, "b": 50},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig
+
+
+LAMBDA_PARTS = {
+    "lambda_requests_usd": "Requests",
+    "lambda_duration_usd": "Duration",
+    "lambda_provisioned_usd": "Provisioned concurrency",
+    "lambda_storage_usd": "Ephemeral storage",
+    "lambda_front_door_usd": "Front door (API Gateway / ALB)",
+}
+OPTION_PARTS = {
+    "compute_usd": "Compute",
+    "requests_usd": "Requests",
+    "front_door_usd": "Front door (API Gateway / ALB)",
+    "load_balancer_usd": "Load balancer",
+    "management_fee_usd": "Management fee",
+    "ops_usd": "Operations (people)",
+}
+
+
+def breakdown_chart(analysis: Analysis, function_id: str) -> go.Figure:
+    """Stacked monthly cost: Lambda's parts next to each priced option's parts."""
+    row = _row(analysis, function_id)
+    opts = analysis.options[analysis.options["function_id"] == function_id].sort_values(
+        "monthly_usd"
+    )
+    bars = ["Lambda (today)"] + [
+        f"{KIND_NAMES.get(k, k)}<br>{label}"
+        for k, label in zip(opts["kind"], opts["label"], strict=True)
+    ]
+    parts: dict[str, list[float]] = {}
+    for col, name in LAMBDA_PARTS.items():
+        parts.setdefault(name, [0.0] * len(bars))[0] = float(row[col])
+    for col, name in OPTION_PARTS.items():
+        col_values = opts[col].fillna(0.0).to_numpy(float) if col in opts else np.zeros(len(opts))
+        series = parts.setdefault(name, [0.0] * len(bars))
+        for i, v in enumerate(col_values, start=1):
+            series[i] += float(v)
+    fig = go.Figure()
+    for name, values in parts.items():
+        if not any(v > 0 for v in values):
+            continue
+        fig.add_trace(
+            go.Bar(
+                x=bars,
+                y=values,
+                name=name,
+                hovertemplate="%{x}: $%{y:,.2f}/month<extra>" + name + "</extra>",
+            )
+        )
+    totals = [float(row["lambda_total_usd"]), *opts["monthly_usd"].astype(float)]
+    fig.add_trace(
+        go.Scatter(
+            x=bars,
+            y=totals,
+            mode="text",
+            text=[f"${t:,.0f}" for t in totals],
+            textposition="top center",
+            showlegend=False,
+            hoverinfo="skip",
+        )
+    )
+    fig.update_layout(
+        barmode="stack",
+        title=f"{row['name']}: what each option's monthly bill is made of",
+        height=420,
+        margin={"l": 60, "r": 20, "t": 50, "b": 50},
+    )
+    fig.update_yaxes(title="Cost, USD per month")
+    fig.update_xaxes(title="Option (cheapest size of each)")
     return fig

@@ -1,0 +1,27 @@
+"""Crossover: which Lambda functions have outgrown Lambda, and when will the rest?
+
+The Streamlit app for product owners. `make run` starts it on the demo fleet (127.0.0.1 only).
+This file only describes the UI; the numbers come from `analyzer` (see app_pages/common.py).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import common
+
+st.set_page_config(page_title="Crossover", page_icon="📉", layout="wide")
+common.init_state()
+
+pages = st.navigation(
+    [
+        st.Page("app_pages/overview.py", title="Fleet overview", icon="📊", default=True),
+        st.Page("app_pages/function.py", title="Function detail", icon="🔎"),
+        st.Page("app_pages/what_if.py", title="What-if", icon="🎚️"),
+        st.Page("app_pages/data_source.py", title="Data source", icon="🗂️"),
+        st.Page("app_pages/export.py", title="Export", icon="⬇️"),
+    ]
+)
+with common.guarded():
+    common.sidebar(common.analysis())
+pages.run()

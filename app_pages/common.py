@@ -1,0 +1,163 @@
+"""What every page shares: session state, the data source, cached analyses, the sidebar.
+
+The logic lives in `analyzer.present.app_model`; this module only wires it to Streamlit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import streamlit as st
+
+from analyzer.core.assumptions import FIELDS, Assumptions, optimistic, pessimistic
+from analyzer.core.demo import demo_fleet
+from analyzer.core.engine import Analysis, analyze
+from analyzer.core.fleet import FleetData
+from analyzer.core.pricebook import PriceBook
+from analyzer.exceptions import CrossoverError
+from analyzer.present import app_model as m
+
+log = logging.getLogger(__name__)
+
+DEMO = "demo"
+FILTER_KEYS = {key: f"f_{key}" for key in m.FILTER_COLUMNS}
+FUNCTION_KEY = "fn"
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # as .streamlit/config.toml's server.maxUploadSize
+
+
+# -- state ------------------------------------------------------------------------------------
+def init_state() -> None:
+    """Defaults for every assumption control and filter; re-assigning keeps widget values alive
+    while their page is not shown (Streamlit drops the state of widgets not rendered)."""
+    state = st.session_state
+    for name, value in m.default_widget_values().items():
+        key = m.state_key(name)
+        state[key] = state.get(key, value)
+    for key in FILTER_KEYS.values():
+        state[key] = state.get(key, [])
+    if FUNCTION_KEY in state:
+        state[FUNCTION_KEY] = state[FUNCTION_KEY]
+    state.setdefault("source_id", DEMO)
+    state.setdefault("fleets", {})
+    state.setdefault("last_good_assumptions", Assumptions())
+
+
+def reset_assumptions() -> None:
+    for name, value in m.default_widget_values().items():
+        st.session_state[m.state_key(name)] = value
+
+
+def aws_enabled() -> bool:
+    try:
+        secrets: Any = dict(st.secrets)
+    except Exception:  # no secrets.toml: that is fine, AWS stays off
+        secrets = {}
+    return m.aws_enabled(os.environ, secrets)
+
+
+# -- data ---------------------------------------------------------------------------------------
+@st.cache_resource(show_spinner=False)
+def price_book() -> PriceBook:
+    return PriceBook.load()
+
+
+@st.cache_resource(show_spinner="Building the demo fleet…")
+def _demo() -> FleetData:
+    return demo_fleet()
+
+
+def set_fleet(source_id: str, fleet: FleetData) -> None:
+    st.session_state["fleets"][source_id] = fleet
+    st.session_state["source_id"] = source_id
+    st.session_state.pop(FUNCTION_KEY, None)
+    for key in FILTER_KEYS.values():
+        st.session_state[key] = []
+
+
+def use_demo() -> None:
+    st.session_state["source_id"] = DEMO
+    st.session_state.pop(FUNCTION_KEY, None)
+    for key in FILTER_KEYS.values():
+        st.session_state[key] = []
+
+
+def current_fleet() -> tuple[str, FleetData]:
+    sid = str(st.session_state.get("source_id", DEMO))
+    fleets: dict[str, FleetData] = st.session_state.get("fleets", {})
+    if sid != DEMO and sid in fleets:
+        return sid, fleets[sid]
+    return DEMO, _demo()
+
+
+def assumptions() -> Assumptions:
+    """The what-if assumptions from the controls (last valid set if a control is invalid)."""
+    values = {name: st.session_state.get(m.state_key(name)) for name in FIELDS}
+    try:
+        a = m.assumptions_from_widgets(values)
+    except CrossoverError as exc:
+        st.sidebar.error(f"What-if: {exc}. Using the last valid assumptions.")
+        last: Assumptions = st.session_state["last_good_assumptions"]
+        return last
+    st.session_state["last_good_assumptions"] = a
+    return a
+
+
+def _key(a: Assumptions) -> str:
+    return json.dumps(a.to_dict(), sort_keys=True, default=str)
+
+
+@st.cache_data(max_entries=48, show_spinner="Pricing every function…")
+def _analyze(source_id: str, assumptions_key: str, _fleet: FleetData, _a: Assumptions) -> Analysis:
+    log.info("analysing %s with %s", source_id, assumptions_key)
+    return analyze(_fleet, price_book(), _a)
+
+
+def analysis(a: Assumptions | None = None) -> Analysis:
+    """The analysis of the current source under `a` (default: the what-if assumptions)."""
+    a = assumptions() if a is None else a
+    sid, fleet = current_fleet()
+    return _analyze(sid, _key(a), fleet, a)
+
+
+def sensitivity_analyses(a: Assumptions) -> tuple[Analysis, Analysis, Analysis]:
+    return analysis(a), analysis(optimistic(a)), analysis(pessimistic(a))
+
+
+def filters() -> m.Filters:
+    return m.Filters(
+        **{key: tuple(st.session_state.get(k) or ()) for key, k in FILTER_KEYS.items()}
+    )
+
+
+# -- layout -------------------------------------------------------------------------------------
+@contextmanager
+def guarded() -> Iterator[None]:
+    """Library errors become one readable line, never a traceback."""
+    try:
+        yield
+    except CrossoverError as exc:
+        log.info("shown to the user: %s", exc)
+        st.error(str(exc))
+
+
+def sidebar(a: Analysis | None) -> None:
+    book = price_book()
+    with st.sidebar:
+        sid, fleet = current_fleet()
+        name = "Demo fleet (synthetic)" if sid == DEMO else sid
+        st.markdown(f"**Data:** {name} · {len(fleet)} functions")
+        changed = m.changed_assumptions(assumptions())
+        if changed:
+            st.markdown(f"**What-if:** {len(changed)} assumption(s) changed")
+        st.caption(f"Price book as of **{book.as_of}**. Money is USD per month (730 hours).")
+        if a is not None:
+            st.caption(m.source_caption(a.meta, book))
+
+
+def money_column(label: str, help: str | None = None) -> Any:
+    return st.column_config.NumberColumn(label, format="dollar", help=help)

@@ -1,0 +1,137 @@
+"""Function detail: verdict, cost curves, traffic and forecast, cost breakdown, sizing,
+sensitivity, and every assumption and price behind the numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from analyzer.present import app_model as m
+from analyzer.present.charts import breakdown_chart, cost_curve_chart, traffic_chart
+from app_pages import common
+
+st.title("Function detail")
+
+with common.guarded():
+    a = common.analysis()
+    choices = m.function_choices(a.functions)
+    ids = list(choices)
+    if st.session_state.get(common.FUNCTION_KEY) not in choices:
+        st.session_state[common.FUNCTION_KEY] = ids[0]
+    fid = str(
+        st.selectbox(
+            "Function (worst verdict first)",
+            ids,
+            key=common.FUNCTION_KEY,
+            format_func=lambda i: choices.get(i, i),
+        )
+    )
+    row = a.functions[a.functions["function_id"] == fid].iloc[0]
+    opts = a.options[a.options["function_id"] == fid].sort_values("monthly_usd")
+
+    sentence = m.verdict_sentence(row)
+    {"outgrown": st.error, "watch": st.warning}.get(str(row["verdict"]), st.success)(sentence)
+
+    k = float(row["crossover_multiple"])
+    months = float(row["months_to_crossover"])
+    c1, c2, c3, c4, c5 = st.columns(5)
+    c1.metric("Lambda today", f"{m.money(row['lambda_total_usd'])}/month")
+    c2.metric(
+        f"Best alternative: {m.kind_name(row['best_kind'])}",
+        f"{m.money(row['best_monthly_usd'])}/month",
+        help=str(row["best_label"]),
+    )
+    c3.metric(
+        "Crossover traffic",
+        f"{row['crossover_invocations']:,.0f}/month" if np.isfinite(k) else "none in range",
+        help=f"{k:.2f}x today's {row['monthly_invocations']:,.0f} invocations/month"
+        if np.isfinite(k)
+        else "Lambda stays cheapest up to the largest multiple searched",
+    )
+    date = row["crossover_date"] if isinstance(row["crossover_date"], str) else None
+    c4.metric(
+        "Projected crossover date",
+        "already passed" if np.isfinite(k) and k < 1 else (date or "no date"),
+        help=str(row["forecast_note"]),
+    )
+    growth = float(row["monthly_growth"])
+    c5.metric(
+        "Traffic growth",
+        f"{growth:+.1%}/month" if np.isfinite(growth) else "unknown",
+        help=f"Forecast confidence: {row['forecast_confidence']} "
+        f"({row['days_of_data']:.0f} days of data)",
+    )
+
+    left, right = st.columns(2)
+    left.plotly_chart(cost_curve_chart(a, fid), key="cost_curves", width="stretch")
+    right.plotly_chart(traffic_chart(a, fid), key="traffic", width="stretch")
+    if np.isfinite(k) and k < 1:
+        st.markdown(
+            f"Traffic is already {1 / max(k, 1e-9):,.1f}x the crossover level: "
+            "the alternative is cheaper today."
+            if k > 0
+            else "The alternative is cheaper at any traffic level."
+        )
+    elif date and np.isfinite(months):
+        st.markdown(
+            f"At {growth:+.1%} a month, traffic reaches the crossover around **{date}** "
+            f"({m.months_text(months)}). Forecast confidence: {row['forecast_confidence']}."
+        )
+    else:
+        st.markdown(f"Forecast: {row['forecast_note']}.")
+
+    st.plotly_chart(breakdown_chart(a, fid), key="breakdown", width="stretch")
+
+    st.subheader("How each alternative would be sized")
+    if not opts.empty:
+        best = opts.iloc[0]
+        st.markdown(f"Cheapest: **{m.sizing_text(best)}**, over the day as traffic varies.")
+    st.dataframe(
+        m.options_table(a.options, fid),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            c: common.money_column(c)
+            for c in (
+                "Compute $/month",
+                "Load balancer $/month",
+                "Operations $/month",
+                "Management fee $/month",
+                "Requests $/month",
+                "Total $/month",
+            )
+        }
+        | {"Price per unit-hour $": st.column_config.NumberColumn(format="$%.4f")},
+    )
+
+    st.subheader("Does the verdict survive other assumptions?")
+    base, opt, pes = common.sensitivity_analyses(a.assumptions)
+    sens = m.sensitivity(base.functions, opt.functions, pes.functions).loc[fid]
+    verdict_text = (
+        f"Verdict **{sens['Verdict']}**; optimistic assumptions: **{sens['Optimistic']}**; "
+        f"pessimistic: **{sens['Pessimistic']}**."
+    )
+    st.markdown(
+        verdict_text
+        + (" The verdict is firm." if sens["Survives"] else " The verdict depends on assumptions.")
+    )
+
+    with st.expander("Every assumption used"):
+        st.dataframe(m.assumption_table(a.assumptions), hide_index=True, width="stretch")
+    with st.expander(f"Every price used (price book as of {a.book.as_of})"):
+        st.dataframe(
+            m.price_table(
+                a.book,
+                str(row["region"]),
+                str(row["arch"]),
+                opts,
+                price_regions=list(opts["price_region"].dropna().unique()),
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={"usd": st.column_config.NumberColumn("USD", format="%.10g")},
+        )
+    st.caption(
+        f"{row['days_of_data']:.0f} days of data; monthly figures normalised to 730 hours. "
+        f"Errors {row['errors']:,.0f}, throttles {row['throttles']:,.0f} over the window."
+    )

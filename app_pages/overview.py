@@ -1,0 +1,97 @@
+"""Fleet overview: headline money, the fleet chart, filters and the sortable table."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analyzer.present import app_model as m
+from analyzer.present.charts import fleet_chart
+from app_pages import common
+
+st.title("Which Lambda functions have outgrown Lambda?")
+
+with common.guarded():
+    a = common.analysis()
+    everything = a.functions
+    options = m.filter_options(everything)
+    cols = st.columns(5)
+    labels = {
+        "account": "Account",
+        "environment": "Environment",
+        "region": "Region",
+        "verdict": "Verdict",
+        "runtime": "Runtime",
+    }
+    for col, (key, label) in zip(cols, labels.items(), strict=True):
+        wkey = common.FILTER_KEYS[key]
+        st.session_state[wkey] = [v for v in st.session_state[wkey] if v in options[key]]
+        col.multiselect(
+            label,
+            options[key],
+            key=wkey,
+            placeholder="All",
+            format_func=(lambda v: m.VERDICT_LABELS.get(v, v)) if key == "verdict" else str,
+        )
+    f = m.filter_functions(everything, common.filters())
+    h = m.headline(f)
+
+    st.markdown(f"#### {h.sentence()}")
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Lambda spend", f"{m.money(h.lambda_usd)}/month", help="All shown functions, today")
+    c2.metric(
+        "Spend on outgrown functions",
+        f"{m.money(h.outgrown_lambda_usd)}/month",
+        help=f"{h.outgrown} function(s) that are cheaper elsewhere today",
+    )
+    c3.metric(
+        "Possible saving",
+        f"{m.money(h.saving_usd)}/month",
+        help="Moving every Outgrown function to its cheapest alternative",
+    )
+    c4.metric("Possible saving per year", f"{m.money(h.saving_usd_year)}/year")
+
+    if f.empty:
+        st.info("No functions match these filters.")
+    else:
+        st.plotly_chart(fleet_chart(a, f), key="fleet_chart", width="stretch")
+        st.caption(
+            "Each bubble is a function, sized by its Lambda spend. Up the chart: traffic can grow "
+            "that many times before another option gets cheaper. In the red band, another option "
+            "is already cheaper."
+        )
+        table = m.fleet_table(f)
+        st.markdown(f"**{len(table)} functions**, worst first (click a column to sort):")
+        event = st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            key="fleet_table",
+            on_select="rerun",
+            selection_mode="single-row",
+            column_config={
+                "Invocations / month": st.column_config.NumberColumn(format="compact"),
+                "Lambda $/month": common.money_column("Lambda $/month", "Lambda cost today"),
+                "Alternative $/month": common.money_column(
+                    "Alternative $/month", "Cheapest alternative at today's traffic"
+                ),
+                "Saving $/month": common.money_column("Saving $/month"),
+                "Crossover (x traffic)": st.column_config.NumberColumn(
+                    format="%.2fx",
+                    help="Traffic multiple at which an alternative gets cheaper (below 1: already)",
+                ),
+                "Months to crossover": st.column_config.NumberColumn(
+                    format="%.0f months", help="At the current growth trend"
+                ),
+            },
+        )
+        rows = event.selection.rows if event is not None and hasattr(event, "selection") else []
+        if rows:
+            st.session_state[common.FUNCTION_KEY] = table.index[rows[0]]
+            st.switch_page("app_pages/function.py")
+        st.caption(
+            "Select a row to open the function. Monthly figures are normalised to 730 hours. "
+            f"Traffic window {str(a.meta.get('window_start', ''))[:10]} to "
+            f"{str(a.meta.get('window_end', ''))[:10]}."
+        )
+    for note in a.meta.get("notes", []):
+        st.caption(f"Note: {note}")

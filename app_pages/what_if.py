@@ -1,0 +1,100 @@
+"""What-if: every assumption as a control (live on every page), and whether the verdicts
+survive the optimistic and pessimistic assumption sets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from analyzer.core.assumptions import Assumptions
+from analyzer.present import app_model as m
+from app_pages import common
+
+GROUPS = ["Options", "Commitment", "Provisioned sizing", "People", "Lambda billing", "Verdicts"]
+
+
+def control(spec: m.ControlSpec) -> None:
+    key = m.state_key(spec.name)
+    kw: dict[str, Any] = {"key": key, "help": spec.help}
+    labels = spec.option_labels
+    if spec.kind == "toggle":
+        st.toggle(spec.label, **kw)
+    elif spec.kind == "select":
+        st.selectbox(spec.label, list(spec.options), format_func=lambda v: labels.get(v, v), **kw)
+    elif spec.kind == "multiselect":
+        st.multiselect(spec.label, list(spec.options), format_func=lambda v: labels.get(v, v), **kw)
+    elif spec.kind == "text":
+        st.text_input(spec.label, **kw)
+    elif spec.kind == "slider":
+        st.slider(spec.label, spec.min_value, spec.max_value, step=spec.step, **kw)
+    elif spec.integer:
+        lo = None if spec.min_value is None else int(spec.min_value)
+        hi = None if spec.max_value is None else int(spec.max_value)
+        st.number_input(spec.label, lo, hi, step=1, **kw)
+    else:
+        st.number_input(spec.label, spec.min_value, spec.max_value, step=spec.step, **kw)
+    st.caption(spec.help)
+
+
+st.title("What-if")
+st.markdown(
+    "Change any assumption: every page follows. Each control says its unit; hover for details."
+)
+
+with common.guarded():
+    left, right = st.columns([3, 2], gap="large")
+    with right:
+        a = common.analysis()
+        now = m.headline(a.functions)
+        ref = m.headline(common.analysis(Assumptions()).functions)
+        st.subheader("With these assumptions")
+        c1, c2 = st.columns(2)
+        c1.metric(
+            "Possible saving",
+            f"{m.money(now.saving_usd)}/month",
+            delta=f"{m.money(now.saving_usd - ref.saving_usd)} vs defaults",
+        )
+        c2.metric(
+            "Outgrown functions",
+            f"{now.outgrown} of {now.functions}",
+            delta=f"{now.outgrown - ref.outgrown:+d} vs defaults",
+        )
+        changed = m.changed_assumptions(common.assumptions())
+        if changed:
+            st.markdown("Changed: " + ", ".join(f"`{k}` = {v}" for k, v in changed.items()))
+        else:
+            st.markdown("All assumptions are at their defaults.")
+
+        st.subheader("Do the verdicts survive?")
+        base, opt, pes = common.sensitivity_analyses(a.assumptions)
+        sens = m.sensitivity(base.functions, opt.functions, pes.functions)
+        st.markdown(m.sensitivity_summary(sens))
+        st.caption(
+            "Optimistic: denser packing (85% utilisation), smaller peaks, 1 instance, no ops "
+            "work. Pessimistic: 50% utilisation, 3x peaks, 3 instances, 4 ops hours a month."
+        )
+        shaky = sens[~sens["Survives"] | (sens["Verdict"] != "Stay")]
+        st.dataframe(
+            shaky,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                c: common.money_column(c)
+                for c in (
+                    "Saving $/month",
+                    "Saving, optimistic $/month",
+                    "Saving, pessimistic $/month",
+                )
+            },
+        )
+        st.caption("Functions shown: every non-Stay verdict and every verdict that changes.")
+    with left:
+        st.button(
+            "Reset to defaults", on_click=common.reset_assumptions, key="reset", type="primary"
+        )
+        for group in GROUPS:
+            specs = [s for s in m.CONTROLS.values() if s.group == group]
+            with st.expander(group, expanded=group in ("Commitment", "Provisioned sizing")):
+                for spec in specs:
+                    control(spec)
