@@ -128,6 +128,23 @@ def sensitivity_analyses(a: Assumptions) -> tuple[Analysis, Analysis, Analysis]:
     return analysis(a), analysis(optimistic(a)), analysis(pessimistic(a))
 
 
+@st.cache_data(max_entries=32, show_spinner="Writing the export…")
+def _export(
+    source_id: str, assumptions_key: str, function_ids: tuple[str, ...], fmt: str, _a: Assumptions
+) -> bytes:
+    from analyzer.adapters import export
+    from analyzer.core.recommend import recommend
+
+    runs = [m.subset_analysis(x, function_ids) for x in sensitivity_analyses(_a)]
+    return export.render(recommend(*runs), fmt)
+
+
+def export_bytes(a: Assumptions, function_ids: list[str], fmt: str) -> bytes:
+    """The export (csv/json/md/html/xlsx) of some functions under `a`, with sensitivity."""
+    sid, _ = current_fleet()
+    return _export(sid, _key(a), tuple(function_ids), fmt, a)
+
+
 def filters() -> m.Filters:
     return m.Filters(
         **{key: tuple(st.session_state.get(k) or ()) for key, k in FILTER_KEYS.items()}

@@ -1,62 +1,58 @@
-"""Export: the recommendations of the shown functions as CSV, JSON, Markdown, HTML or Excel."""
+"""Export: recommendations for the shown functions as CSV, JSON, Markdown, HTML or Excel."""
 
 from __future__ import annotations
 
-import importlib.util
-
 import streamlit as st
 
+from analyzer.adapters.export import FORMATS
 from analyzer.present import app_model as m
 from app_pages import common
+
+NAMES = {
+    "csv": "CSV (spreadsheets)",
+    "json": "JSON (tools)",
+    "md": "Markdown (tickets, wikis)",
+    "html": "HTML report (with charts)",
+    "xlsx": "Excel workbook",
+}
 
 st.title("Export")
 
 with common.guarded():
     a = common.analysis()
-    f = m.filter_functions(a.functions, common.filters())
     flt = common.filters()
+    f = m.filter_functions(a.functions, flt)
     scope = "the functions matching the overview's filters" if flt.active() else "every function"
     st.markdown(
-        f"Download recommendations for {scope} ({len(f)} functions), with the assumptions "
-        f"and the price book ({a.book.as_of}) they rest on."
+        f"Recommendations for {scope} (**{len(f)} functions**): verdict, best alternative and "
+        f"its sizing, saving, payback, sensitivity, with every assumption and the prices "
+        f"(price book of {a.book.as_of}) they rest on."
     )
-    have_export = (
-        importlib.util.find_spec("analyzer.adapters.export") is not None
-        and importlib.util.find_spec("analyzer.core.recommend") is not None
-    )
-    if have_export:
-        from analyzer.adapters import export
-        from analyzer.core.recommend import recommend_fleet
-
-        sid, fleet = common.current_fleet()
-        sub = fleet.subset(list(f["function_id"])) if flt.active() else fleet
-        recs = recommend_fleet(sub, a.book, a.assumptions)
-        mime = {
-            "csv": "text/csv",
-            "json": "application/json",
-            "md": "text/markdown",
-            "html": "text/html",
-            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        }
-        cols = st.columns(len(export.FORMATS))
-        for col, fmt in zip(cols, export.FORMATS, strict=True):
-            col.download_button(
-                f"Download {fmt.upper()}",
-                data=export.render(recs, fmt),
-                file_name=f"crossover-recommendations.{fmt}",
-                mime=mime.get(fmt, "application/octet-stream"),
-                key=f"dl_{fmt}",
-            )
+    if f.empty:
+        st.info("No functions match the filters: nothing to export.")
     else:
-        st.info(
-            "Full exports (JSON, Markdown, HTML, Excel) are not available yet; here is the table."
+        fmt = st.radio(
+            "Format",
+            list(FORMATS),
+            format_func=lambda x: NAMES.get(x, x),
+            key="export_format",
+            horizontal=True,
         )
-    table = m.fleet_table(f)
-    st.download_button(
-        "Download the table (CSV)",
-        data=table.to_csv().encode(),
-        file_name="crossover-functions.csv",
-        mime="text/csv",
-        key="dl_table_csv",
-    )
-    st.dataframe(table, hide_index=True, width="stretch")
+        mime, ext = FORMATS[fmt]
+        st.download_button(
+            f"Download {NAMES.get(fmt, fmt)}",
+            data=common.export_bytes(common.assumptions(), list(f["function_id"]), fmt),
+            file_name=f"crossover-recommendations{ext}",
+            mime=mime,
+            key="download_export",
+            type="primary",
+        )
+        st.dataframe(
+            m.fleet_table(f),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                c: common.money_column(c)
+                for c in ("Lambda $/month", "Alternative $/month", "Saving $/month")
+            },
+        )

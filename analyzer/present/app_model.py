@@ -5,6 +5,7 @@ tested in tests/test_app.py.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Mapping, Sequence
@@ -23,6 +24,7 @@ from analyzer.core.assumptions import (
     FieldInfo,
     from_mapping,
 )
+from analyzer.core.engine import Analysis
 from analyzer.core.pricebook import PriceBook
 
 log = logging.getLogger(__name__)
@@ -544,6 +546,19 @@ def sensitivity_summary(table: pd.DataFrame) -> str:
     return (
         f"{ok} of {n} verdicts hold under both the optimistic and the pessimistic assumptions; "
         f"{firm} of {len(out_rows)} Outgrown verdicts are firm."
+    )
+
+
+def subset_analysis(analysis: Analysis, function_ids: Sequence[str]) -> Analysis:
+    """The analysis restricted to some functions (fleet order kept, as the engine guarantees)."""
+    ids = pd.Index(function_ids)
+    f = analysis.functions
+    o = analysis.options
+    return dataclasses.replace(
+        analysis,
+        functions=f[f["function_id"].isin(ids)].reset_index(drop=True),
+        options=o[o["function_id"].isin(ids)].reset_index(drop=True),
+        fleet=analysis.fleet.subset(ids),
     )
 
 
