@@ -334,12 +334,15 @@ def _typed_functions(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col, default in FUNCTION_COLUMNS.items():
         if isinstance(default, str):
-            out[col] = out[col].fillna(default).astype(str)
+            obj = out[col].astype(object)
+            out[col] = obj.where(obj.notna(), default).astype(str)
     for col in ("memory_mb", "ephemeral_storage_mb", "pc_allocated"):
-        out[col] = out[col].fillna(FUNCTION_COLUMNS[col]).astype("int64")
-    for col in ("timeout_s", "pc_hours_per_month", "pc_share_of_invocations"):
-        out[col] = out[col].astype(float)
-    out["duration_is_billed"] = out["duration_is_billed"].fillna(False).astype(bool)
+        out[col] = out[col].astype(float).fillna(float(FUNCTION_COLUMNS[col])).astype("int64")
+    out["timeout_s"] = out["timeout_s"].astype(float).fillna(FUNCTION_COLUMNS["timeout_s"])
+    out["pc_hours_per_month"] = out["pc_hours_per_month"].astype(float).fillna(0.0)
+    out["pc_share_of_invocations"] = out["pc_share_of_invocations"].astype(float)
+    billed = out["duration_is_billed"].astype(object)
+    out["duration_is_billed"] = billed.where(billed.notna(), False).astype(bool)
     return out
 
 
