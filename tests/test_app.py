@@ -1,0 +1,387 @@
+"""The Streamlit app: the pure helpers behind it (app_model) and every page through AppTest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analyzer.core.assumptions import FIELDS, Assumptions, optimistic, pessimistic
+from analyzer.core.demo import demo_fleet
+from analyzer.core.engine import Analysis, analyze
+from analyzer.core.pricebook import PriceBook
+from analyzer.exceptions import InputError
+from analyzer.present import app_model as m
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture(scope="module")
+def analysis() -> Analysis:
+    return analyze(demo_fleet())
+
+
+# -- app_model ----------------------------------------------------------------------------------
+def test_money_formats_dollars_with_thousands() -> None:
+    assert m.money(1240.4) == "$1,240"
+    assert m.money(-3.5, 2) == "-$3.50"
+    assert m.money(float("nan")) == "–"
+
+
+def test_outgrown_sentence_names_the_target_and_the_saving() -> None:
+    row = {
+        "verdict": "outgrown", "best_kind": "fargate", "crossover_multiple": 0.4,
+        "monthly_saving_usd": 1240.0, "months_to_crossover": 0.0, "crossover_date": None,
+    }  # fmt: skip
+    assert m.verdict_sentence(row) == (
+        "Outgrown: moving to Fargate would save $1,240/month ($14,880/year)"
+    )
+
+
+def test_watch_and_stay_sentences_give_the_multiple_and_the_date() -> None:
+    watch = {
+        "verdict": "watch", "best_kind": "ec2", "crossover_multiple": 1.6,
+        "monthly_saving_usd": 0.0, "months_to_crossover": 7.2, "crossover_date": "2027-06-01",
+    }  # fmt: skip
+    s = m.verdict_sentence(watch)
+    assert "EC2" in s
+    assert "1.6x" in s
+    assert "2027-06-01" in s
+    assert "7 months" in s
+    stay = {**watch, "verdict": "stay", "crossover_multiple": np.nan, "crossover_date": None}
+    assert "stays cheapest" in m.verdict_sentence(stay)
+
+
+def test_headline_matches_the_engine_totals(analysis: Analysis) -> None:
+    h = m.headline(analysis.functions)
+    t = analysis.totals()
+    assert h.functions == len(analysis.functions)
+    assert h.lambda_usd == pytest.approx(t["lambda_usd"])
+    assert h.outgrown_lambda_usd == pytest.approx(t["outgrown_lambda_usd"])
+    assert h.saving_usd == pytest.approx(t["saving_usd"])
+    assert h.saving_usd_year == pytest.approx(12 * t["saving_usd"])
+    assert h.outgrown + h.watch + h.stay == h.functions
+    assert m.money(h.saving_usd) in h.sentence()
+
+
+def test_filters_combine_and_empty_means_all(analysis: Analysis) -> None:
+    f = analysis.functions
+    assert len(m.filter_functions(f, m.Filters())) == len(f)
+    prod = m.filter_functions(f, m.Filters(environment=("prod",)))
+    assert set(prod["environment"]) == {"prod"}
+    assert 0 < len(prod) < len(f)
+    both = m.filter_functions(f, m.Filters(environment=("prod",), verdict=("outgrown",)))
+    assert set(both["verdict"]) == {"outgrown"}
+    assert len(both) < len(prod)
+    opts = m.filter_options(f)
+    assert opts["verdict"] == ["outgrown", "watch", "stay"]
+    assert set(opts["account"]) == set(f["account_name"])
+
+
+def test_fleet_table_is_worst_first_with_units_in_headers(analysis: Analysis) -> None:
+    t = m.fleet_table(analysis.functions)
+    assert list(t.columns) == m.FLEET_TABLE_COLUMNS
+    order = t["Verdict"].map({"Outgrown": 0, "Watch": 1, "Stay": 2}).to_numpy()
+    assert (np.diff(order) >= 0).all()
+    out = t[t["Verdict"] == "Outgrown"]["Saving $/month"].to_numpy()
+    assert (np.diff(out) <= 0).all()
+
+
+def test_every_assumption_has_a_control_with_unit_and_help() -> None:
+    assert set(m.CONTROLS) == set(FIELDS)
+    for name, spec in m.CONTROLS.items():
+        info = FIELDS[name]
+        assert info.unit in spec.label
+        assert spec.help == info.help
+        if isinstance(info.default, bool):
+            assert spec.kind == "toggle"
+        if spec.kind in ("slider", "number") and info.lo is not None:
+            assert spec.min_value == info.lo
+            assert spec.max_value == info.hi
+    assert m.CONTROLS["pricing_option"].kind == "select"
+    assert m.CONTROLS["targets"].kind == "multiselect"
+    assert m.CONTROLS["min_instances"].integer
+
+
+def test_widget_defaults_round_trip_to_the_default_assumptions() -> None:
+    assert m.assumptions_from_widgets(m.default_widget_values()) == Assumptions()
+    values = {
+        **m.default_widget_values(),
+        "instance_types": "m7g.large, c7g.large",
+        "price_region_proxy": "eu-west-1=us-east-1",
+        "min_instances": 3,
+    }
+    a = m.assumptions_from_widgets(values)
+    assert a.instance_types == ("m7g.large", "c7g.large")
+    assert a.price_region_proxy == {"eu-west-1": "us-east-1"}
+    assert m.changed_assumptions(a).keys() == {
+        "instance_types",
+        "price_region_proxy",
+        "min_instances",
+    }
+
+
+def test_bad_widget_values_are_input_errors() -> None:
+    with pytest.raises(InputError, match="region=region"):
+        m.assumptions_from_widgets({"price_region_proxy": "eu-west-1"})
+    with pytest.raises(InputError, match="at least"):
+        m.assumptions_from_widgets({"target_utilization": 0.0})
+
+
+def test_sensitivity_flags_verdicts_that_change(analysis: Analysis) -> None:
+    a = analysis.assumptions
+    opt = analyze(analysis.fleet, analysis.book, optimistic(a))
+    pes = analyze(analysis.fleet, analysis.book, pessimistic(a))
+    s = m.sensitivity(analysis.functions, opt.functions, pes.functions)
+    assert len(s) == len(analysis.functions)
+    same = (s["Verdict"] == s["Optimistic"]) & (s["Verdict"] == s["Pessimistic"])
+    assert (s["Survives"] == same).all()
+    assert 0 < s["Survives"].sum() < len(s)  # the demo has both kinds
+    assert f"{int(same.sum())} of {len(s)}" in m.sensitivity_summary(s)
+
+
+def test_price_table_keeps_the_functions_region_and_arch(analysis: Analysis) -> None:
+    book = PriceBook.load()
+    fid = analysis.functions.iloc[0]["function_id"]
+    opts = analysis.options[analysis.options["function_id"] == fid]
+    t = m.price_table(book, "us-east-1", "arm64", opts)
+    assert set(t["region"]) == {"us-east-1"}
+    assert set(t["arch"]) <= {"arm64", ""}
+    assert t["price"].str.startswith("lambda requests").any()
+    assert len(t) > len(opts)
+    assert t["usd"].notna().all()
+
+
+def test_subset_analysis_keeps_only_the_chosen_functions(analysis: Analysis) -> None:
+    ids = list(analysis.functions["function_id"].iloc[[3, 1]])
+    sub = m.subset_analysis(analysis, ids)
+    assert list(sub.functions["function_id"]) == sorted(
+        ids, key=list(analysis.functions["function_id"]).index
+    )
+    assert set(sub.options["function_id"]) == set(ids)
+    assert set(sub.fleet.functions["function_id"]) == set(ids)
+
+
+def test_live_aws_is_off_unless_the_operator_enables_it() -> None:
+    assert not m.aws_enabled({})
+    assert not m.aws_enabled({"CROSSOVER_ENABLE_AWS": "0"}, {"other": {}})
+    assert m.aws_enabled({"CROSSOVER_ENABLE_AWS": "1"})
+    assert m.aws_enabled({}, {"crossover": {"enable_aws": True}})
+    assert not m.aws_enabled({}, {"crossover": {"enable_aws": False}})
+
+
+# -- the app (AppTest) --------------------------------------------------------------------------
+def run_app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    if page:
+        at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(str(x.value) for x in at.metric if x.label == label)
+
+
+def texts(at: AppTest) -> str:
+    parts = [str(x.value) for x in (*at.markdown, *at.caption, *at.title, *at.subheader)]
+    parts += [str(x.value) for x in (*at.error, *at.warning, *at.success, *at.info)]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        (None, "Which Lambda functions have outgrown Lambda?"),
+        ("function", "How each alternative would be sized"),
+        ("what_if", "Do the verdicts survive?"),
+        ("data_source", "Where should the numbers come from?"),
+        ("export", "Recommendations for every function"),
+    ],
+)
+def test_every_page_renders_without_exception(page: str | None, expected: str) -> None:
+    at = run_app(page)
+    body = texts(at) + "\n".join(r.label for r in at.radio)
+    assert expected in body
+    assert "Price book as of" in body  # the price book's date is always visible
+
+
+def test_overview_headline_and_table_follow_the_filters() -> None:
+    at = run_app()
+    a = analyze(demo_fleet())
+    all_saving = metric(at, "Possible saving")
+    assert all_saving == f"{m.money(a.totals()['saving_usd'])}/month"
+    assert len(at.dataframe[0].value) == len(a.functions)
+    at.multiselect(key="f_environment").set_value(["dev"]).run()
+    dev = a.functions[a.functions["environment"] == "dev"]
+    assert len(at.dataframe[0].value) == len(dev)
+    assert metric(at, "Lambda spend") == f"{m.money(dev['lambda_total_usd'].sum())}/month"
+    assert metric(at, "Possible saving") != all_saving
+
+
+def test_what_if_controls_change_the_numbers_on_every_page_and_reset_restores() -> None:
+    at = run_app("what_if")
+    before = metric(at, "Possible saving")
+    at.selectbox(key="a_pricing_option").set_value("compute_sp_3y").run()
+    at.number_input(key="a_min_instances").set_value(1).run()
+    after = metric(at, "Possible saving")
+    assert after != before
+    expected = analyze(
+        demo_fleet(), assumptions=Assumptions(pricing_option="compute_sp_3y", min_instances=1)
+    ).totals()["saving_usd"]
+    assert after == f"{m.money(expected)}/month"
+    assert "`pricing_option` = compute_sp_3y" in texts(at)
+    at.switch_page("app_pages/overview.py").run()
+    assert metric(at, "Possible saving") == after  # applied live to the other pages
+    assert "2 assumption(s) changed" in texts(at)
+    at.switch_page("app_pages/what_if.py").run()
+    at.button(key="reset").click().run()
+    assert metric(at, "Possible saving") == before
+    assert "All assumptions are at their defaults." in texts(at)
+
+
+def test_every_assumption_is_a_labelled_control_with_its_help() -> None:
+    at = run_app("what_if")
+    keys = {w.key for w in at.main if getattr(w, "key", None)}
+    widgets = [
+        *at.toggle,
+        *at.selectbox,
+        *at.multiselect,
+        *at.slider,
+        *at.number_input,
+        *at.text_input,
+    ]
+    by_key = {w.key: w for w in widgets}
+    for name, info in FIELDS.items():
+        w = by_key[m.state_key(name)]
+        assert info.unit in w.label
+        assert w.help == info.help
+    assert keys  # widgets were found by key
+    captions = {c.value for c in at.caption}
+    assert all(info.help in captions for info in FIELDS.values())
+
+
+def test_function_page_shows_verdict_curves_and_crossover_date() -> None:
+    at = run_app("function")
+    a = analyze(demo_fleet())
+    f = a.functions
+    dated = f[
+        (f["verdict"] == "watch") & f["crossover_date"].notna() & (f["crossover_multiple"] > 1)
+    ]
+    row = dated.iloc[0]
+    at.selectbox(key="fn").set_value(row["function_id"]).run()
+    assert not at.exception
+    assert metric(at, "Projected crossover date") == row["crossover_date"]
+    body = texts(at)
+    assert m.verdict_sentence(row) in body
+    assert f"around **{row['crossover_date']}**" in body
+    assert "Every price used (price book as of" in "\n".join(e.label for e in at.expander)
+
+
+def test_csv_upload_becomes_the_source_and_bad_rows_are_listed(tmp_path: Path) -> None:
+    days = 21
+    ts = pd.date_range("2026-10-01", periods=days * 24, freq="h", tz="UTC")
+    functions = pd.DataFrame(
+        {
+            "function": ["api", "worker"],
+            "memory_mb": [1024, 2048],
+            "arch": ["arm64", "x86_64"],
+            "region": ["us-east-1", "us-east-1"],
+            "environment": ["prod", "prod"],
+        }
+    )
+    traffic = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "function": name,
+                    "timestamp": ts.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "invocations": rate,
+                    "duration_sum_ms": rate * 120.0,
+                }
+            )
+            for name, rate in (("api", 50_000.0), ("worker", 300.0))
+        ]
+    )
+    fpath, tpath = tmp_path / "functions.csv", tmp_path / "traffic.csv"
+    functions.to_csv(fpath, index=False)
+    traffic.to_csv(tpath, index=False)
+
+    at = run_app("data_source")
+    at.radio(key="source_kind").set_value("Upload CSV files").run()
+    at.file_uploader(key="up_functions").set_value(
+        ("functions.csv", fpath.read_bytes(), "text/csv")
+    )
+    at.file_uploader(key="up_traffic").set_value(("traffic.csv", tpath.read_bytes(), "text/csv"))
+    at.run()
+    at.button(key="load_csv").click().run()
+    assert not at.exception
+    assert "Imported 2 functions" in texts(at)
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 2
+    assert set(at.dataframe[0].value["Function"]) == {"api", "worker"}
+    assert "csv:functions.csv+traffic.csv" in texts(at)
+
+    bad = functions.assign(memory_mb=[99999, 1024], arch=["arm64", "sparc"])
+    at.switch_page("app_pages/data_source.py").run()
+    at.radio(key="source_kind").set_value("Upload CSV files").run()
+    at.file_uploader(key="up_functions").set_value(
+        ("functions.csv", bad.to_csv(index=False).encode(), "text/csv")
+    )
+    at.file_uploader(key="up_traffic").set_value(("traffic.csv", tpath.read_bytes(), "text/csv"))
+    at.run()
+    at.button(key="load_csv").click().run()
+    assert not at.exception
+    assert "2 problem(s) found; nothing was imported." in texts(at)
+    errors = next(d.value for d in at.dataframe if "Problem" in d.value.columns)
+    assert set(errors["Column"]) == {"memory_mb", "arch"}
+    assert set(errors["Line"]) == {2, 3}
+
+
+def test_live_aws_stays_off_without_the_operator(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CROSSOVER_ENABLE_AWS", raising=False)
+    at = run_app("data_source")
+    at.radio(key="source_kind").set_value("Live AWS").run()
+    assert "Live AWS collection is off on this server" in texts(at)
+    assert not [b for b in at.button if b.key == "aws_plan"]
+
+
+def test_export_page_offers_every_format() -> None:
+    at = run_app("export")
+    fmts = at.radio(key="export_format")
+    assert list(fmts.options) == ["CSV (spreadsheets)", "JSON (tools)", "Markdown (tickets, wikis)",
+                                  "HTML report (with charts)", "Excel workbook"]  # fmt: skip
+    fmts.set_value("md").run()
+    assert not at.exception
+    assert at.get("download_button")[0].proto.label.startswith("Download Markdown")
+
+
+@pytest.mark.aws
+def test_live_aws_collection_against_a_local_aws(
+    moto_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aws_helpers import MAIN_ACCOUNT, seed_fleet
+
+    seeded = seed_fleet(moto_url, accounts=(MAIN_ACCOUNT,), regions=("us-east-1",), hours=24)
+    monkeypatch.setenv("CROSSOVER_ENABLE_AWS", "1")
+    at = run_app("data_source")
+    at.radio(key="source_kind").set_value("Live AWS").run()
+    at.text_input(key="aws_endpoint").set_value(moto_url)
+    at.text_input(key="aws_regions").set_value("us-east-1")
+    at.number_input(key="aws_days").set_value(1)
+    at.button(key="aws_plan").click().run()
+    assert not at.exception
+    n = len(seeded.functions)
+    assert f"**Plan:** {n} functions x" in texts(at)  # the cost estimate comes first
+    collect = next(b for b in at.button if b.key == "aws_collect")
+    assert collect.label.startswith("2. Collect (about $")
+    collect.click().run()
+    assert not at.exception
+    assert f"Collected {n} functions." in texts(at)
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception
+    assert set(at.dataframe[0].value["Function"]) == set(seeded.functions["name"])

@@ -1,0 +1,131 @@
+"""Plotly figures as objects: traces, axes (types, titles with units), markers, sums."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analyzer.core.demo import demo_fleet
+from analyzer.core.engine import Analysis, analyze
+from analyzer.present.charts import (
+    breakdown_chart,
+    cost_curve_chart,
+    fleet_chart,
+    traffic_chart,
+)
+
+
+@pytest.fixture(scope="module")
+def analysis() -> Analysis:
+    return analyze(demo_fleet())
+
+
+def _fid(a: Analysis, verdict: str, dated: bool = False) -> str:
+    f = a.functions[a.functions["verdict"] == verdict]
+    if dated:
+        f = f[f["crossover_date"].notna() & (f["crossover_multiple"] > 1)]
+    return str(f.sort_values("lambda_total_usd").iloc[-1]["function_id"])
+
+
+def test_fleet_chart_one_trace_per_verdict_log_axes_and_outgrown_zone(analysis: Analysis) -> None:
+    fig = fleet_chart(analysis)
+    names = {t.name for t in fig.data}
+    assert names == {"Outgrown", "Watch", "Stay"}
+    assert sum(len(t.x) for t in fig.data) == len(analysis.functions)
+    assert fig.layout.xaxis.type == "log"
+    assert fig.layout.yaxis.type == "log"
+    assert "per month" in fig.layout.xaxis.title.text
+    assert "multiple" in fig.layout.yaxis.title.text
+    zone = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert zone
+    assert zone[0].y1 == 1
+    outgrown = next(t for t in fig.data if t.name == "Outgrown")
+    assert (np.asarray(outgrown.y) < 1).all()
+    hover = outgrown.hovertemplate
+    assert "customdata[1]" in hover
+    assert "customdata[3]" in hover
+    assert "$" in hover
+
+
+def test_fleet_chart_draws_only_the_filtered_functions(analysis: Analysis) -> None:
+    prod = analysis.functions[analysis.functions["environment"] == "prod"]
+    fig = fleet_chart(analysis, functions_df=prod)
+    assert sum(len(t.x) for t in fig.data) == len(prod) < len(analysis.functions)
+    names = {str(n) for t in fig.data for n in np.asarray(t.customdata)[:, 0]}
+    assert names == set(prod["name"])
+
+
+def test_fleet_chart_bubbles_grow_with_spend(analysis: Analysis) -> None:
+    fig = fleet_chart(analysis)
+    sizes = np.concatenate([np.asarray(t.marker.size) for t in fig.data])
+    spend = np.concatenate([np.asarray(t.customdata)[:, 4].astype(float) for t in fig.data])
+    assert sizes[np.argmax(spend)] == sizes.max()
+
+
+def test_cost_curve_chart_has_every_option_you_are_here_and_crossover(analysis: Analysis) -> None:
+    fid = _fid(analysis, "watch", dated=True)
+    row = analysis.functions.set_index("function_id").loc[fid]
+    fig = cost_curve_chart(analysis, fid)
+    names = [t.name for t in fig.data]
+    for n in ("Lambda", "EC2", "Fargate", "Lambda Managed Instances", "You are here"):
+        assert n in names
+    here = fig.data[names.index("You are here")]
+    assert here.x[0] == pytest.approx(row["monthly_invocations"])
+    assert here.y[0] == pytest.approx(row["lambda_total_usd"])
+    vlines = [s for s in fig.layout.shapes if s.type == "line" and s.x0 == s.x1]
+    assert vlines[0].x0 == pytest.approx(row["crossover_multiple"] * row["monthly_invocations"])
+    assert "USD per month" in fig.layout.yaxis.title.text
+    assert "Invocations per month" in fig.layout.xaxis.title.text
+
+
+def test_traffic_chart_shows_daily_history_trend_and_projected_crossover(
+    analysis: Analysis,
+) -> None:
+    fid = _fid(analysis, "watch", dated=True)
+    row = analysis.functions.set_index("function_id").loc[fid]
+    fig = traffic_chart(analysis, fid)
+    history = fig.data[0]
+    assert len(history.x) == 90  # the demo's 90 days, one point per day
+    tr = analysis.fleet.traffic
+    assert float(np.sum(history.y)) == pytest.approx(
+        float(tr.loc[tr["function_id"] == fid, "invocations"].sum())
+    )
+    trend = next(t for t in fig.data if str(t.name).startswith("Trend"))
+    assert f"{row['monthly_growth']:+.1%}" in trend.name
+    assert pd.Timestamp(trend.x[-1]) > pd.Timestamp(history.x[-1])  # carried forward
+    marker = next(t for t in fig.data if t.name == "Projected crossover")
+    assert pd.Timestamp(marker.x[0]) == pd.Timestamp(row["crossover_date"])
+    mean_daily = float(np.mean(history.y))
+    assert marker.y[0] == pytest.approx(row["crossover_multiple"] * mean_daily, rel=1e-6)
+    assert row["crossover_date"] in fig.layout.title.text
+    assert "per day" in fig.layout.yaxis.title.text
+    assert "Date" in fig.layout.xaxis.title.text
+
+
+def test_traffic_chart_of_an_outgrown_function_says_it_is_past_the_crossover(
+    analysis: Analysis,
+) -> None:
+    fig = traffic_chart(analysis, _fid(analysis, "outgrown"))
+    assert "already past the crossover" in fig.layout.title.text
+    assert not any(t.name == "Projected crossover" for t in fig.data)
+
+
+def test_breakdown_chart_stacks_add_up_to_each_bill(analysis: Analysis) -> None:
+    fid = _fid(analysis, "outgrown")
+    row = analysis.functions.set_index("function_id").loc[fid]
+    opts = analysis.options[analysis.options["function_id"] == fid].sort_values("monthly_usd")
+    fig = breakdown_chart(analysis, fid)
+    assert fig.layout.barmode == "stack"
+    bars = [t for t in fig.data if t.type == "bar"]
+    stacked = np.sum([np.asarray(t.y, dtype=float) for t in bars], axis=0)
+    assert stacked[0] == pytest.approx(row["lambda_total_usd"], rel=1e-6)
+    assert stacked[1:] == pytest.approx(opts["monthly_usd"].to_numpy(float), rel=1e-6)
+    assert len(bars[0].x) == 1 + len(opts)
+    assert "USD per month" in fig.layout.yaxis.title.text
+    assert {t.name for t in bars} >= {"Requests", "Duration", "Compute"}
+
+
+def test_unknown_function_is_a_key_error(analysis: Analysis) -> None:
+    with pytest.raises(KeyError):
+        traffic_chart(analysis, "nope")
