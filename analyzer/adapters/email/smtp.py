@@ -1,0 +1,154 @@
+"""Deliver a report over SMTP: plain, STARTTLS or implicit TLS, optional AUTH.
+
+The password never comes from the command line: $CROSSOVER_SMTP_PASSWORD or a file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+
+from analyzer.adapters.email.compose import recipients_of
+from analyzer.adapters.email.retry import DEFAULT_ATTEMPTS, PermanentError, with_retries
+from analyzer.exceptions import DeliveryError, InputError
+
+log = logging.getLogger(__name__)
+
+ENV_PASSWORD = "CROSSOVER_SMTP_PASSWORD"  # noqa: S105 - the variable's name
+SECURITY = ("none", "starttls", "tls")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int = 0  # 0: 465 for tls, 587 for starttls, 25 otherwise
+    security: str = "none"  # none | starttls | tls (implicit)
+    user: str | None = None
+    password: str | None = None
+    timeout_s: float = 30.0
+    ssl_context: ssl.SSLContext | None = None  # default: the system's trust store, verified
+
+    def __post_init__(self) -> None:
+        if self.security not in SECURITY:
+            raise InputError(
+                "smtp security", self.security, f"must be one of {', '.join(SECURITY)}"
+            )
+        if self.user and self.password is None:
+            raise InputError(
+                "--smtp-user",
+                self.user,
+                f"needs a password: set ${ENV_PASSWORD} or pass --smtp-password-file",
+            )
+
+    @property
+    def effective_port(self) -> int:
+        if self.port:
+            return self.port
+        return {"tls": 465, "starttls": 587}.get(self.security, 25)
+
+    def __repr__(self) -> str:  # never show the password
+        return (
+            f"SmtpSettings(host={self.host!r}, port={self.effective_port}, "
+            f"security={self.security!r}, user={self.user!r})"
+        )
+
+
+def read_password(password_file: str | os.PathLike[str] | None) -> str | None:
+    """The SMTP password: from the file if given, else $CROSSOVER_SMTP_PASSWORD, else None."""
+    if password_file:
+        try:
+            return Path(password_file).read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as exc:
+            raise InputError(
+                "--smtp-password-file", str(password_file), f"cannot be read: {exc}"
+            ) from exc
+    return os.environ.get(ENV_PASSWORD)
+
+
+def _send_once(msg: EmailMessage, s: SmtpSettings, recipients: list[str]) -> None:
+    try:
+        _send_session(msg, s, recipients)
+    except ssl.SSLCertVerificationError as exc:
+        raise PermanentError(
+            f"the TLS certificate of {s.host} was not trusted ({exc.verify_message})"
+        ) from exc
+
+
+def _send_session(msg: EmailMessage, s: SmtpSettings, recipients: list[str]) -> None:
+    context = s.ssl_context or ssl.create_default_context()
+    smtp: smtplib.SMTP
+    if s.security == "tls":
+        smtp = smtplib.SMTP_SSL(s.host, s.effective_port, timeout=s.timeout_s, context=context)
+    else:
+        smtp = smtplib.SMTP(s.host, s.effective_port, timeout=s.timeout_s)
+    with smtp:
+        smtp.ehlo()
+        if s.security == "starttls":
+            smtp.starttls(context=context)
+            smtp.ehlo()
+        if s.user:
+            try:
+                smtp.login(s.user, s.password or "")
+            except smtplib.SMTPAuthenticationError as exc:
+                raise PermanentError(
+                    f"SMTP authentication as {s.user!r} was refused ({exc.smtp_code})"
+                ) from exc
+            except smtplib.SMTPNotSupportedError as exc:
+                raise PermanentError(
+                    "the SMTP server does not offer AUTH (try --starttls or --tls)"
+                ) from exc
+        try:
+            refused = smtp.send_message(msg, to_addrs=recipients)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise PermanentError(
+                f"every recipient was refused: {', '.join(exc.recipients)}"
+            ) from exc
+        except smtplib.SMTPResponseException as exc:
+            if 400 <= exc.smtp_code < 500:
+                raise  # transient (4xx): retry
+            raise PermanentError(f"the SMTP server refused the message ({exc.smtp_code})") from exc
+    if refused:
+        raise DeliveryError(
+            f"SMTP delivery to {s.host}: the message went to {len(recipients) - len(refused)} "
+            f"recipient(s) but was refused for {', '.join(sorted(refused))}"
+        )
+
+
+TRANSIENT = (
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPResponseException,
+    smtplib.SMTPHeloError,
+    ConnectionError,
+    TimeoutError,
+    OSError,
+)
+
+
+def send_smtp(
+    msg: EmailMessage,
+    settings: SmtpSettings,
+    *,
+    attempts: int = DEFAULT_ATTEMPTS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Send `msg` (whole, built beforehand) to every To/Cc/Bcc recipient; retried with
+    backoff on connection problems and 4xx replies; raises DeliveryError."""
+    recipients = recipients_of(msg)
+    if not recipients:
+        raise DeliveryError("the report has no recipients")
+    with_retries(
+        lambda: _send_once(msg, settings, recipients),
+        what=f"SMTP delivery to {settings.host}:{settings.effective_port}",
+        transient=TRANSIENT,
+        attempts=attempts,
+        sleep=sleep,
+    )
+    log.info("report sent over SMTP to %s via %s", ", ".join(recipients), settings.host)

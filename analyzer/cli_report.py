@@ -1,0 +1,310 @@
+"""`crossover report` (build and send one e-mail report) and `crossover schedule` (send it on a
+cron schedule). Thin click layer over analyzer.adapters.email and analyzer.adapters.schedule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from click.core import ParameterSource
+
+from analyzer.adapters.report_config import ATTACH_FORMATS, ReportConfig, load_config
+from analyzer.exceptions import InputError
+
+log = logging.getLogger(__name__)
+
+# report option name -> ReportConfig field
+_FIELD = {
+    "to": "to",
+    "sender": "sender",
+    "subject": "subject",
+    "attach": "attach",
+    "top": "top",
+    "smtp_host": "smtp_host",
+    "smtp_port": "smtp_port",
+    "smtp_user": "smtp_user",
+    "smtp_password_file": "smtp_password_file",
+    "ses": "ses",
+    "ses_region": "ses_region",
+    "dry_run": "dry_run",
+    "out": "out",
+}
+_REPORT_OPTION_NAMES = (*_FIELD, "config", "starttls", "tls", "no_chart")
+
+
+def report_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Every option of `crossover report` (also taken by `crossover schedule`)."""
+    options: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
+        click.option(
+            "--config",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="TOML file of report settings (flags override it); see examples/report.toml.",
+        ),
+        click.option("--to", multiple=True, metavar="ADDRESS", help="Recipient (repeatable)."),
+        click.option("--from", "sender", default=None, metavar="ADDRESS", help="Sender address."),
+        click.option(
+            "--subject",
+            default=None,
+            help="Subject template; placeholders {date} {saving} {saving_year} {outgrown} "
+            "{watch} {functions} {lambda_spend}.",
+        ),
+        click.option(
+            "--attach",
+            multiple=True,
+            type=click.Choice(ATTACH_FORMATS),
+            help="Attach the recommendations export in this format (repeatable).",
+        ),
+        click.option(
+            "--top",
+            type=click.IntRange(1, 500),
+            default=None,
+            help="Rows in the top-saving and nearest-crossover tables [default: 10].",
+        ),
+        click.option(
+            "--no-chart", is_flag=True, help="Do not render the chart (no browser started)."
+        ),
+        click.option("--smtp-host", default=None, help="Send through this SMTP server."),
+        click.option(
+            "--smtp-port",
+            type=click.IntRange(1, 65535),
+            default=None,
+            help="SMTP port [default: 465 with --tls, 587 with --starttls, else 25].",
+        ),
+        click.option("--starttls", is_flag=True, help="Upgrade the SMTP connection with STARTTLS."),
+        click.option("--tls", is_flag=True, help="Implicit TLS (SMTPS, usually port 465)."),
+        click.option(
+            "--smtp-user",
+            default=None,
+            help="SMTP AUTH user; the password comes from $CROSSOVER_SMTP_PASSWORD or "
+            "--smtp-password-file, never from the command line.",
+        ),
+        click.option(
+            "--smtp-password-file",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="File holding the SMTP password (one line).",
+        ),
+        click.option("--ses", is_flag=True, help="Send with Amazon SES (ses:SendRawEmail)."),
+        click.option(
+            "--ses-region",
+            default=None,
+            help="SES region [default: the AWS configuration's]. --endpoint-url applies.",
+        ),
+        click.option("--dry-run", is_flag=True, help="Write the message instead of sending it."),
+        click.option(
+            "--out",
+            type=click.Path(file_okay=False),
+            default=None,
+            help="With --dry-run: directory for report.eml and its parts.",
+        ),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _explicit(ctx: click.Context, name: str) -> bool:
+    return ctx.get_parameter_source(name) in (
+        ParameterSource.COMMANDLINE,
+        ParameterSource.ENVIRONMENT,
+    )
+
+
+def _build_config(
+    ctx: click.Context, opts: dict[str, Any], source_names: tuple[str, ...]
+) -> tuple[ReportConfig, dict[str, Any]]:
+    """The report settings (file, then flags) and the data-source keyword arguments."""
+    cfg = load_config(opts["config"]) if opts.get("config") else ReportConfig()
+    overrides: dict[str, Any] = {}
+    for name, fld in _FIELD.items():
+        if _explicit(ctx, name):
+            overrides[fld] = opts[name]
+    if opts.get("starttls") and opts.get("tls"):
+        raise InputError("--tls", True, "choose --tls (implicit) or --starttls, not both")
+    if opts.get("starttls"):
+        overrides["smtp_security"] = "starttls"
+    elif opts.get("tls"):
+        overrides["smtp_security"] = "tls"
+    if opts.get("no_chart"):
+        overrides["charts"] = False
+    if _explicit(ctx, "endpoint_url"):
+        overrides["endpoint_url"] = opts.get("endpoint_url")
+    # data source: flags given on the command line replace the file's [source] table
+    source = {k: opts.get(k) for k in source_names}
+    unknown = [k for k in cfg.source if k not in source_names]
+    if unknown:
+        raise InputError(
+            f"source.{unknown[0]}",
+            cfg.source[unknown[0]],
+            f"unknown data-source setting; use {', '.join(source_names)}",
+        )
+    chosen_on_cli = any(_explicit(ctx, k) for k in ("demo", "functions", "traffic", "aws", "store"))
+    if not chosen_on_cli:
+        source.update(cfg.source)
+    if ctx.get_parameter_source("data_dir") == ParameterSource.COMMANDLINE or not cfg.data_dir:
+        overrides["data_dir"] = opts.get("data_dir") or cfg.data_dir
+    source["data_dir"] = overrides.get("data_dir", cfg.data_dir)
+    cfg = cfg.merged(**overrides)
+    if cfg.endpoint_url is None and source.get("endpoint_url"):
+        cfg = cfg.merged(endpoint_url=source["endpoint_url"])
+    return cfg.validate(), source
+
+
+def _assumptions(
+    cfg: ReportConfig, sets: tuple[str, ...], proxies: tuple[str, ...], assumptions_file: str | None
+) -> Any:
+    from analyzer.cli import build_assumptions
+    from analyzer.core.assumptions import DEFAULTS, from_mapping
+
+    base = (
+        from_mapping(cfg.assumptions, DEFAULTS, where="config", prefix="")
+        if cfg.assumptions
+        else DEFAULTS
+    )
+    return build_assumptions(sets, proxies, assumptions_file, base=base)
+
+
+def register(cli: click.Group) -> None:
+    """Add `report` and `schedule` to the top-level group."""
+    from analyzer.cli import assumption_options, load_pricebook, pricebook_option
+    from analyzer.cli_data import SOURCE_OPTION_NAMES, load_fleet, source_options
+
+    source_names = tuple(SOURCE_OPTION_NAMES)
+
+    def prepare(
+        ctx: click.Context, opts: dict[str, Any]
+    ) -> tuple[ReportConfig, dict[str, Any], Any, Any]:
+        cfg, source = _build_config(ctx, opts, source_names)
+        a = _assumptions(cfg, opts["sets"], opts["proxies"], opts["assumptions_file"])
+        book = load_pricebook(opts.get("pricebook") or cfg.pricebook)
+        return cfg, source, a, book
+
+    def common(fn: Callable[..., Any]) -> Callable[..., Any]:
+        return source_options(report_options(pricebook_option(assumption_options(fn))))
+
+    @cli.command()
+    @common
+    @click.pass_context
+    def report(ctx: click.Context, **opts: Any) -> None:
+        """Build the e-mail report (HTML + text, inline chart, attachments) and send it over SMTP
+        or SES, or write it to a directory with --dry-run.
+
+        Lists headline spend and saving, functions newly Outgrown / Watch since the last sent
+        report (verdict history in the store), the top savings and the nearest crossovers.
+        With no data (no functions or no traffic) a short "no data" note is sent instead.
+
+        \b
+        Examples:
+          crossover report --demo --dry-run --out report/
+          crossover report --demo --smtp-host 127.0.0.1 --smtp-port 2525 \\
+              --to a@example.com --from crossover@example.com
+          CROSSOVER_SMTP_PASSWORD=... crossover report --config examples/report.toml
+          crossover report --store --ses --ses-region eu-west-1 \\
+              --to team@example.com --from crossover@example.com
+        """
+        from analyzer.adapters.email.report import run_report
+
+        cfg, source, a, book = prepare(ctx, opts)
+        outcome = run_report(
+            cfg, load_fleet=functools.partial(load_fleet, **source), book=book, assumptions=a
+        )
+        if outcome.files:
+            for path in outcome.files:
+                click.echo(str(path))
+        click.echo(outcome.summary, err=True)
+
+    @cli.command()
+    @click.option(
+        "--cron",
+        default=None,
+        metavar="EXPR",
+        help='5-field cron expression, e.g. "0 8 * * MON" (or [schedule] cron in --config).',
+    )
+    @click.option(
+        "--tz",
+        default=None,
+        metavar="ZONE",
+        help="Time zone of the cron expression, e.g. Europe/Paris [default: local].",
+    )
+    @click.option(
+        "--catch-up-minutes",
+        type=click.IntRange(0, 7 * 24 * 60),
+        default=60,
+        show_default=True,
+        help="On start, run the latest slot missed within this many minutes (never one "
+        "already sent).",
+    )
+    @common
+    @click.pass_context
+    def schedule(
+        ctx: click.Context, cron: str | None, tz: str | None, catch_up_minutes: int, **opts: Any
+    ) -> None:
+        """Run as a long-lived process that sends the report on a cron schedule.
+
+        Every run is logged to stderr; a failed run is logged and the schedule goes on; SIGTERM
+        or SIGINT stop it cleanly. Sent slots are recorded in the data directory, so a restart
+        never sends the same slot twice. Takes every option of `crossover report`.
+
+        \b
+        Example:
+          crossover schedule --cron "0 8 * * MON" --tz Europe/Paris --config examples/report.toml
+        """
+        from analyzer.adapters.email.report import run_report
+        from analyzer.adapters.schedule import Scheduler, SentLog, check_cron, parse_tz
+
+        cfg, source, a, book = prepare(ctx, opts)
+        expr = cron or cfg.cron
+        if not expr:
+            raise InputError("--cron", None, 'give a schedule, e.g. --cron "0 8 * * MON"')
+        check_cron(expr)
+        zone = parse_tz(tz or cfg.tz)
+        if not logging.getLogger("analyzer").isEnabledFor(logging.INFO):
+            _log_runs_to_stderr()
+
+        def job(slot: dt.datetime) -> str:
+            out = (
+                Path(cfg.out) / slot.astimezone(zone).strftime("%Y%m%dT%H%M%z") if cfg.out else None
+            )
+            outcome = run_report(
+                cfg,
+                load_fleet=functools.partial(load_fleet, **source),
+                book=book,
+                assumptions=a,
+                today=slot.astimezone(zone).date(),
+                out=out,
+            )
+            return outcome.summary
+
+        sched = Scheduler(
+            expr,
+            job,
+            tz=zone,
+            sent=SentLog(cfg.data_dir),
+            catch_up=dt.timedelta(minutes=catch_up_minutes),
+        )
+        restore = sched.install_signal_handlers()
+        try:
+            failed = sched.run()
+        finally:
+            restore()
+        click.echo(f"schedule stopped after {len(sched.runs)} run(s), {failed} failed", err=True)
+
+
+def _log_runs_to_stderr() -> None:
+    """`crossover schedule` always logs its runs (INFO) to stderr, even without -v."""
+    import sys
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    for name in ("analyzer.adapters.schedule", "analyzer.adapters.email"):
+        lg = logging.getLogger(name)
+        lg.setLevel(logging.INFO)
+        lg.addHandler(handler)
+        lg.propagate = False
