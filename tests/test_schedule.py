@@ -200,7 +200,13 @@ def test_sigterm_stops_the_loop(tmp_path: Path) -> None:
         clock.sleep(seconds)
 
     sched = Scheduler(
-        "*/5 * * * *", ran.append, tz=PARIS, sent=SentLog(tmp_path), clock=clock, sleep=sleep
+        "*/5 * * * *",
+        ran.append,
+        tz=PARIS,
+        sent=SentLog(tmp_path),
+        clock=clock,
+        sleep=sleep,
+        catch_up=dt.timedelta(0),
     )
     before = signal.getsignal(signal.SIGTERM)
     restore = sched.install_signal_handlers()
