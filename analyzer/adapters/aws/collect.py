@@ -79,10 +79,13 @@ class CollectionPlan:
         )
 
     def describe(self) -> str:
+        if self.calls == 0:
+            return "nothing to fetch: the store already holds every hour asked for (no cost)"
+        cost = f"{self.cost_usd:.2f}" if self.cost_usd >= 0.01 else f"{self.cost_usd:.4f}"
         return (
             f"{self.functions} functions x {len(METRICS)} metrics over {self.hours} h: "
             f"{self.metrics:,} metrics in {self.calls:,} GetMetricData calls, "
-            f"about ${self.cost_usd:.2f} (${USD_PER_1000_METRICS} per 1,000 metrics)"
+            f"about ${cost} (${USD_PER_1000_METRICS} per 1,000 metrics)"
         )
 
     def as_dict(self) -> dict[str, Any]:

@@ -52,6 +52,9 @@ def error_text(exc: BaseException) -> str:
         err = exc.response.get("Error", {})
         code = err.get("Code", "Error")
         msg = err.get("Message", "") or str(exc)
+        if msg.lstrip().startswith("<"):  # an HTML error page, not an AWS error
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "?")
+            msg = f"HTTP {status}: the endpoint does not offer this API"
         return _one_line(f"{code}: {msg}")
     return _one_line(f"{type(exc).__name__}: {exc}")
 
