@@ -38,7 +38,8 @@ from analyzer.exceptions import InputError
 
 CHUNK = 2000
 PROFILE_BINS = 64
-BISECT_ITERS = 26
+GRID_POINTS = 24  # per direction: 1 -> max_multiple and 1 -> K_LO
+BISECT_ITERS = 14
 K_LO = 1e-4
 VERDICTS = ("outgrown", "watch", "stay")
 
@@ -185,10 +186,25 @@ def _solve_crossover(lf: np.ndarray, lv: np.ndarray, lc: np.ndarray, kinds: list
 
     ones = np.ones(n)
     dearer_now = diff(ones) >= 0
+    # Scan a log grid outward from k = 1 (up when Lambda is cheaper today, down otherwise) for
+    # the first change of sign, then bisect inside that bracket: the provisioned cost is a step
+    # function, so Lambda can cross it more than once and plain bisection may miss the first.
+    up_steps = np.geomspace(1.0, a.max_multiple, GRID_POINTS + 1)[1:]
+    down_steps = np.geomspace(1.0, K_LO, GRID_POINTS + 1)[1:]
+    prev = ones.copy()
     lo = np.where(dearer_now, K_LO, 1.0)
     hi = np.where(dearer_now, 1.0, a.max_multiple)
-    never_cheaper = dearer_now & (diff(lo) >= 0)
-    never_dearer = ~dearer_now & (diff(hi) < 0)
+    found = np.zeros(n, dtype=bool)
+    for j in range(GRID_POINTS):
+        k = np.where(dearer_now, down_steps[j], up_steps[j])
+        d = diff(k)
+        flip = ~found & np.where(dearer_now, d < 0, d >= 0)
+        lo = np.where(flip, np.where(dearer_now, k, prev), lo)
+        hi = np.where(flip, np.where(dearer_now, prev, k), hi)
+        found |= flip
+        prev = k
+    never_cheaper = dearer_now & ~found
+    never_dearer = ~dearer_now & ~found
     for _ in range(BISECT_ITERS):
         mid = np.sqrt(lo * hi)
         up = diff(mid) >= 0
@@ -328,7 +344,8 @@ def analyze(
         options.loc[lmi, "compute_usd"] = options.loc[lmi, "compute_usd"] - options.loc[lmi, "management_fee_usd"]
 
     # Forecast and verdicts.
-    daily = daily_matrix(fleet.traffic, fns["function_id"], fleet.start, fleet.end)
+    daily = daily_matrix(fleet.traffic, fns["function_id"], fleet.start, fleet.end,
+                         codes=fleet.traffic_codes())
     trend = fit_trend(daily)
     fc = forecast(trend, k_star, fleet.end)
     lam_total = lam.frame["total_usd"].to_numpy()

@@ -66,10 +66,27 @@ class FleetData:
     traffic: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
     overrides: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    _codes: tuple[pd.DataFrame, pd.DataFrame, np.ndarray] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self.functions = normalise_functions(self.functions)
-        self.traffic = normalise_traffic(self.traffic, self.functions)
+        self.traffic, codes = _normalise_traffic(self.traffic, self.functions)
+        self._codes = (self.traffic, self.functions, codes)
+
+    def traffic_codes(self) -> np.ndarray:
+        """Each traffic row's position in `functions` (non-decreasing: traffic is sorted so).
+
+        Computed once (matching strings is the costly part of every per-function reduction);
+        recomputed if `traffic` or `functions` is replaced."""
+        c = self._codes
+        if c is None or c[0] is not self.traffic or c[1] is not self.functions:
+            codes = pd.Categorical(
+                self.traffic["function_id"], categories=self.functions["function_id"]
+            ).codes
+            self._codes = c = (self.traffic, self.functions, np.asarray(codes, dtype=np.int64))
+        return c[2]
 
     # -- window ----------------------------------------------------------------------------
     @property
@@ -134,6 +151,11 @@ def normalise_functions(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def normalise_traffic(df: pd.DataFrame, functions: pd.DataFrame) -> pd.DataFrame:
+    return _normalise_traffic(df, functions)[0]
+
+
+def _normalise_traffic(df: pd.DataFrame, functions: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The normalised traffic frame and each row's position in `functions`."""
     out = df.copy()
     for col, default in TRAFFIC_COLUMNS.items():
         if col not in out.columns:
@@ -157,8 +179,9 @@ def normalise_traffic(df: pd.DataFrame, functions: pd.DataFrame) -> pd.DataFrame
         )
     order = pd.Categorical(out["function_id"], categories=functions["function_id"])
     out = out.assign(_code=order.codes).sort_values(["_code", "timestamp"], kind="stable")
-    out = out[out["_code"] >= 0].drop(columns="_code")
-    return out[list(TRAFFIC_COLUMNS)].reset_index(drop=True)
+    out = out[out["_code"] >= 0]
+    codes = out["_code"].to_numpy().astype(np.int64)
+    return out[list(TRAFFIC_COLUMNS)].reset_index(drop=True), codes
 
 
 @dataclass(frozen=True)
@@ -176,7 +199,7 @@ def hourly_matrix(fleet: FleetData, lo: int = 0, hi: int | None = None) -> Hourl
     ids = fleet.functions["function_id"].to_numpy()[lo:hi]
     h = fleet.hours
     tr = fleet.traffic
-    codes = pd.Categorical(tr["function_id"], categories=fleet.functions["function_id"]).codes
+    codes = fleet.traffic_codes()
     # traffic is sorted by function order: slice the rows of this chunk.
     a, b = np.searchsorted(codes, [lo, hi])
     part = tr.iloc[a:b]

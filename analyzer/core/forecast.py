@@ -17,6 +17,7 @@ DAYS_PER_MONTH = 30.4167
 MIN_DAYS = 7
 FLAT_GROWTH = 0.005  # |monthly growth| below 0.5 % counts as flat
 HUBER_C = 1.345
+TUKEY_C = 4.685
 
 
 @dataclass(frozen=True)
@@ -30,19 +31,25 @@ class Trend:
 
 
 def daily_matrix(traffic: pd.DataFrame, function_ids: pd.Series, start: pd.Timestamp,
-                 end: pd.Timestamp) -> np.ndarray:
-    """F x D daily invocations (days from start's midnight to end)."""
+                 end: pd.Timestamp, codes: np.ndarray | None = None) -> np.ndarray:
+    """F x D daily invocations (days from start's midnight to end).
+
+    `codes` (optional): each traffic row's position in `function_ids`, when already known
+    (`FleetData.traffic_codes()`), to skip matching the strings again."""
     day0 = start.floor("D")
     n_days = max(1, int(np.ceil((end - day0) / pd.Timedelta(days=1))))
-    codes = pd.Categorical(traffic["function_id"], categories=function_ids).codes
+    if codes is None:
+        codes = pd.Categorical(traffic["function_id"], categories=function_ids).codes
     day = ((traffic["timestamp"] - day0) // pd.Timedelta(days=1)).to_numpy().astype(np.int64)
-    out = np.zeros((len(function_ids), n_days))
+    f = len(function_ids)
     ok = (codes >= 0) & (day >= 0) & (day < n_days)
-    np.add.at(out, (codes[ok], day[ok]), traffic["invocations"].to_numpy()[ok])
-    return out
+    # bincount adds in row order, as np.add.at does, but an order of magnitude faster.
+    flat = codes[ok].astype(np.int64) * n_days + day[ok]
+    sums = np.bincount(flat, weights=traffic["invocations"].to_numpy()[ok], minlength=f * n_days)
+    return sums.reshape(f, n_days)
 
 
-def fit_trend(daily: np.ndarray, iterations: int = 8) -> Trend:
+def fit_trend(daily: np.ndarray, iterations: int = 12) -> Trend:
     f, d = daily.shape
     x = np.arange(d, dtype=float)[None, :].repeat(f, axis=0)
     valid = daily > 0
@@ -51,7 +58,7 @@ def fit_trend(daily: np.ndarray, iterations: int = 8) -> Trend:
     w = valid.astype(float)
     a = np.zeros(f)
     b = np.zeros(f)
-    for _ in range(iterations):
+    for it in range(iterations):
         sw = w.sum(axis=1)
         sw_safe = np.where(sw > 0, sw, 1.0)
         xm = (w * x).sum(axis=1) / sw_safe
@@ -65,8 +72,13 @@ def fit_trend(daily: np.ndarray, iterations: int = 8) -> Trend:
             mad = np.nanmedian(np.abs(resid), axis=1) if d else np.zeros(f)
         scale = np.maximum(1.4826 * np.nan_to_num(mad), 1e-6)
         absr = np.abs(np.nan_to_num(resid))
-        hub = np.where(absr <= HUBER_C * scale[:, None], 1.0, HUBER_C * scale[:, None] / np.maximum(absr, 1e-12))
-        w = valid * hub
+        if it < iterations // 2:  # Huber first (convex: a safe start) ...
+            rw = np.where(absr <= HUBER_C * scale[:, None], 1.0,
+                          HUBER_C * scale[:, None] / np.maximum(absr, 1e-12))
+        else:  # ... then Tukey's biweight, which gives outlier days no weight at all
+            u = absr / (TUKEY_C * scale[:, None])
+            rw = np.where(u < 1.0, (1.0 - u**2) ** 2, 0.0)
+        w = valid * rw
     resid = np.where(valid, y - (a[:, None] + b[:, None] * x), 0.0)
     sw = np.maximum(w.sum(axis=1), 1e-12)
     ym = (w * y).sum(axis=1) / sw

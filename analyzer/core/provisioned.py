@@ -208,20 +208,25 @@ class Shortlist:
     price: np.ndarray  # F x S effective USD per unit-hour
 
 
-def shortlist(d: Demand, c: Candidates, r_all: np.ndarray, a: Assumptions, hours: int,
-              size: int = 3) -> Shortlist:
+SHORTLIST_MULTIPLES = (1.0, 3.0, 10.0)
+SHORTLIST_BINS = 8
+
+
+def shortlist(d: Demand, c: Candidates, r_all: np.ndarray, a: Assumptions, hours: int) -> Shortlist:
     """Pick the candidates worth exact pricing, from closed-form scores (no hourly arrays):
-    the best `size - 1` at today's traffic and the best per unit of capacity (for growth)."""
-    total_peak = (d.base + d.excess).sum(axis=1)  # F
+    the best at 1x, 3x and 10x today's traffic and the best per unit of capacity."""
+    base, excess, w = compress_profile(d, SHORTLIST_BINS)
     m = a.min_instances
     price = c.usd_per_hour[None, :]
-    score_now = price * np.maximum(m * hours, total_peak[:, None] * r_all)
-    score_now = np.where(np.isfinite(r_all), score_now, np.inf)
-    asym = np.where(np.isfinite(r_all), price * r_all, np.inf)
-    k = min(size - 1, r_all.shape[1])
-    best_now = np.argsort(score_now, axis=1, kind="stable")[:, :k]
-    best_growth = np.argmin(asym, axis=1)[:, None]
-    idx = np.concatenate([best_now, best_growth], axis=1)
+    ok = np.isfinite(r_all)
+    r = np.where(ok, r_all, 0.0)
+    picks = []
+    for k in SHORTLIST_MULTIPLES:  # the best at today's traffic and at growth, rounding included
+        load = (k * base + np.sqrt(k) * excess)[:, None, :] * r[:, :, None]  # F x T x bins
+        units = (np.maximum(m, np.ceil(load - EPS)) * w[:, None, :]).sum(axis=2)
+        picks.append(np.argmin(np.where(ok, price * units, np.inf), axis=1))
+    picks.append(np.argmin(np.where(ok, price * r_all, np.inf), axis=1))  # per unit of capacity
+    idx = np.stack(picks, axis=1)
     rr = np.take_along_axis(r_all, idx, axis=1)
     pp = c.usd_per_hour[idx]
     return Shortlist(idx, rr, pp)

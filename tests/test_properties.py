@@ -1,0 +1,134 @@
+"""Property tests (Hypothesis): the model moves the way the economics say it must."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analyzer.core.engine import analyze
+from analyzer.core.fleet import FleetData
+from analyzer.core.forecast import fit_trend
+from analyzer.core.pricebook import PriceBook
+from analyzer.core.scenario import scenario_fleet
+
+BOOK = PriceBook.load()
+SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+memory = st.integers(128, 10240)
+duration = st.floats(1, 5000)
+invocations = st.floats(1e3, 2e9)
+front_door = st.sampled_from(["none", "function_url", "apigw_rest", "apigw_http", "alb"])
+
+
+def one(fn: dict, **assumptions: object):
+    fleet, a = scenario_fleet({"region": "us-east-1", "functions": [fn], "assumptions": assumptions}, BOOK)
+    return analyze(fleet, BOOK, a).functions.iloc[0]
+
+
+def k_or_inf(x: float) -> float:
+    return math.inf if not math.isfinite(x) else x
+
+
+@SETTINGS
+@given(memory, duration, invocations, st.floats(1.01, 10), front_door, st.booleans())
+def test_lambda_cost_grows_with_invocations(mem, dur, inv, factor, fd, free) -> None:
+    base = {"name": "f", "memory_mb": mem, "avg_duration_ms": dur, "front_door": fd}
+    fleet, a = scenario_fleet({"region": "us-east-1", "free_tier": free, "functions": [
+        {**base, "name": "low", "monthly_invocations": inv, "account_id": "1"},
+        {**base, "name": "high", "monthly_invocations": inv * factor, "account_id": "2"},
+    ]}, BOOK)
+    f = analyze(fleet, BOOK, a).functions.set_index("name")
+    assert f.loc["high", "lambda_total_usd"] >= f.loc["low", "lambda_total_usd"] - 1e-9
+
+
+@SETTINGS
+@given(memory, duration, st.floats(1e5, 5e8), st.integers(1, 4))
+def test_more_min_instances_never_brings_the_crossover_closer(mem, dur, inv, extra) -> None:
+    fn = {"name": "f", "memory_mb": mem, "avg_duration_ms": dur, "monthly_invocations": inv}
+    lo = one(fn, min_instances=1)
+    hi = one(fn, min_instances=1 + extra)
+    assert k_or_inf(hi["crossover_multiple"]) >= k_or_inf(lo["crossover_multiple"]) * (1 - 1e-6)
+    assert hi["best_monthly_usd"] >= lo["best_monthly_usd"] - 1e-9
+
+
+@SETTINGS
+@given(memory, duration, st.floats(1e5, 5e8), st.floats(1, 40))
+def test_ops_hours_push_the_crossover_out(mem, dur, inv, hours) -> None:
+    fn = {"name": "f", "memory_mb": mem, "avg_duration_ms": dur, "monthly_invocations": inv}
+    base = one(fn)
+    ops = one(fn, ops_hours_per_month=hours)
+    assert k_or_inf(ops["crossover_multiple"]) >= k_or_inf(base["crossover_multiple"]) * (1 - 1e-6)
+
+
+@SETTINGS
+@given(memory, duration, st.floats(1e5, 5e8))
+def test_cheaper_instances_bring_the_crossover_closer(mem, dur, inv) -> None:
+    fn = {"name": "f", "memory_mb": mem, "avg_duration_ms": dur, "monthly_invocations": inv}
+    od = one(fn, targets=["ec2"])
+    spot = one(fn, targets=["ec2"], pricing_option="spot")
+    assert k_or_inf(spot["crossover_multiple"]) <= k_or_inf(od["crossover_multiple"]) * (1 + 1e-6)
+
+
+@SETTINGS
+@given(st.lists(st.tuples(memory, duration, invocations, front_door), min_size=2, max_size=6))
+def test_fleet_results_equal_per_function_results(specs) -> None:
+    # Functions in separate accounts share no tiers: the fleet answer must be each one's own.
+    fns = [{"name": f"f{i}", "account_id": str(100 + i), "memory_mb": m, "avg_duration_ms": d,
+            "monthly_invocations": n, "front_door": fd} for i, (m, d, n, fd) in enumerate(specs)]
+    fleet, a = scenario_fleet({"region": "us-east-1", "functions": fns}, BOOK)
+    together = analyze(fleet, BOOK, a).functions.set_index("name")
+    for fn in fns:
+        alone = one(fn)
+        row = together.loc[fn["name"]]
+        for col in ("lambda_total_usd", "best_monthly_usd", "monthly_saving_usd"):
+            assert row[col] == pytest.approx(alone[col], rel=1e-9, abs=1e-9), col
+        assert row["verdict"] == alone["verdict"]
+        assert k_or_inf(row["crossover_multiple"]) == pytest.approx(k_or_inf(alone["crossover_multiple"]), rel=1e-9)
+
+
+@SETTINGS
+@given(st.floats(-0.3, 0.5), st.integers(30, 180), st.floats(200, 1e6), st.integers(0, 2**31))
+def test_forecast_recovers_a_known_growth_rate(growth, days, level, seed) -> None:
+    rng = np.random.default_rng(seed)
+    t = np.arange(days)
+    daily = level * (1 + growth) ** (t / 30.4167) * rng.lognormal(0, 0.05, days)
+    daily[rng.random(days) < 0.05] *= 5  # a few outlier days must not drag the robust fit
+    trend = fit_trend(daily[None, :])
+    # Within the fit's statistical precision: the slope's standard error for log-noise 0.05
+    # over `days` evenly spaced days, in months, four times over.
+    se_month = 0.05 / math.sqrt(days * (days**2 - 1) / 12) * 30.4167
+    assert trend.monthly_growth[0] == pytest.approx(growth, abs=4 * se_month * (1 + growth) + 0.005)
+
+
+def test_forecast_months_to_crossover_on_growing_fleet() -> None:
+    # 10% a month, crossing at 2x today's mean: about ln2/ln1.1 = 7.3 months minus half the window.
+    days = 90
+    start = pd.Timestamp("2026-01-01T00:00Z")
+    hours = pd.date_range(start, periods=days * 24, freq="h")
+    rate = 2 * 1.1 ** (np.arange(days * 24) / (24 * 30.4167))
+    fleet = FleetData(
+        pd.DataFrame([{"account_id": "1", "region": "us-east-1", "name": "g", "memory_mb": 512}]),
+        pd.DataFrame({"function_id": "1:us-east-1:g", "timestamp": hours, "invocations": rate * 3600,
+                      "duration_sum_ms": rate * 3600 * 100.0}),
+    )
+    an = analyze(fleet, BOOK)
+    f = an.functions.iloc[0]
+    assert f["monthly_growth"] == pytest.approx(0.10, abs=0.005)
+    k = f["crossover_multiple"]
+    assert math.isfinite(k)
+    assert k > 1
+    # trend level at the window's end vs its mean
+    end_over_mean = 1.1 ** (days / 2 / 30.4167)
+    assert f["months_to_crossover"] == pytest.approx(math.log(k / end_over_mean) / math.log(1.1), rel=0.05)
+    assert f["crossover_date"] > "2026-04-01"
+
+
+def test_flat_traffic_gets_no_date_and_says_why() -> None:
+    f = one({"name": "flat", "memory_mb": 512, "avg_duration_ms": 50, "monthly_invocations": 1e6})
+    assert f["crossover_date"] is None
+    assert "flat" in f["forecast_note"]
