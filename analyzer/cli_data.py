@@ -128,6 +128,25 @@ def source_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+MAX_ERRORS_SHOWN = 5
+
+
+class ImportFailed(click.ClickException):
+    """A CSV import failed: the first error line, then a few more rows, then a count."""
+
+    def __init__(self, message: str, more: list[str], hidden: int) -> None:
+        super().__init__(message)
+        self.more = more
+        self.hidden = hidden
+
+    def show(self, file: Any = None) -> None:
+        super().show(file)
+        for line in self.more:
+            click.echo(f"  also: {line}", err=True)
+        if self.hidden:
+            click.echo(f"  ... and {self.hidden} more", err=True)
+
+
 def _progress(event: Any) -> None:
     if event.stage == "done":
         click.echo(
@@ -221,6 +240,12 @@ def load_fleet(**opts: Any) -> FleetData:
 
             return Store(mine["data_dir"]).load_fleet()
     except CrossoverError as exc:
+        errors = getattr(exc, "errors", None)
+        if errors and len(errors) > 1:
+            lines = exc.lines()  # type: ignore[attr-defined]
+            raise ImportFailed(
+                str(exc), lines[1:MAX_ERRORS_SHOWN], max(0, len(lines) - MAX_ERRORS_SHOWN)
+            ) from exc
         raise click.ClickException(str(exc)) from exc
     from analyzer.core.demo import demo_fleet
 

@@ -189,10 +189,15 @@ def test_csv_source_and_its_errors_are_one_line(tmp_path: Path) -> None:
         ],
     )
     assert bad.exit_code == 1
-    assert bad.stderr == (
-        "Error: functions_bad.csv, line 2: memory_mb='99999': must be between "
-        "128 and 10240 (and 3 more errors)\n"
-    )
+    assert bad.stderr.splitlines() == [
+        "Error: functions_bad.csv, line 2: memory_mb='99999': must be between 128 and 10240 "
+        "(and 3 more errors)",
+        "  also: functions_bad.csv, line 3: arch='sparc': must be one of x86_64, arm64",
+        "  also: functions_bad.csv, line 4: front_door='cdn': must be one of none, "
+        "function_url, apigw_rest, apigw_http, alb",
+        "  also: functions_bad.csv, line 4: function='thumbnailer': appears twice (same "
+        "account, region and name)",
+    ]
 
 
 def test_one_source_at_a_time_and_demo_by_default() -> None:
