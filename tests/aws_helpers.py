@@ -14,6 +14,7 @@ import json
 import sys
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,18 @@ MAIN_ACCOUNT = "123456789012"  # moto's default account
 
 # -- recorder of AWS operations made by analyzer/ code -----------------------------------------
 RECORDED: set[str] = set()
+_LISTENERS: list[set[str]] = []
+
+
+@contextmanager
+def recording() -> Iterator[set[str]]:
+    """The AWS actions analyzer code performs inside the block (besides RECORDED)."""
+    seen: set[str] = set()
+    _LISTENERS.append(seen)
+    try:
+        yield seen
+    finally:
+        _LISTENERS.remove(seen)
 
 
 def _from_analyzer() -> bool:
@@ -58,7 +71,10 @@ def aws_call_recorder() -> Iterator[set[str]]:
 
     def recording(self: BaseClient, operation_name: str, api_params: Any) -> Any:
         if _from_analyzer():
-            RECORDED.add(iam_action(self, operation_name))
+            action = iam_action(self, operation_name)
+            RECORDED.add(action)
+            for listener in _LISTENERS:
+                listener.add(action)
         return original(self, operation_name, api_params)
 
     BaseClient._make_api_call = recording  # type: ignore[method-assign]

@@ -9,10 +9,10 @@ import pytest
 from aws_helpers import (
     MAIN_ACCOUNT,
     POLICY_PATH,
-    RECORDED,
     policy_actions,
     policy_allows,
     pricing_stub_client,
+    recording,
     seed_fleet,
     stub_pricing,
 )
@@ -44,17 +44,18 @@ def test_every_call_of_a_full_run_is_allowed_by_the_policy(moto_url: str) -> Non
     org = session.client("organizations", endpoint_url=moto_url)
     org.create_organization(FeatureSet="ALL")
     # every path: own account with region discovery, org accounts through assumed roles
-    (me,), _ = discover_accounts(session, endpoint_url=moto_url)
-    assert "eu-west-1" in enabled_regions(me)  # what --region left out uses
-    accounts, failures = discover_accounts(
-        session, org_role="crossover-readonly", endpoint_url=moto_url
-    )
-    assert failures == []
-    collect_fleet(accounts, ["us-east-1"], days=1)
-    client = pricing_stub_client()
-    with Stubber(client) as stub:
-        stub_pricing(stub, ("us-east-1",))
-        refresh(["us-east-1"], client, today=dt.date(2026, 11, 26))
+    with recording() as seen:
+        (me,), _ = discover_accounts(session, endpoint_url=moto_url)
+        assert "eu-west-1" in enabled_regions(me)  # what --region left out uses
+        accounts, failures = discover_accounts(
+            session, org_role="crossover-readonly", endpoint_url=moto_url
+        )
+        assert failures == []
+        collect_fleet(accounts, ["us-east-1"], days=1)
+        client = pricing_stub_client()
+        with Stubber(client) as stub:
+            stub_pricing(stub, ("us-east-1",))
+            refresh(["us-east-1"], client, today=dt.date(2026, 11, 26))
 
     exercised = {
         "sts:getcalleridentity",
@@ -66,6 +67,6 @@ def test_every_call_of_a_full_run_is_allowed_by_the_policy(moto_url: str) -> Non
         "cloudwatch:getmetricdata",
         "pricing:getproducts",
     }
-    assert exercised <= {a.lower() for a in RECORDED}
-    denied = sorted(a for a in RECORDED if not policy_allows(a))
+    assert exercised <= {a.lower() for a in seen}
+    denied = sorted(a for a in seen if not policy_allows(a))
     assert denied == []
