@@ -35,7 +35,6 @@ _FIELD = {
     "dry_run": "dry_run",
     "out": "out",
 }
-_REPORT_OPTION_NAMES = (*_FIELD, "config", "starttls", "tls", "no_chart")
 
 
 def report_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -96,6 +95,13 @@ def report_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             "--ses-region",
             default=None,
             help="SES region [default: the AWS configuration's]. --endpoint-url applies.",
+        ),
+        click.option(
+            "--attempts",
+            type=click.IntRange(1, 10),
+            default=4,
+            show_default=True,
+            help="Delivery attempts (SMTP/SES) before giving up; waits 2s, 4s, 8s... between.",
         ),
         click.option("--dry-run", is_flag=True, help="Write the message instead of sending it."),
         click.option(
@@ -213,7 +219,11 @@ def register(cli: click.Group) -> None:
 
         cfg, source, a, book = prepare(ctx, opts)
         outcome = run_report(
-            cfg, load_fleet=functools.partial(load_fleet, **source), book=book, assumptions=a
+            cfg,
+            load_fleet=functools.partial(load_fleet, **source),
+            book=book,
+            assumptions=a,
+            attempts=opts["attempts"],
         )
         if outcome.files:
             for path in outcome.files:
@@ -279,6 +289,7 @@ def register(cli: click.Group) -> None:
                 assumptions=a,
                 today=slot.astimezone(zone).date(),
                 out=out,
+                attempts=opts["attempts"],
             )
             return outcome.summary
 
