@@ -51,34 +51,51 @@ def cli(verbose: int) -> None:
       crossover analyze --demo
     """
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 def format_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
         help="A human table, or JSON on stdout.",
     )(fn)
 
 
 def pricebook_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--pricebook", type=click.Path(dir_okay=False), default=None,
+        "--pricebook",
+        type=click.Path(dir_okay=False),
+        default=None,
         help="Price book JSON to use (default: refreshed book in the data dir, else the bundled one).",
     )(fn)
 
 
 def assumption_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     fn = click.option(
-        "--set", "sets", multiple=True, metavar="KEY=VALUE",
+        "--set",
+        "sets",
+        multiple=True,
+        metavar="KEY=VALUE",
         help="Override an assumption, e.g. --set min_instances=1 --set pricing_option=compute_sp_1y.",
     )(fn)
     fn = click.option(
-        "--price-proxy", "proxies", multiple=True, metavar="REGION=REGION",
+        "--price-proxy",
+        "proxies",
+        multiple=True,
+        metavar="REGION=REGION",
         help="Price EC2/Fargate/ALB of a region the price book lacks like another, e.g. eu-west-1=us-east-1.",
     )(fn)
     return click.option(
-        "--assumptions", "assumptions_file", type=click.Path(dir_okay=False), default=None,
+        "--assumptions",
+        "assumptions_file",
+        type=click.Path(dir_okay=False),
+        default=None,
         help="JSON/YAML file of assumptions (the scenario file's `assumptions` object).",
     )(fn)
 
@@ -90,8 +107,12 @@ def _parse_value(raw: str) -> Any:
         return raw
 
 
-def build_assumptions(sets: tuple[str, ...], proxies: tuple[str, ...], assumptions_file: str | None,
-                      base: Assumptions = DEFAULTS) -> Assumptions:
+def build_assumptions(
+    sets: tuple[str, ...],
+    proxies: tuple[str, ...],
+    assumptions_file: str | None,
+    base: Assumptions = DEFAULTS,
+) -> Assumptions:
     a = base
     if assumptions_file:
         data = read_scenario(assumptions_file)
@@ -162,8 +183,14 @@ cli_data = _source("analyzer.cli_data")
 @format_option
 @pricebook_option
 @assumption_options
-def analyze_cmd(fmt: str, pricebook: str | None, sets: tuple[str, ...], proxies: tuple[str, ...],
-                assumptions_file: str | None, **source: Any) -> None:
+def analyze_cmd(
+    fmt: str,
+    pricebook: str | None,
+    sets: tuple[str, ...],
+    proxies: tuple[str, ...],
+    assumptions_file: str | None,
+    **source: Any,
+) -> None:
     """Analyse a fleet: costs, crossover, verdict and forecast for every function.
 
     \b

@@ -35,16 +35,35 @@ def test_core_imports_no_io_libraries() -> None:
 def test_core_does_not_depend_on_adapters_or_presentation() -> None:
     for path in sorted((ROOT / "analyzer" / "core").glob("*.py")):
         deps = {m for m in imported_modules(path) if m.startswith("analyzer.")}
-        assert not any(m.startswith(("analyzer.adapters", "analyzer.present", "analyzer.cli")) for m in deps), path
+        assert not any(
+            m.startswith(("analyzer.adapters", "analyzer.present", "analyzer.cli")) for m in deps
+        ), path
 
 
 def test_public_api_is_pinned() -> None:
-    assert sorted(analyzer.__all__) == sorted([
-        "DEFAULTS", "FIELDS", "Analysis", "Assumptions", "CollectionError", "CrossoverError",
-        "DeliveryError", "ExportError", "FleetData", "InputError", "PriceBook", "PriceBookError",
-        "StoreError", "__version__", "analyze", "cost_curves", "demo_fleet", "read_scenario",
-        "scenario_fleet",
-    ])
+    assert sorted(analyzer.__all__) == sorted(
+        [
+            "DEFAULTS",
+            "FIELDS",
+            "Analysis",
+            "Assumptions",
+            "CollectionError",
+            "CrossoverError",
+            "DeliveryError",
+            "ExportError",
+            "FleetData",
+            "InputError",
+            "PriceBook",
+            "PriceBookError",
+            "StoreError",
+            "__version__",
+            "analyze",
+            "cost_curves",
+            "demo_fleet",
+            "read_scenario",
+            "scenario_fleet",
+        ]
+    )
     for name in analyzer.__all__:
         assert hasattr(analyzer, name)
 
@@ -72,9 +91,14 @@ def test_pricebook_snapshot_rebuilds_identically(tmp_path: Path) -> None:
     import sys
 
     out = tmp_path / "pb.json"
-    subprocess.run([sys.executable, str(ROOT / "pricing_data" / "build_snapshot.py"), "--out", str(out)],
-                   check=True, capture_output=True)
-    assert json.loads(out.read_text()) == json.loads((ROOT / "pricing_data" / "pricebook.json").read_text())
+    subprocess.run(
+        [sys.executable, str(ROOT / "pricing_data" / "build_snapshot.py"), "--out", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    assert json.loads(out.read_text()) == json.loads(
+        (ROOT / "pricing_data" / "pricebook.json").read_text()
+    )
 
 
 def test_every_price_carries_its_source() -> None:

@@ -34,10 +34,20 @@ def test_cost_json_has_the_documented_shape() -> None:
     assert doc["price_book"]["as_of"] == "2026-11-26"
     f = doc["functions"][0]
     assert f["name"] == "orders-api"
-    assert set(f["lambda"]) == {"requests_usd", "duration_usd", "storage_usd", "provisioned_usd",
-                                "front_door_usd", "total_usd"}
+    assert set(f["lambda"]) == {
+        "requests_usd",
+        "duration_usd",
+        "storage_usd",
+        "provisioned_usd",
+        "front_door_usd",
+        "total_usd",
+    }
     # 3M x $0.20/M, 540,000 GB-s x $0.0000166667, 3M x $1.00/M (HTTP API)
-    assert (f["lambda"]["requests_usd"], f["lambda"]["duration_usd"], f["lambda"]["front_door_usd"]) == (0.6, 9.0, 3.0)
+    assert (
+        f["lambda"]["requests_usd"],
+        f["lambda"]["duration_usd"],
+        f["lambda"]["front_door_usd"],
+    ) == (0.6, 9.0, 3.0)
     assert f["lambda"]["total_usd"] == 12.6
     kinds = {o["kind"]: o for o in f["options"]}
     assert set(kinds) == {"ec2", "fargate", "lmi"}
@@ -46,10 +56,14 @@ def test_cost_json_has_the_documented_shape() -> None:
     assert set(kinds["ec2"]["breakdown"]) >= {"compute_usd", "load_balancer_usd", "ops_usd"}
     assert f["best"]["monthly_usd"] == min(o["monthly_usd"] for o in f["options"])
     assert set(f["crossover"]) == {"multiple", "monthly_invocations", "requests_per_second"}
-    assert f["crossover"]["monthly_invocations"] == pytest.approx(f["crossover"]["multiple"] * 3_000_000, rel=1e-3)
+    assert f["crossover"]["monthly_invocations"] == pytest.approx(
+        f["crossover"]["multiple"] * 3_000_000, rel=1e-3
+    )
     assert f["verdict"] in ("outgrown", "watch", "stay")
     assert isinstance(f["monthly_saving_usd"], float)
-    assert doc["totals"]["lambda_usd"] == pytest.approx(sum(x["lambda"]["total_usd"] for x in doc["functions"]), abs=0.01)
+    assert doc["totals"]["lambda_usd"] == pytest.approx(
+        sum(x["lambda"]["total_usd"] for x in doc["functions"]), abs=0.01
+    )
 
 
 def test_cost_table_is_the_default_and_says_where_prices_came_from() -> None:
@@ -60,8 +74,12 @@ def test_cost_table_is_the_default_and_says_where_prices_came_from() -> None:
 
 
 def test_cost_reads_yaml(tmp_path: Path) -> None:
-    p = scenario(tmp_path, "region: us-east-1\nfunctions:\n  - name: y\n    memory_mb: 256\n"
-                           "    monthly_invocations: 1000000\n    avg_duration_ms: 50\n", ".yaml")
+    p = scenario(
+        tmp_path,
+        "region: us-east-1\nfunctions:\n  - name: y\n    memory_mb: 256\n"
+        "    monthly_invocations: 1000000\n    avg_duration_ms: 50\n",
+        ".yaml",
+    )
     code, out, err = run("cost", p, "--format", "json")
     assert code == 0, err
     assert json.loads(out)["functions"][0]["name"] == "y"
@@ -77,9 +95,19 @@ def test_analyze_demo_json() -> None:
     assert {f["environment"] for f in fns} == {"dev", "test", "prod"}
     assert len({f["region"] for f in fns}) == 2
     for f in fns:
-        assert {"account_id", "region", "environment", "memory_mb", "arch", "monthly_invocations",
-                "avg_duration_ms", "forecast"} <= set(f)
-        assert {"monthly_growth", "months_to_crossover", "crossover_date", "confidence"} <= set(f["forecast"])
+        assert {
+            "account_id",
+            "region",
+            "environment",
+            "memory_mb",
+            "arch",
+            "monthly_invocations",
+            "avg_duration_ms",
+            "forecast",
+        } <= set(f)
+        assert {"monthly_growth", "months_to_crossover", "crossover_date", "confidence"} <= set(
+            f["forecast"]
+        )
         if f["verdict"] == "outgrown":
             assert f["crossover"]["multiple"] < 1 and f["monthly_saving_usd"] >= 50
     assert any(f["forecast"]["crossover_date"] for f in fns if f["verdict"] == "watch")
@@ -89,35 +117,59 @@ def test_analyze_demo_json() -> None:
 
 def test_analyze_assumption_override_changes_the_numbers() -> None:
     base = json.loads(run("analyze", "--demo", "--format", "json")[1])
-    spot = json.loads(run("analyze", "--demo", "--format", "json", "--set", "pricing_option=spot")[1])
+    spot = json.loads(
+        run("analyze", "--demo", "--format", "json", "--set", "pricing_option=spot")[1]
+    )
     assert spot["totals"]["best_usd"] < base["totals"]["best_usd"]
     assert spot["assumptions"]["pricing_option"] == "spot"
 
 
 BAD = [
-    ('{"region": "us-east-1", "functions": [{"name": "a", "memory_mb": 64, "monthly_invocations": 1, "avg_duration_ms": 1}]}',
-     "functions[0].memory_mb=64: must be between 128 and 10240 MB"),
-    ('{"region": "us-east-1", "functions": [{"name": "a", "memory_mb": 128, "monthly_invocations": -5, "avg_duration_ms": 1}]}',
-     "functions[0].monthly_invocations=-5: must not be negative"),
-    ('{"region": "us-east-1", "functions": [{"name": "a", "memory_mb": "big", "monthly_invocations": 1, "avg_duration_ms": 1}]}',
-     "functions[0].memory_mb='big': must be a number"),
+    (
+        '{"region": "us-east-1", "functions": [{"name": "a", "memory_mb": 64, "monthly_invocations": 1, "avg_duration_ms": 1}]}',
+        "functions[0].memory_mb=64: must be between 128 and 10240 MB",
+    ),
+    (
+        '{"region": "us-east-1", "functions": [{"name": "a", "memory_mb": 128, "monthly_invocations": -5, "avg_duration_ms": 1}]}',
+        "functions[0].monthly_invocations=-5: must not be negative",
+    ),
+    (
+        '{"region": "us-east-1", "functions": [{"name": "a", "memory_mb": "big", "monthly_invocations": 1, "avg_duration_ms": 1}]}',
+        "functions[0].memory_mb='big': must be a number",
+    ),
     ('{"region": "us-east-1", "colour": "red", "functions": []}', "colour='red': unknown key"),
-    ('{"region": "mars-north-1", "functions": [{"name": "a", "memory_mb": 128, "monthly_invocations": 1, "avg_duration_ms": 1}]}',
-     "region='mars-north-1': unknown region"),
-    ('{"region": "us-east-1", "assumptions": {"instance_types": ["m9z.huge"]}, "functions": [{"name": "a", "memory_mb": 128, "monthly_invocations": 1, "avg_duration_ms": 1}]}',
-     "assumptions.instance_types='m9z.huge': unknown instance type"),
-    ('{"region": "us-east-1", "functions": [{"name": "a", "memory_mb": 128, "arch": "sparc", "monthly_invocations": 1, "avg_duration_ms": 1}]}',
-     "functions[0].arch='sparc': must be x86_64 or arm64"),
-    ('{"region": "us-east-1", "assumptions": {"min_instances": "two"}, "functions": [{"name": "a", "memory_mb": 128, "monthly_invocations": 1, "avg_duration_ms": 1}]}',
-     "assumptions.min_instances='two': must be a number"),
-    ('{"region": "us-east-1", "assumptions": {"target_utilization": 1.5}, "functions": [{"name": "a", "memory_mb": 128, "monthly_invocations": 1, "avg_duration_ms": 1}]}',
-     "assumptions.target_utilization=1.5: must be at most 1"),
-    ('{"region": "us-east-1", "assumptions": {"warp": 9}, "functions": [{"name": "a", "memory_mb": 128, "monthly_invocations": 1, "avg_duration_ms": 1}]}',
-     "assumptions.warp=9: unknown assumption"),
-    ('{"region": "us-east-1", "functions": [{"name": "a", "memory_mb": 128, "monthly_invocations": 1, "avg_duration_ms": 1, "front_door": "carrier-pigeon"}]}',
-     "functions[0].front_door='carrier-pigeon': must be one of"),
-    ('{"region": "us-east-1", "functions": [{"name": "a", "memory_mb": 128, "avg_duration_ms": 1}]}',
-     "functions[0].monthly_invocations=None: is required"),
+    (
+        '{"region": "mars-north-1", "functions": [{"name": "a", "memory_mb": 128, "monthly_invocations": 1, "avg_duration_ms": 1}]}',
+        "region='mars-north-1': unknown region",
+    ),
+    (
+        '{"region": "us-east-1", "assumptions": {"instance_types": ["m9z.huge"]}, "functions": [{"name": "a", "memory_mb": 128, "monthly_invocations": 1, "avg_duration_ms": 1}]}',
+        "assumptions.instance_types='m9z.huge': unknown instance type",
+    ),
+    (
+        '{"region": "us-east-1", "functions": [{"name": "a", "memory_mb": 128, "arch": "sparc", "monthly_invocations": 1, "avg_duration_ms": 1}]}',
+        "functions[0].arch='sparc': must be x86_64 or arm64",
+    ),
+    (
+        '{"region": "us-east-1", "assumptions": {"min_instances": "two"}, "functions": [{"name": "a", "memory_mb": 128, "monthly_invocations": 1, "avg_duration_ms": 1}]}',
+        "assumptions.min_instances='two': must be a number",
+    ),
+    (
+        '{"region": "us-east-1", "assumptions": {"target_utilization": 1.5}, "functions": [{"name": "a", "memory_mb": 128, "monthly_invocations": 1, "avg_duration_ms": 1}]}',
+        "assumptions.target_utilization=1.5: must be at most 1",
+    ),
+    (
+        '{"region": "us-east-1", "assumptions": {"warp": 9}, "functions": [{"name": "a", "memory_mb": 128, "monthly_invocations": 1, "avg_duration_ms": 1}]}',
+        "assumptions.warp=9: unknown assumption",
+    ),
+    (
+        '{"region": "us-east-1", "functions": [{"name": "a", "memory_mb": 128, "monthly_invocations": 1, "avg_duration_ms": 1, "front_door": "carrier-pigeon"}]}',
+        "functions[0].front_door='carrier-pigeon': must be one of",
+    ),
+    (
+        '{"region": "us-east-1", "functions": [{"name": "a", "memory_mb": 128, "avg_duration_ms": 1}]}',
+        "functions[0].monthly_invocations=None: is required",
+    ),
     ('{"region": "us-east-1", "functions": [', "is not valid JSON (line 1"),
 ]
 
@@ -158,9 +210,14 @@ def test_every_command_has_help_with_an_example() -> None:
 
 
 def test_python_dash_m_works_and_errors_have_no_traceback(tmp_path: Path) -> None:
-    bad = scenario(tmp_path, '{"region": "us-east-1", "functions": [{"name": "a", "memory_mb": 1, '
-                             '"monthly_invocations": 1, "avg_duration_ms": 1}]}')
-    r = subprocess.run([sys.executable, "-m", "analyzer", "cost", bad], capture_output=True, text=True, check=False)
+    bad = scenario(
+        tmp_path,
+        '{"region": "us-east-1", "functions": [{"name": "a", "memory_mb": 1, '
+        '"monthly_invocations": 1, "avg_duration_ms": 1}]}',
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "analyzer", "cost", bad], capture_output=True, text=True, check=False
+    )
     assert r.returncode == 1
     assert r.stderr.startswith("Error: functions[0].memory_mb=1")
     assert "Traceback" not in r.stderr

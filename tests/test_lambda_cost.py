@@ -28,8 +28,18 @@ def cents(x: float) -> float:
 
 def test_aws_example_mobile_backend_with_free_tier(book: PriceBook) -> None:
     # AWS: 3M requests, 120 ms, 1536 MB, x86, free tier -> compute $2.33 + requests $0.40 = $2.73
-    f = run(book, [{"name": "mobile", "memory_mb": 1536, "monthly_invocations": 3_000_000,
-                    "avg_duration_ms": 120}], free_tier=True).iloc[0]
+    f = run(
+        book,
+        [
+            {
+                "name": "mobile",
+                "memory_mb": 1536,
+                "monthly_invocations": 3_000_000,
+                "avg_duration_ms": 120,
+            }
+        ],
+        free_tier=True,
+    ).iloc[0]
     assert f["gb_s_per_month"] == pytest.approx(540_000)
     assert cents(f["lambda_duration_usd"]) == 2.33
     assert cents(f["lambda_requests_usd"]) == 0.40
@@ -38,8 +48,19 @@ def test_aws_example_mobile_backend_with_free_tier(book: PriceBook) -> None:
 
 def test_aws_example_nlp_with_ephemeral_storage(book: PriceBook) -> None:
     # AWS: 6M requests, 280 ms, 4096 MB, 2048 MB storage, free tier -> $105.33 + $1.00 + $0.08
-    f = run(book, [{"name": "nlp", "memory_mb": 4096, "ephemeral_storage_mb": 2048,
-                    "monthly_invocations": 6_000_000, "avg_duration_ms": 280}], free_tier=True).iloc[0]
+    f = run(
+        book,
+        [
+            {
+                "name": "nlp",
+                "memory_mb": 4096,
+                "ephemeral_storage_mb": 2048,
+                "monthly_invocations": 6_000_000,
+                "avg_duration_ms": 280,
+            }
+        ],
+        free_tier=True,
+    ).iloc[0]
     assert cents(f["lambda_duration_usd"]) == 105.33
     assert cents(f["lambda_requests_usd"]) == 1.00
     assert cents(f["lambda_storage_usd"]) == 0.08
@@ -47,8 +68,17 @@ def test_aws_example_nlp_with_ephemeral_storage(book: PriceBook) -> None:
 
 
 def test_free_tier_off_by_default(book: PriceBook) -> None:
-    f = run(book, [{"name": "mobile", "memory_mb": 1536, "monthly_invocations": 3_000_000,
-                    "avg_duration_ms": 120}]).iloc[0]
+    f = run(
+        book,
+        [
+            {
+                "name": "mobile",
+                "memory_mb": 1536,
+                "monthly_invocations": 3_000_000,
+                "avg_duration_ms": 120,
+            }
+        ],
+    ).iloc[0]
     # 540,000 GB-s x $0.0000166667 = $9.00; 3M x $0.20/M = $0.60
     assert cents(f["lambda_duration_usd"]) == 9.00
     assert cents(f["lambda_requests_usd"]) == 0.60
@@ -71,7 +101,12 @@ def test_tiers_apply_to_the_aggregate_and_are_allocated_pro_rata(book: PriceBook
     # Two x86 functions in one account: 4B + 4B GB-s. Tier 1 covers 6B at $0.0000166667,
     # the next 2B are at $0.000015: bill = 100,000.20 + 30,000.00 = $130,000.20, half each.
     fns = [
-        {"name": n, "memory_mb": 1024, "monthly_invocations": 4_000_000_000, "avg_duration_ms": 1000}
+        {
+            "name": n,
+            "memory_mb": 1024,
+            "monthly_invocations": 4_000_000_000,
+            "avg_duration_ms": 1000,
+        }
         for n in ("a", "b")
     ]
     f = run(book, fns)
@@ -81,8 +116,13 @@ def test_tiers_apply_to_the_aggregate_and_are_allocated_pro_rata(book: PriceBook
 
 def test_tiers_are_per_account_unless_consolidated(book: PriceBook) -> None:
     fns = [
-        {"name": "a", "memory_mb": 1024, "monthly_invocations": 4_000_000_000,
-         "avg_duration_ms": 1000, "account_id": acct}
+        {
+            "name": "a",
+            "memory_mb": 1024,
+            "monthly_invocations": 4_000_000_000,
+            "avg_duration_ms": 1000,
+            "account_id": acct,
+        }
         for acct in ("111111111111", "222222222222")
     ]
     separate = run(book, fns)
@@ -92,8 +132,18 @@ def test_tiers_are_per_account_unless_consolidated(book: PriceBook) -> None:
 
 
 def test_arm64_uses_arm_prices(book: PriceBook) -> None:
-    f = run(book, [{"name": "g", "memory_mb": 1024, "arch": "arm64", "monthly_invocations": 1_000_000,
-                    "avg_duration_ms": 1000}]).iloc[0]
+    f = run(
+        book,
+        [
+            {
+                "name": "g",
+                "memory_mb": 1024,
+                "arch": "arm64",
+                "monthly_invocations": 1_000_000,
+                "avg_duration_ms": 1000,
+            }
+        ],
+    ).iloc[0]
     assert cents(f["lambda_duration_usd"]) == cents(1_000_000 * 0.0000133334)
 
 
@@ -101,11 +151,25 @@ def test_provisioned_concurrency_by_hand(book: PriceBook) -> None:
     # 10 x 2 GB allocated all month: 52,560,000 GB-s x $0.0000041667 = $219.00;
     # 60% of 1,000,000 x 0.5 s x 2 GB = 600,000 GB-s at $0.0000097222 = $5.83;
     # the other 400,000 GB-s on demand at $0.0000166667 = $6.67.
-    f = run(book, [{"name": "pc", "memory_mb": 2048, "monthly_invocations": 1_000_000,
-                    "avg_duration_ms": 500,
-                    "provisioned_concurrency": {"allocated": 10, "hours_per_month": 730,
-                                                "share_of_invocations": 0.6}}]).iloc[0]
-    assert cents(f["lambda_provisioned_usd"]) == cents(52_560_000 * 0.0000041667 + 600_000 * 0.0000097222)
+    f = run(
+        book,
+        [
+            {
+                "name": "pc",
+                "memory_mb": 2048,
+                "monthly_invocations": 1_000_000,
+                "avg_duration_ms": 500,
+                "provisioned_concurrency": {
+                    "allocated": 10,
+                    "hours_per_month": 730,
+                    "share_of_invocations": 0.6,
+                },
+            }
+        ],
+    ).iloc[0]
+    assert cents(f["lambda_provisioned_usd"]) == cents(
+        52_560_000 * 0.0000041667 + 600_000 * 0.0000097222
+    )
     assert cents(f["lambda_provisioned_usd"]) == 224.84
     assert cents(f["lambda_duration_usd"]) == 6.67
     # PC is a fixed cost: it does not scale with traffic.
@@ -114,8 +178,13 @@ def test_provisioned_concurrency_by_hand(book: PriceBook) -> None:
 
 def test_no_free_tier_for_provisioned_concurrency(book: PriceBook) -> None:
     pc = {"allocated": 1, "hours_per_month": 730, "share_of_invocations": 1.0}
-    base = {"name": "pc", "memory_mb": 1024, "monthly_invocations": 100_000, "avg_duration_ms": 100,
-            "provisioned_concurrency": pc}
+    base = {
+        "name": "pc",
+        "memory_mb": 1024,
+        "monthly_invocations": 100_000,
+        "avg_duration_ms": 100,
+        "provisioned_concurrency": pc,
+    }
     on = run(book, [base], free_tier=True).iloc[0]
     off = run(book, [base]).iloc[0]
     assert on["lambda_provisioned_usd"] == pytest.approx(off["lambda_provisioned_usd"])
@@ -123,15 +192,30 @@ def test_no_free_tier_for_provisioned_concurrency(book: PriceBook) -> None:
 
 def test_ephemeral_storage_by_hand(book: PriceBook) -> None:
     # (10240 - 512)/1024 = 9.5 GB x 1M x 1 s = 9.5M GB-s x $0.0000000309 = $0.29
-    f = run(book, [{"name": "s", "memory_mb": 1024, "ephemeral_storage_mb": 10240,
-                    "monthly_invocations": 1_000_000, "avg_duration_ms": 1000}]).iloc[0]
+    f = run(
+        book,
+        [
+            {
+                "name": "s",
+                "memory_mb": 1024,
+                "ephemeral_storage_mb": 10240,
+                "monthly_invocations": 1_000_000,
+                "avg_duration_ms": 1000,
+            }
+        ],
+    ).iloc[0]
     assert cents(f["lambda_storage_usd"]) == 0.29
 
 
 def test_front_doors(book: PriceBook) -> None:
     fns = [
-        {"name": fd, "memory_mb": 128, "monthly_invocations": 10_000_000, "avg_duration_ms": 10,
-         "front_door": fd}
+        {
+            "name": fd,
+            "memory_mb": 128,
+            "monthly_invocations": 10_000_000,
+            "avg_duration_ms": 10,
+            "front_door": fd,
+        }
         for fd in ("none", "function_url", "apigw_rest", "apigw_http", "alb")
     ]
     f = run(book, fns).set_index("name")["lambda_front_door_usd"]
@@ -144,19 +228,31 @@ def test_front_doors(book: PriceBook) -> None:
 
 
 def test_api_gateway_tiers_on_the_account_aggregate(book: PriceBook) -> None:
-    fns = [{"name": n, "memory_mb": 128, "monthly_invocations": 200_000_000, "avg_duration_ms": 10,
-            "front_door": "apigw_rest"} for n in ("a", "b")]
+    fns = [
+        {
+            "name": n,
+            "memory_mb": 128,
+            "monthly_invocations": 200_000_000,
+            "avg_duration_ms": 10,
+            "front_door": "apigw_rest",
+        }
+        for n in ("a", "b")
+    ]
     f = run(book, fns)
     # 400M requests: 333M x $3.50/M + 67M x $2.80/M = $1,165.50 + $187.60
     assert cents(f["lambda_front_door_usd"].sum()) == 1353.10
 
 
 def test_compute_savings_plan_discounts_lambda_duration_not_requests(book: PriceBook) -> None:
-    fn = [{"name": "x", "memory_mb": 1024, "monthly_invocations": 1_000_000, "avg_duration_ms": 1000}]
+    fn = [
+        {"name": "x", "memory_mb": 1024, "monthly_invocations": 1_000_000, "avg_duration_ms": 1000}
+    ]
     od = run(book, fn).iloc[0]
     sp = run(book, fn, assumptions={"pricing_option": "compute_sp_1y"}).iloc[0]
     assert sp["lambda_requests_usd"] == pytest.approx(od["lambda_requests_usd"])
-    assert sp["lambda_duration_usd"] == pytest.approx(od["lambda_duration_usd"] * (1 - DEFAULTS.lambda_sp_1y_discount))
+    assert sp["lambda_duration_usd"] == pytest.approx(
+        od["lambda_duration_usd"] * (1 - DEFAULTS.lambda_sp_1y_discount)
+    )
 
 
 def test_measured_durations_get_the_round_up_allowance(book: PriceBook) -> None:
@@ -170,13 +266,32 @@ def test_measured_durations_get_the_round_up_allowance(book: PriceBook) -> None:
 
 
 def test_region_missing_from_the_price_book_is_a_clear_error(book: PriceBook) -> None:
-    with pytest.raises(PriceBookError, match=r"no EC2 on-demand prices for region eu-west-1.*prices refresh"):
-        run(book, [{"name": "x", "memory_mb": 128, "monthly_invocations": 1, "avg_duration_ms": 1,
-                    "region": "eu-west-1"}])
+    with pytest.raises(
+        PriceBookError, match=r"no EC2 on-demand prices for region eu-west-1.*prices refresh"
+    ):
+        run(
+            book,
+            [
+                {
+                    "name": "x",
+                    "memory_mb": 128,
+                    "monthly_invocations": 1,
+                    "avg_duration_ms": 1,
+                    "region": "eu-west-1",
+                }
+            ],
+        )
     # ... and a visible proxy makes it work, saying so.
-    fleet, a = scenario_fleet({"region": "eu-west-1", "functions": [
-        {"name": "x", "memory_mb": 128, "monthly_invocations": 1000, "avg_duration_ms": 1}],
-        "assumptions": {"price_region_proxy": {"eu-west-1": "us-east-1"}}}, book)
+    fleet, a = scenario_fleet(
+        {
+            "region": "eu-west-1",
+            "functions": [
+                {"name": "x", "memory_mb": 128, "monthly_invocations": 1000, "avg_duration_ms": 1}
+            ],
+            "assumptions": {"price_region_proxy": {"eu-west-1": "us-east-1"}},
+        },
+        book,
+    )
     an = analyze(fleet, book, a)
     assert any("eu-west-1 are us-east-1's" in n for n in an.meta["notes"])
     assert np.isfinite(an.functions["best_monthly_usd"].iloc[0])

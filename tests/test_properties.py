@@ -26,7 +26,9 @@ front_door = st.sampled_from(["none", "function_url", "apigw_rest", "apigw_http"
 
 
 def one(fn: dict, **assumptions: object):
-    fleet, a = scenario_fleet({"region": "us-east-1", "functions": [fn], "assumptions": assumptions}, BOOK)
+    fleet, a = scenario_fleet(
+        {"region": "us-east-1", "functions": [fn], "assumptions": assumptions}, BOOK
+    )
     return analyze(fleet, BOOK, a).functions.iloc[0]
 
 
@@ -38,10 +40,17 @@ def k_or_inf(x: float) -> float:
 @given(memory, duration, invocations, st.floats(1.01, 10), front_door, st.booleans())
 def test_lambda_cost_grows_with_invocations(mem, dur, inv, factor, fd, free) -> None:
     base = {"name": "f", "memory_mb": mem, "avg_duration_ms": dur, "front_door": fd}
-    fleet, a = scenario_fleet({"region": "us-east-1", "free_tier": free, "functions": [
-        {**base, "name": "low", "monthly_invocations": inv, "account_id": "1"},
-        {**base, "name": "high", "monthly_invocations": inv * factor, "account_id": "2"},
-    ]}, BOOK)
+    fleet, a = scenario_fleet(
+        {
+            "region": "us-east-1",
+            "free_tier": free,
+            "functions": [
+                {**base, "name": "low", "monthly_invocations": inv, "account_id": "1"},
+                {**base, "name": "high", "monthly_invocations": inv * factor, "account_id": "2"},
+            ],
+        },
+        BOOK,
+    )
     f = analyze(fleet, BOOK, a).functions.set_index("name")
     assert f.loc["high", "lambda_total_usd"] >= f.loc["low", "lambda_total_usd"] - 1e-9
 
@@ -78,8 +87,17 @@ def test_cheaper_instances_bring_the_crossover_closer(mem, dur, inv) -> None:
 @given(st.lists(st.tuples(memory, duration, invocations, front_door), min_size=2, max_size=6))
 def test_fleet_results_equal_per_function_results(specs) -> None:
     # Functions in separate accounts share no tiers: the fleet answer must be each one's own.
-    fns = [{"name": f"f{i}", "account_id": str(100 + i), "memory_mb": m, "avg_duration_ms": d,
-            "monthly_invocations": n, "front_door": fd} for i, (m, d, n, fd) in enumerate(specs)]
+    fns = [
+        {
+            "name": f"f{i}",
+            "account_id": str(100 + i),
+            "memory_mb": m,
+            "avg_duration_ms": d,
+            "monthly_invocations": n,
+            "front_door": fd,
+        }
+        for i, (m, d, n, fd) in enumerate(specs)
+    ]
     fleet, a = scenario_fleet({"region": "us-east-1", "functions": fns}, BOOK)
     together = analyze(fleet, BOOK, a).functions.set_index("name")
     for fn in fns:
@@ -88,7 +106,9 @@ def test_fleet_results_equal_per_function_results(specs) -> None:
         for col in ("lambda_total_usd", "best_monthly_usd", "monthly_saving_usd"):
             assert row[col] == pytest.approx(alone[col], rel=1e-9, abs=1e-9), col
         assert row["verdict"] == alone["verdict"]
-        assert k_or_inf(row["crossover_multiple"]) == pytest.approx(k_or_inf(alone["crossover_multiple"]), rel=1e-9)
+        assert k_or_inf(row["crossover_multiple"]) == pytest.approx(
+            k_or_inf(alone["crossover_multiple"]), rel=1e-9
+        )
 
 
 @SETTINGS
@@ -113,8 +133,14 @@ def test_forecast_months_to_crossover_on_growing_fleet() -> None:
     rate = 2 * 1.1 ** (np.arange(days * 24) / (24 * 30.4167))
     fleet = FleetData(
         pd.DataFrame([{"account_id": "1", "region": "us-east-1", "name": "g", "memory_mb": 512}]),
-        pd.DataFrame({"function_id": "1:us-east-1:g", "timestamp": hours, "invocations": rate * 3600,
-                      "duration_sum_ms": rate * 3600 * 100.0}),
+        pd.DataFrame(
+            {
+                "function_id": "1:us-east-1:g",
+                "timestamp": hours,
+                "invocations": rate * 3600,
+                "duration_sum_ms": rate * 3600 * 100.0,
+            }
+        ),
     )
     an = analyze(fleet, BOOK)
     f = an.functions.iloc[0]
@@ -124,7 +150,9 @@ def test_forecast_months_to_crossover_on_growing_fleet() -> None:
     assert k > 1
     # trend level at the window's end vs its mean
     end_over_mean = 1.1 ** (days / 2 / 30.4167)
-    assert f["months_to_crossover"] == pytest.approx(math.log(k / end_over_mean) / math.log(1.1), rel=0.05)
+    assert f["months_to_crossover"] == pytest.approx(
+        math.log(k / end_over_mean) / math.log(1.1), rel=0.05
+    )
     assert f["crossover_date"] > "2026-04-01"
 
 

@@ -20,29 +20,41 @@ def cents(x: float) -> float:
 
 
 def options(book: PriceBook, fn: dict, **assumptions: object):
-    fleet, a = scenario_fleet({"region": "us-east-1", "functions": [fn], "assumptions": assumptions}, book)
+    fleet, a = scenario_fleet(
+        {"region": "us-east-1", "functions": [fn], "assumptions": assumptions}, book
+    )
     an = analyze(fleet, book, a)
     return an.options.set_index("kind"), an.functions.iloc[0]
 
 
-ORDERS = {"name": "orders-api", "memory_mb": 1536, "arch": "x86_64", "monthly_invocations": 3_000_000,
-          "avg_duration_ms": 120}
+ORDERS = {
+    "name": "orders-api",
+    "memory_mb": 1536,
+    "arch": "x86_64",
+    "monthly_invocations": 3_000_000,
+    "avg_duration_ms": 120,
+}
 
 
 @pytest.mark.parametrize(
-    ("arch", "expected"), [("x86_64", (1.01, 0.22, 0.03, 1.26)), ("arm64", (0.81, 0.18, 0.03, 1.02))]
+    ("arch", "expected"),
+    [("x86_64", (1.01, 0.22, 0.03, 1.26)), ("arm64", (0.81, 0.18, 0.03, 1.02))],
 )
 def test_aws_fargate_example(book: PriceBook, arch: str, expected: tuple[float, ...]) -> None:
     # AWS: 5 tasks x 10 min/day x 30 days, 1 vCPU, 2 GB, 30 GB storage.
     runs = 5 * 30
     bill = fargate_task_usd(book.fargate_rates("us-east-1", arch), 1.0, 2.0, 600.0, storage_gb=30)
-    got = tuple(cents(bill[k] * runs) for k in ("vcpu_usd", "memory_usd", "storage_usd", "total_usd"))
+    got = tuple(
+        cents(bill[k] * runs) for k in ("vcpu_usd", "memory_usd", "storage_usd", "total_usd")
+    )
     assert got == expected
 
 
 def test_fargate_one_minute_minimum(book: PriceBook) -> None:
     r = book.fargate_rates("us-east-1", "x86_64")
-    assert fargate_task_usd(r, 1, 2, 5.0)["total_usd"] == pytest.approx(fargate_task_usd(r, 1, 2, 60.0)["total_usd"])
+    assert fargate_task_usd(r, 1, 2, 5.0)["total_usd"] == pytest.approx(
+        fargate_task_usd(r, 1, 2, 60.0)["total_usd"]
+    )
 
 
 def test_ec2_sizing_by_hand(book: PriceBook) -> None:
@@ -58,7 +70,9 @@ def test_ec2_sizing_by_hand(book: PriceBook) -> None:
 
 def test_ec2_peak_grows_instance_count(book: PriceBook) -> None:
     # burst 20: peak 2.74 concurrent x 1536 MB / 1075 MB = 3.9 -> 4 instances = $106.00
-    opts, _ = options(book, ORDERS, instance_types=["c7g.medium"], targets=["ec2"], burst_factor=20.0)
+    opts, _ = options(
+        book, ORDERS, instance_types=["c7g.medium"], targets=["ec2"], burst_factor=20.0
+    )
     assert opts.loc["ec2", "units_max"] == 4
     assert cents(opts.loc["ec2", "monthly_usd"]) == 106.00
 
@@ -69,7 +83,9 @@ def test_worker_memory_must_fit_one_instance(book: PriceBook) -> None:
     opts, f = options(book, big, instance_types=["c7g.medium", "c7g.large"], targets=["ec2"])
     assert "ec2" not in opts.index
     assert f["best_kind"] is None
-    opts, _ = options(book, big, instance_types=["c7g.medium", "c7g.large", "c7g.xlarge"], targets=["ec2"])
+    opts, _ = options(
+        book, big, instance_types=["c7g.medium", "c7g.large", "c7g.xlarge"], targets=["ec2"]
+    )
     assert opts.loc["ec2", "label"] == "c7g.xlarge"
 
 
@@ -81,25 +97,34 @@ def test_static_sizing_pays_for_the_peak_all_month(book: PriceBook) -> None:
     assert auto.loc["ec2", "units_max"] == static.loc["ec2", "units_max"]
     assert auto.loc["ec2", "units_min"] < auto.loc["ec2", "units_max"]
     price = book.ec2_price("us-east-1", "c7g.large")
-    assert static.loc["ec2", "compute_usd"] == pytest.approx(static.loc["ec2", "units_max"] * price * 730)
+    assert static.loc["ec2", "compute_usd"] == pytest.approx(
+        static.loc["ec2", "units_max"] * price * 730
+    )
     assert auto.loc["ec2", "compute_usd"] < static.loc["ec2", "compute_usd"]
 
 
 def test_lmi_is_requests_plus_instances_plus_fee_on_on_demand(book: PriceBook) -> None:
-    opts, _f = options(book, ORDERS, instance_types=["c7g.medium"], targets=["lmi"],
-                      pricing_option="compute_sp_1y")
+    opts, _f = options(
+        book, ORDERS, instance_types=["c7g.medium"], targets=["lmi"], pricing_option="compute_sp_1y"
+    )
     lmi = opts.loc["lmi"]
     price = book.ec2_price("us-east-1", "c7g.medium")
     hours = 2 * 730
     assert lmi["requests_usd"] == pytest.approx(3_000_000 * 0.20 / 1e6)
-    assert lmi["management_fee_usd"] == pytest.approx(hours * price * 0.15)  # on the on-demand price
+    assert lmi["management_fee_usd"] == pytest.approx(
+        hours * price * 0.15
+    )  # on the on-demand price
     assert lmi["compute_usd"] == pytest.approx(hours * price * (1 - 0.28))  # Savings Plan applies
-    assert lmi["monthly_usd"] == pytest.approx(lmi["requests_usd"] + lmi["management_fee_usd"] + lmi["compute_usd"])
+    assert lmi["monthly_usd"] == pytest.approx(
+        lmi["requests_usd"] + lmi["management_fee_usd"] + lmi["compute_usd"]
+    )
 
 
 def test_alb_added_when_http_fronted_and_ops_hours_cost_money(book: PriceBook) -> None:
     fn = {**ORDERS, "front_door": "apigw_http"}
-    opts, _ = options(book, fn, targets=["ec2", "fargate"], ops_hours_per_month=2, engineer_hourly_usd=120)
+    opts, _ = options(
+        book, fn, targets=["ec2", "fargate"], ops_hours_per_month=2, engineer_hourly_usd=120
+    )
     for kind in ("ec2", "fargate"):
         assert opts.loc[kind, "load_balancer_usd"] >= 730 * 0.0225
         assert opts.loc[kind, "ops_usd"] == pytest.approx(240.0)
@@ -109,7 +134,9 @@ def test_alb_added_when_http_fronted_and_ops_hours_cost_money(book: PriceBook) -
 
 def test_spot_and_savings_plans_discount_the_provisioned_side(book: PriceBook) -> None:
     od, _ = options(book, ORDERS, instance_types=["c7g.medium"], targets=["ec2"])
-    spot, _ = options(book, ORDERS, instance_types=["c7g.medium"], targets=["ec2"], pricing_option="spot")
+    spot, _ = options(
+        book, ORDERS, instance_types=["c7g.medium"], targets=["ec2"], pricing_option="spot"
+    )
     assert spot.loc["ec2", "compute_usd"] == pytest.approx(od.loc["ec2", "compute_usd"] * 0.4)
 
 

@@ -45,19 +45,26 @@ class Assumptions:
         TARGETS, "list", "Provisioned options to price: ec2, fargate, lmi", group="Options"
     )
     instance_types: tuple[str, ...] | None = _f(
-        None, "list", "Allow-list of EC2 / Managed Instances types (empty: default set)",
+        None,
+        "list",
+        "Allow-list of EC2 / Managed Instances types (empty: default set)",
         group="Options",
     )
     allow_arch_change: bool = _f(
-        True, "yes/no", "Consider the other CPU architecture (x86_64 <-> arm64) when moving",
+        True,
+        "yes/no",
+        "Consider the other CPU architecture (x86_64 <-> arm64) when moving",
         group="Options",
     )
     allow_burstable: bool = _f(
-        False, "yes/no", "Consider burstable t-family instances (CPU credits can run out)",
+        False,
+        "yes/no",
+        "Consider burstable t-family instances (CPU credits can run out)",
         group="Options",
     )
     pricing_option: str = _f(
-        "on_demand", "option",
+        "on_demand",
+        "option",
         "Commitment: on_demand, compute_sp_1y, compute_sp_3y (also discounts Lambda), or spot",
         group="Commitment",
     )
@@ -72,126 +79,218 @@ class Assumptions:
         0.7, "fraction", "Share of each instance's CPU and memory you plan to use", lo=0.05, hi=1.0
     )
     burst_factor: float = _f(
-        2.0, "x mean", "Peak concurrency as a multiple of mean, when peak was not measured",
-        lo=1.0, hi=100.0,
+        2.0,
+        "x mean",
+        "Peak concurrency as a multiple of mean, when peak was not measured",
+        lo=1.0,
+        hi=100.0,
     )
     cpu_busy_fraction: float = _f(
-        1.0, "fraction",
+        1.0,
+        "fraction",
         "Share of Lambda's memory-proportional CPU a request really keeps busy (1 = conservative)",
-        lo=0.01, hi=1.0,
+        lo=0.01,
+        hi=1.0,
     )
     memory_per_worker_mb: float | None = _f(
-        None, "MB", "Memory one concurrent request needs when provisioned (empty: configured memory)",
-        lo=16, hi=10240,
+        None,
+        "MB",
+        "Memory one concurrent request needs when provisioned (empty: configured memory)",
+        lo=16,
+        hi=10240,
     )
     ec2_os_overhead_mb: float = _f(
         512.0, "MB", "Memory on each EC2 instance kept by the OS and agents", lo=0, hi=65536
     )
     load_balancer: str = _f(
-        "auto", "auto/true/false",
-        "ALB in front of EC2/Fargate: auto = when the function is HTTP-fronted", group="Options",
+        "auto",
+        "auto/true/false",
+        "ALB in front of EC2/Fargate: auto = when the function is HTTP-fronted",
+        group="Options",
     )
     alb_requests_per_lcu_second: float = _f(
-        25.0, "req/s per LCU",
+        25.0,
+        "req/s per LCU",
         "Requests per second one ALB LCU covers (25 new connections/s: one per request)",
-        lo=1, hi=100000, group="Options",
+        lo=1,
+        hi=100000,
+        group="Options",
     )
     # --- people ----------------------------------------------------------------------------
     ops_hours_per_month: float = _f(
-        0.0, "hours/month", "Engineer time to run EC2 or Fargate (patching, scaling, on-call)",
-        lo=0, hi=1000, group="People",
+        0.0,
+        "hours/month",
+        "Engineer time to run EC2 or Fargate (patching, scaling, on-call)",
+        lo=0,
+        hi=1000,
+        group="People",
     )
     engineer_hourly_usd: float = _f(
         100.0, "USD/hour", "Loaded cost of one engineer hour", lo=0, hi=10000, group="People"
     )
     migration_hours: float = _f(
-        40.0, "hours", "One-time work to move a function to EC2 or Fargate", lo=0, hi=100000,
+        40.0,
+        "hours",
+        "One-time work to move a function to EC2 or Fargate",
+        lo=0,
+        hi=100000,
         group="People",
     )
     lmi_migration_hours: float = _f(
-        8.0, "hours",
+        8.0,
+        "hours",
         "One-time work to move a function to Lambda Managed Instances (no code change)",
-        lo=0, hi=100000, group="People",
+        lo=0,
+        hi=100000,
+        group="People",
     )
     # --- Lambda billing details -------------------------------------------------------------
     free_tier: bool = _f(
-        False, "yes/no", "Apply Lambda's free tier (1M requests + 400,000 GB-s per account/month)",
+        False,
+        "yes/no",
+        "Apply Lambda's free tier (1M requests + 400,000 GB-s per account/month)",
         group="Lambda billing",
     )
     consolidated_billing: bool = _f(
-        False, "yes/no",
+        False,
+        "yes/no",
         "Lambda duration tiers count the whole organisation's usage, not each account's",
         group="Lambda billing",
     )
     duration_rounding_s: float = _f(
-        0.0005, "s/invoke", "Average per-invoke 1 ms round-up added to measured durations",
-        lo=0, hi=0.001, group="Lambda billing",
+        0.0005,
+        "s/invoke",
+        "Average per-invoke 1 ms round-up added to measured durations",
+        lo=0,
+        hi=0.001,
+        group="Lambda billing",
     )
     init_ms_per_cold_start: float = _f(
-        0.0, "ms", "Billed INIT time per cold start (not in CloudWatch Duration)", lo=0, hi=600000,
+        0.0,
+        "ms",
+        "Billed INIT time per cold start (not in CloudWatch Duration)",
+        lo=0,
+        hi=600000,
         group="Lambda billing",
     )
     cold_start_rate: float = _f(
-        0.0, "fraction", "Share of invocations that are cold starts", lo=0, hi=1,
+        0.0,
+        "fraction",
+        "Share of invocations that are cold starts",
+        lo=0,
+        hi=1,
         group="Lambda billing",
     )
     # --- commitments (typical published discounts; not in the Pricing API) -----------------
     lambda_sp_1y_discount: float = _f(
-        0.12, "fraction", "Compute Savings Plan 1-year discount on Lambda duration (AWS: 12-17%)",
-        lo=0, hi=0.9, group="Commitment",
+        0.12,
+        "fraction",
+        "Compute Savings Plan 1-year discount on Lambda duration (AWS: 12-17%)",
+        lo=0,
+        hi=0.9,
+        group="Commitment",
     )
     lambda_sp_3y_discount: float = _f(
-        0.17, "fraction", "Compute Savings Plan 3-year discount on Lambda duration", lo=0, hi=0.9,
+        0.17,
+        "fraction",
+        "Compute Savings Plan 3-year discount on Lambda duration",
+        lo=0,
+        hi=0.9,
         group="Commitment",
     )
     ec2_sp_1y_discount: float = _f(
-        0.28, "fraction", "Compute Savings Plan 1-year discount on EC2 (typical; AWS: up to 66%)",
-        lo=0, hi=0.9, group="Commitment",
+        0.28,
+        "fraction",
+        "Compute Savings Plan 1-year discount on EC2 (typical; AWS: up to 66%)",
+        lo=0,
+        hi=0.9,
+        group="Commitment",
     )
     ec2_sp_3y_discount: float = _f(
-        0.50, "fraction", "Compute Savings Plan 3-year discount on EC2 (typical; AWS: up to 66%)",
-        lo=0, hi=0.9, group="Commitment",
+        0.50,
+        "fraction",
+        "Compute Savings Plan 3-year discount on EC2 (typical; AWS: up to 66%)",
+        lo=0,
+        hi=0.9,
+        group="Commitment",
     )
     fargate_sp_1y_discount: float = _f(
-        0.20, "fraction", "Compute Savings Plan 1-year discount on Fargate (AWS: up to 50%)",
-        lo=0, hi=0.9, group="Commitment",
+        0.20,
+        "fraction",
+        "Compute Savings Plan 1-year discount on Fargate (AWS: up to 50%)",
+        lo=0,
+        hi=0.9,
+        group="Commitment",
     )
     fargate_sp_3y_discount: float = _f(
-        0.45, "fraction", "Compute Savings Plan 3-year discount on Fargate (AWS: up to 50%)",
-        lo=0, hi=0.9, group="Commitment",
+        0.45,
+        "fraction",
+        "Compute Savings Plan 3-year discount on Fargate (AWS: up to 50%)",
+        lo=0,
+        hi=0.9,
+        group="Commitment",
     )
     ec2_spot_discount: float = _f(
-        0.60, "fraction", "Typical EC2 Spot discount (varies; instances can be interrupted)",
-        lo=0, hi=0.95, group="Commitment",
+        0.60,
+        "fraction",
+        "Typical EC2 Spot discount (varies; instances can be interrupted)",
+        lo=0,
+        hi=0.95,
+        group="Commitment",
     )
     fargate_spot_discount: float = _f(
-        0.70, "fraction", "Fargate Spot discount (AWS: up to 70%; tasks can be interrupted)",
-        lo=0, hi=0.95, group="Commitment",
+        0.70,
+        "fraction",
+        "Fargate Spot discount (AWS: up to 70%; tasks can be interrupted)",
+        lo=0,
+        hi=0.95,
+        group="Commitment",
     )
     lmi_management_fee: float = _f(
-        0.15, "fraction", "Managed Instances fee, a share of the EC2 on-demand price (AWS: 15%)",
-        lo=0, hi=1, group="Commitment",
+        0.15,
+        "fraction",
+        "Managed Instances fee, a share of the EC2 on-demand price (AWS: 15%)",
+        lo=0,
+        hi=1,
+        group="Commitment",
     )
     # --- verdicts --------------------------------------------------------------------------
     outgrown_min_saving_usd: float = _f(
-        50.0, "USD/month", "Smallest monthly saving that makes a function Outgrown", lo=0,
-        hi=1e9, group="Verdicts",
+        50.0,
+        "USD/month",
+        "Smallest monthly saving that makes a function Outgrown",
+        lo=0,
+        hi=1e9,
+        group="Verdicts",
     )
     watch_multiple: float = _f(
-        2.0, "x traffic", "Watch a function whose crossover is within this traffic multiple",
-        lo=1, hi=1000, group="Verdicts",
+        2.0,
+        "x traffic",
+        "Watch a function whose crossover is within this traffic multiple",
+        lo=1,
+        hi=1000,
+        group="Verdicts",
     )
     watch_months: float = _f(
-        12.0, "months", "Watch a function forecast to cross over within this many months", lo=0,
-        hi=600, group="Verdicts",
+        12.0,
+        "months",
+        "Watch a function forecast to cross over within this many months",
+        lo=0,
+        hi=600,
+        group="Verdicts",
     )
     max_multiple: float = _f(
-        1000.0, "x traffic", "Largest traffic multiple searched for a crossover", lo=2, hi=1e6,
+        1000.0,
+        "x traffic",
+        "Largest traffic multiple searched for a crossover",
+        lo=2,
+        hi=1e6,
         group="Verdicts",
     )
     # --- prices ----------------------------------------------------------------------------
-    price_region_proxy: dict[str, str] = _f(
-        {}, "region=region",
+    price_region_proxy: dict[str, str] = _f(  # noqa: RUF009 (_f returns a field with a factory)
+        {},
+        "region=region",
         "Price EC2/Fargate/ALB/API Gateway of a region the price book lacks with another's "
         "(shown on every result)",
         group="Options",
@@ -205,7 +304,9 @@ class Assumptions:
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
-            out[f.name] = list(v) if isinstance(v, tuple) else (dict(v) if isinstance(v, dict) else v)
+            out[f.name] = (
+                list(v) if isinstance(v, tuple) else (dict(v) if isinstance(v, dict) else v)
+            )
         return out
 
     def discount(self, service: str) -> float:
@@ -236,10 +337,17 @@ class FieldInfo:
     group: str
 
 
+def _default_of(f: dataclasses.Field[Any]) -> Any:
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    factory: Any = f.default_factory
+    return factory()
+
+
 FIELDS: dict[str, FieldInfo] = {
     f.name: FieldInfo(
         f.name,
-        (f.default_factory() if f.default is dataclasses.MISSING else f.default),  # type: ignore[misc]
+        _default_of(f),
         f.metadata["unit"],
         f.metadata["help"],
         f.metadata["lo"],
@@ -257,7 +365,9 @@ def _bad(key: str, value: object, reason: str, where: str | None) -> InputError:
 
 
 def from_mapping(
-    data: Mapping[str, Any], base: Assumptions = DEFAULTS, where: str | None = None,
+    data: Mapping[str, Any],
+    base: Assumptions = DEFAULTS,
+    where: str | None = None,
     prefix: str = "assumptions.",
 ) -> Assumptions:
     """Validate `data` and return `base` with it applied. Unknown keys are refused."""
@@ -279,14 +389,20 @@ def from_mapping(
             if key == "targets":
                 bad = [v for v in value if v not in TARGETS]
                 if bad or not value:
-                    raise _bad(name, value, f"each target must be one of {', '.join(TARGETS)}", where)
+                    raise _bad(
+                        name, value, f"each target must be one of {', '.join(TARGETS)}", where
+                    )
             changes[key] = tuple(value)
         elif key == "pricing_option":
             if value not in PRICING_OPTIONS:
                 raise _bad(name, value, f"must be one of {', '.join(PRICING_OPTIONS)}", where)
             changes[key] = value
         elif key == "load_balancer":
-            v = {True: "true", False: "false"}.get(value, value) if isinstance(value, bool) else value
+            v = (
+                {True: "true", False: "false"}.get(value, value)
+                if isinstance(value, bool)
+                else value
+            )
             if v not in LOAD_BALANCER:
                 raise _bad(name, value, "must be auto, true or false", where)
             changes[key] = v
@@ -294,7 +410,9 @@ def from_mapping(
             if not isinstance(value, Mapping) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in value.items()
             ):
-                raise _bad(name, value, "must map region to region, e.g. {eu-west-1: us-east-1}", where)
+                raise _bad(
+                    name, value, "must map region to region, e.g. {eu-west-1: us-east-1}", where
+                )
             changes[key] = dict(value)
         elif isinstance(default, bool):
             if not isinstance(value, bool):
@@ -343,6 +461,5 @@ def optimistic(a: Assumptions) -> Assumptions:
 def pessimistic(a: Assumptions) -> Assumptions:
     """Assumptions tilted against leaving Lambda (loose packing, spiky peaks, ops work)."""
     return dataclasses.replace(
-        a, **{**PESSIMISTIC_FOR_MOVING,
-              "ops_hours_per_month": max(a.ops_hours_per_month, 4.0)}
+        a, **{**PESSIMISTIC_FOR_MOVING, "ops_hours_per_month": max(a.ops_hours_per_month, 4.0)}
     )

@@ -64,13 +64,17 @@ class Analysis:
         return {
             "lambda_usd": float(f["lambda_total_usd"].sum()),
             "best_usd": float(np.fmin(f["lambda_total_usd"], f["best_monthly_usd"]).sum()),
-            "outgrown_lambda_usd": float(f.loc[f["verdict"] == "outgrown", "lambda_total_usd"].sum()),
+            "outgrown_lambda_usd": float(
+                f.loc[f["verdict"] == "outgrown", "lambda_total_usd"].sum()
+            ),
             "saving_usd": float(f.loc[f["verdict"] == "outgrown", "monthly_saving_usd"].sum()),
         }
 
 
 # ---------------------------------------------------------------------------------------------
-def _effective_assumptions(fleet: FleetData, a: Assumptions) -> tuple[list[Assumptions], np.ndarray]:
+def _effective_assumptions(
+    fleet: FleetData, a: Assumptions
+) -> tuple[list[Assumptions], np.ndarray]:
     codes = np.zeros(len(fleet.functions), dtype=int)
     if not fleet.overrides:
         return [a], codes
@@ -114,7 +118,9 @@ class _Pricer:
         self.book = book
         self._cache: dict[tuple[str, str, int, tuple[str, ...]], Candidates] = {}
 
-    def candidates(self, kind: str, region: str, a: Assumptions, arches: tuple[str, ...]) -> Candidates:
+    def candidates(
+        self, kind: str, region: str, a: Assumptions, arches: tuple[str, ...]
+    ) -> Candidates:
         key = (kind, region, hash(a), arches)
         if key not in self._cache:
             if kind == "fargate":
@@ -124,15 +130,25 @@ class _Pricer:
         return self._cache[key]
 
     def price_block(
-        self, d: Demand, a: Assumptions, region: str, inv_m: np.ndarray, front_door: np.ndarray,
-        lam_fd_fixed: np.ndarray, lam_fd_var: np.ndarray, request_rate: np.ndarray,
+        self,
+        d: Demand,
+        a: Assumptions,
+        region: str,
+        inv_m: np.ndarray,
+        front_door: np.ndarray,
+        lam_fd_fixed: np.ndarray,
+        lam_fd_var: np.ndarray,
+        request_rate: np.ndarray,
     ) -> list[_KindPricing]:
         arches = ("x86_64", "arm64") if a.allow_arch_change else tuple(sorted(set(d.arch)))
         hours = d.base.shape[1]
         http = np.isin(front_door, HTTP_FRONT_DOORS)
         lb = (
-            np.ones(len(http), bool) if a.load_balancer == "true"
-            else np.zeros(len(http), bool) if a.load_balancer == "false" else http
+            np.ones(len(http), bool)
+            if a.load_balancer == "true"
+            else np.zeros(len(http), bool)
+            if a.load_balancer == "false"
+            else http
         )
         out: list[_KindPricing] = []
         for kind in a.targets:
@@ -145,7 +161,9 @@ class _Pricer:
                 alb_hour, alb_lcu = self.book.alb(region) if lb.any() else (0.0, 0.0)
                 rps = inv_m / (HOURS_PER_MONTH * 3600.0)
                 alb_fixed = np.where(lb, alb_hour * HOURS_PER_MONTH, 0.0)
-                alb_var = np.where(lb, rps / a.alb_requests_per_lcu_second * alb_lcu * HOURS_PER_MONTH, 0.0)
+                alb_var = np.where(
+                    lb, rps / a.alb_requests_per_lcu_second * alb_lcu * HOURS_PER_MONTH, 0.0
+                )
                 ops = np.full(n, a.ops_hours_per_month * a.engineer_hourly_usd)
                 extras = {"load_balancer_usd": alb_fixed + alb_var, "ops_usd": ops}
                 fixed, var = alb_fixed + ops, alb_var
@@ -161,8 +179,13 @@ def _lambda_at(k: np.ndarray, fixed: np.ndarray, var: np.ndarray, credit: np.nda
     return fixed + k * var - np.minimum(credit, k * var)
 
 
-def _provisioned_at(k: np.ndarray, kinds: list[_KindPricing], prof: tuple[np.ndarray, ...],
-                    hours: int, a: Assumptions) -> np.ndarray:
+def _provisioned_at(
+    k: np.ndarray,
+    kinds: list[_KindPricing],
+    prof: tuple[np.ndarray, ...],
+    hours: int,
+    a: Assumptions,
+) -> np.ndarray:
     base, excess, w = prof
     best = np.full(len(k), np.inf)
     for kp in kinds:
@@ -171,8 +194,15 @@ def _provisioned_at(k: np.ndarray, kinds: list[_KindPricing], prof: tuple[np.nda
     return best
 
 
-def _solve_crossover(lf: np.ndarray, lv: np.ndarray, lc: np.ndarray, kinds: list[_KindPricing],
-                     prof: tuple[np.ndarray, ...], hours: int, a: Assumptions) -> np.ndarray:
+def _solve_crossover(
+    lf: np.ndarray,
+    lv: np.ndarray,
+    lc: np.ndarray,
+    kinds: list[_KindPricing],
+    prof: tuple[np.ndarray, ...],
+    hours: int,
+    a: Assumptions,
+) -> np.ndarray:
     """The crossover multiple k*, by bisection on log k, searched from today's traffic (k = 1):
 
     Lambda cheaper today: the smallest k > 1 where Lambda costs at least the best option
@@ -215,7 +245,9 @@ def _solve_crossover(lf: np.ndarray, lv: np.ndarray, lc: np.ndarray, kinds: list
 
 # ---------------------------------------------------------------------------------------------
 def analyze(
-    fleet: FleetData, book: PriceBook | None = None, assumptions: Assumptions | None = None,
+    fleet: FleetData,
+    book: PriceBook | None = None,
+    assumptions: Assumptions | None = None,
     chunk: int = CHUNK,
 ) -> Analysis:
     book = book or PriceBook.load()
@@ -253,14 +285,21 @@ def analyze(
     memory = fns["memory_mb"].to_numpy().astype(float)
     lam = lambda_cost(
         LambdaInputs(
-            account_id=fns["account_id"].to_numpy(), region=region, arch=arch,
-            front_door=front_door, memory_mb=memory,
+            account_id=fns["account_id"].to_numpy(),
+            region=region,
+            arch=arch,
+            front_door=front_door,
+            memory_mb=memory,
             ephemeral_storage_mb=fns["ephemeral_storage_mb"].to_numpy().astype(float),
-            invocations=inv_m, billed_seconds=billed_m, pc_allocated=pc_alloc.astype(float),
-            pc_hours=fns["pc_hours_per_month"].to_numpy(), pc_share=share,
+            invocations=inv_m,
+            billed_seconds=billed_m,
+            pc_allocated=pc_alloc.astype(float),
+            pc_hours=fns["pc_hours_per_month"].to_numpy(),
+            pc_share=share,
             peak_requests_per_s=inv_m / (HOURS_PER_MONTH * 3600.0),
         ),
-        book, a,
+        book,
+        a,
     )
     proxy = a.price_region_proxy
     price_region = np.array([proxy.get(r, r) for r in pd.unique(region)], dtype=object)
@@ -285,8 +324,14 @@ def analyze(
             d = demand(hm.duration_s[sel], hm.concurrency_max[sel], memory[fi], arch[fi], ab)
             peak_max[fi] = (d.base + d.excess).max(axis=1)
             kinds = pricer.price_block(
-                d, ab, str(reg), inv_m[fi], front_door[fi], lam.front_door_fixed[fi],
-                lam.front_door_variable[fi], lam.request_rate[fi],
+                d,
+                ab,
+                str(reg),
+                inv_m[fi],
+                front_door[fi],
+                lam.front_door_fixed[fi],
+                lam.front_door_variable[fi],
+                lam.request_rate[fi],
             )
             one = np.ones(len(fi))
             blk_best = np.full(len(fi), np.inf)
@@ -298,7 +343,9 @@ def analyze(
                 feasible = np.isfinite(comp_best)
                 t = kp.sl.idx[np.arange(len(fi)), s]
                 r = kp.sl.r[np.arange(len(fi)), s]
-                cnt = unit_counts(d.base, d.excess, np.where(feasible, r, 0.0), 1.0, ab.min_instances)
+                cnt = unit_counts(
+                    d.base, d.excess, np.where(feasible, r, 0.0), 1.0, ab.min_instances
+                )
                 unit_hours = cnt.sum(axis=1) if ab.autoscaling else cnt.max(axis=1) * hours
                 total = comp_best + kp.fixed + kp.var
                 c = kp.cands
@@ -328,8 +375,13 @@ def analyze(
             best_usd[fi] = blk_best
             best_kind[fi] = blk_kind
             k_star[fi] = _solve_crossover(
-                lam.fixed_usd[fi], lam.variable_usd[fi], lam.free_credit_usd[fi], kinds,
-                compress_profile(d, PROFILE_BINS), hours, ab,
+                lam.fixed_usd[fi],
+                lam.variable_usd[fi],
+                lam.free_credit_usd[fi],
+                kinds,
+                compress_profile(d, PROFILE_BINS),
+                hours,
+                ab,
             )
 
     options = pd.concat(opt_parts, ignore_index=True) if opt_parts else pd.DataFrame()
@@ -341,11 +393,14 @@ def analyze(
         od = options["ondemand_usd_per_unit_hour"] * options["unit_hours_per_month"]
         fee = _per_function_option(options, fns, groups, gcodes, "lmi_management_fee")
         options["management_fee_usd"] = np.where(lmi, od * fee, np.nan)
-        options.loc[lmi, "compute_usd"] = options.loc[lmi, "compute_usd"] - options.loc[lmi, "management_fee_usd"]
+        options.loc[lmi, "compute_usd"] = (
+            options.loc[lmi, "compute_usd"] - options.loc[lmi, "management_fee_usd"]
+        )
 
     # Forecast and verdicts.
-    daily = daily_matrix(fleet.traffic, fns["function_id"], fleet.start, fleet.end,
-                         codes=fleet.traffic_codes())
+    daily = daily_matrix(
+        fleet.traffic, fns["function_id"], fleet.start, fleet.end, codes=fleet.traffic_codes()
+    )
     trend = fit_trend(daily)
     fc = forecast(trend, k_star, fleet.end)
     lam_total = lam.frame["total_usd"].to_numpy()
@@ -390,7 +445,8 @@ def analyze(
     out["throttles"] = tot["throttles"].fillna(0.0).to_numpy()
     if not options.empty:
         best_label = options.merge(
-            out[["function_id", "best_kind"]], left_on=["function_id", "kind"],
+            out[["function_id", "best_kind"]],
+            left_on=["function_id", "kind"],
             right_on=["function_id", "best_kind"],
         ).set_index("function_id")["label"]
         out["best_label"] = out["function_id"].map(best_label)
@@ -414,8 +470,13 @@ def analyze(
     return Analysis(out, options, a, book, fleet, meta)
 
 
-def _per_function_option(options: pd.DataFrame, fns: pd.DataFrame, groups: list[Assumptions],
-                         gcodes: np.ndarray, name: str) -> np.ndarray:
+def _per_function_option(
+    options: pd.DataFrame,
+    fns: pd.DataFrame,
+    groups: list[Assumptions],
+    gcodes: np.ndarray,
+    name: str,
+) -> np.ndarray:
     per_fn = pd.Series(_per_function(groups, gcodes, name), index=fns["function_id"])
     return options["function_id"].map(per_fn).to_numpy()
 
@@ -426,33 +487,57 @@ def cost_curves(analysis: Analysis, function_id: str, multiples: Iterable[float]
     Exact (the function's full hourly profile), in the fleet context of the analysis: Lambda at
     the fleet's tier rates, options under the function's own assumptions and price region."""
     ks = np.asarray(list(multiples), dtype=float)
-    row = analysis.functions.set_index("function_id").loc[function_id]
+    match = analysis.functions[analysis.functions["function_id"] == function_id]
+    if match.empty:
+        raise InputError("function", function_id, "is not in this analysis")
+    row = {str(k): v for k, v in match.iloc[0].to_dict().items()}
     sub = analysis.fleet.subset([function_id])
     groups, codes = _effective_assumptions(sub, analysis.assumptions)
     a = groups[int(codes[0])]
     fns = sub.functions
     hm = hourly_matrix(sub)
-    d = demand(hm.duration_s, hm.concurrency_max, fns["memory_mb"].to_numpy().astype(float),
-               fns["arch"].to_numpy(), a)
+    d = demand(
+        hm.duration_s,
+        hm.concurrency_max,
+        fns["memory_mb"].to_numpy().astype(float),
+        fns["arch"].to_numpy(),
+        a,
+    )
     region = str(fns["region"].iloc[0])
     kinds = _Pricer(analysis.book).price_block(
-        d, a, a.price_region_proxy.get(region, region),
-        np.array([float(row["monthly_invocations"])]), fns["front_door"].to_numpy(),
+        d,
+        a,
+        a.price_region_proxy.get(region, region),
+        np.array([float(row["monthly_invocations"])]),
+        fns["front_door"].to_numpy(),
         np.array([float(row["lambda_front_door_fixed_usd"])]),
         np.array([float(row["lambda_front_door_variable_usd"])]),
         np.array([float(row["lambda_request_usd_per_request"])]),
     )
-    out: dict[str, np.ndarray] = {"multiple": ks, "monthly_invocations": ks * float(row["monthly_invocations"])}
+    out: dict[str, np.ndarray] = {
+        "multiple": ks,
+        "monthly_invocations": ks * float(row["monthly_invocations"]),
+    }
     out["lambda"] = _lambda_at(
-        ks, float(row["lambda_fixed_usd"]), float(row["lambda_variable_usd"]),  # type: ignore[arg-type]
-        float(row["lambda_free_credit_usd"]),  # type: ignore[arg-type]
+        ks,
+        np.full(nk := len(ks), float(row["lambda_fixed_usd"])),
+        np.full(nk, float(row["lambda_variable_usd"])),
+        np.full(nk, float(row["lambda_free_credit_usd"])),
     )
     hours = d.base.shape[1]
-    nk = len(ks)
     for kp in kinds:
-        rep = Shortlist(np.repeat(kp.sl.idx, nk, 0), np.repeat(kp.sl.r, nk, 0),
-                        np.repeat(kp.sl.price, nk, 0))
-        comp = compute_cost(np.repeat(d.base, nk, axis=0), np.repeat(d.excess, nk, axis=0), rep, ks,
-                            a.min_instances, a.autoscaling, None, hours)
+        rep = Shortlist(
+            np.repeat(kp.sl.idx, nk, 0), np.repeat(kp.sl.r, nk, 0), np.repeat(kp.sl.price, nk, 0)
+        )
+        comp = compute_cost(
+            np.repeat(d.base, nk, axis=0),
+            np.repeat(d.excess, nk, axis=0),
+            rep,
+            ks,
+            a.min_instances,
+            a.autoscaling,
+            None,
+            hours,
+        )
         out[kp.kind] = comp.min(axis=1) + kp.fixed[0] + ks * kp.var[0]
     return pd.DataFrame(out)

@@ -133,8 +133,18 @@ def normalise_functions(df: pd.DataFrame) -> pd.DataFrame:
             function_id(a, r, n)
             for a, r, n in zip(out["account_id"], out["region"], out["name"], strict=True)
         ]
-    for col in ("function_id", "account_id", "account_name", "environment", "region", "name",
-                "arch", "runtime", "package_type", "front_door"):
+    for col in (
+        "function_id",
+        "account_id",
+        "account_name",
+        "environment",
+        "region",
+        "name",
+        "arch",
+        "runtime",
+        "package_type",
+        "front_door",
+    ):
         out[col] = out[col].fillna("").astype(str)
     out["memory_mb"] = out["memory_mb"].astype(int)
     out["ephemeral_storage_mb"] = out["ephemeral_storage_mb"].fillna(512).astype(int)
@@ -154,7 +164,9 @@ def normalise_traffic(df: pd.DataFrame, functions: pd.DataFrame) -> pd.DataFrame
     return _normalise_traffic(df, functions)[0]
 
 
-def _normalise_traffic(df: pd.DataFrame, functions: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+def _normalise_traffic(
+    df: pd.DataFrame, functions: pd.DataFrame
+) -> tuple[pd.DataFrame, np.ndarray]:
     """The normalised traffic frame and each row's position in `functions`."""
     out = df.copy()
     for col, default in TRAFFIC_COLUMNS.items():
@@ -163,19 +175,26 @@ def _normalise_traffic(df: pd.DataFrame, functions: pd.DataFrame) -> tuple[pd.Da
     ts = pd.to_datetime(out["timestamp"], utc=True)
     out["timestamp"] = ts.dt.floor("h")
     out["function_id"] = out["function_id"].astype(str)
-    for col in ("invocations", "duration_sum_ms", "duration_max_ms", "concurrent_executions_max",
-                "errors", "throttles"):
+    for col in (
+        "invocations",
+        "duration_sum_ms",
+        "duration_max_ms",
+        "concurrent_executions_max",
+        "errors",
+        "throttles",
+    ):
         out[col] = out[col].astype(float)
     for col in ("invocations", "duration_sum_ms", "errors", "throttles"):
         out[col] = out[col].fillna(0.0)
     # Several rows for one hour (e.g. imported at minute granularity) add up.
     if out.duplicated(["function_id", "timestamp"]).any():
-        out = (
-            out.groupby(["function_id", "timestamp"], as_index=False)
-            .agg(invocations=("invocations", "sum"), duration_sum_ms=("duration_sum_ms", "sum"),
-                 duration_max_ms=("duration_max_ms", "max"),
-                 concurrent_executions_max=("concurrent_executions_max", "max"),
-                 errors=("errors", "sum"), throttles=("throttles", "sum"))
+        out = out.groupby(["function_id", "timestamp"], as_index=False).agg(
+            invocations=("invocations", "sum"),
+            duration_sum_ms=("duration_sum_ms", "sum"),
+            duration_max_ms=("duration_max_ms", "max"),
+            concurrent_executions_max=("concurrent_executions_max", "max"),
+            errors=("errors", "sum"),
+            throttles=("throttles", "sum"),
         )
     order = pd.Categorical(out["function_id"], categories=functions["function_id"])
     out = out.assign(_code=order.codes).sort_values(["_code", "timestamp"], kind="stable")

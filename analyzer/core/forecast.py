@@ -30,8 +30,13 @@ class Trend:
     days: np.ndarray  # days with data
 
 
-def daily_matrix(traffic: pd.DataFrame, function_ids: pd.Series, start: pd.Timestamp,
-                 end: pd.Timestamp, codes: np.ndarray | None = None) -> np.ndarray:
+def daily_matrix(
+    traffic: pd.DataFrame,
+    function_ids: pd.Series,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    codes: np.ndarray | None = None,
+) -> np.ndarray:
     """F x D daily invocations (days from start's midnight to end).
 
     `codes` (optional): each traffic row's position in `function_ids`, when already known
@@ -73,8 +78,11 @@ def fit_trend(daily: np.ndarray, iterations: int = 12) -> Trend:
         scale = np.maximum(1.4826 * np.nan_to_num(mad), 1e-6)
         absr = np.abs(np.nan_to_num(resid))
         if it < iterations // 2:  # Huber first (convex: a safe start) ...
-            rw = np.where(absr <= HUBER_C * scale[:, None], 1.0,
-                          HUBER_C * scale[:, None] / np.maximum(absr, 1e-12))
+            rw = np.where(
+                absr <= HUBER_C * scale[:, None],
+                1.0,
+                HUBER_C * scale[:, None] / np.maximum(absr, 1e-12),
+            )
         else:  # ... then Tukey's biweight, which gives outlier days no weight at all
             u = absr / (TUKEY_C * scale[:, None])
             rw = np.where(u < 1.0, (1.0 - u**2) ** 2, 0.0)
@@ -138,7 +146,8 @@ def forecast(trend: Trend, multiple: np.ndarray, end: pd.Timestamp) -> Forecast:
         dates[fin] = (last_day + offs).strftime("%Y-%m-%d").to_numpy()
     _ = day
     conf = np.where(
-        (trend.days >= 60) & (trend.r2 >= 0.6), "high",
+        (trend.days >= 60) & (trend.r2 >= 0.6),
+        "high",
         np.where((trend.days >= 21) & (trend.r2 >= 0.3), "medium", "low"),
     ).astype(object)
     conf[trend.days < MIN_DAYS] = "low"

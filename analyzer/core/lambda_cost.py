@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.core.assumptions import Assumptions
-from analyzer.core.pricebook import PriceBook
+from analyzer.core.pricebook import LambdaRates, PriceBook
 from analyzer.exceptions import PriceBookError
 
 FREE_REQUESTS = 1_000_000.0
@@ -53,7 +53,9 @@ class LambdaInputs:
 
 @dataclass(frozen=True)
 class LambdaCost:
-    frame: pd.DataFrame  # requests_usd, duration_usd, storage_usd, provisioned_usd, front_door_usd, total_usd
+    frame: (
+        pd.DataFrame
+    )  # requests_usd, duration_usd, storage_usd, provisioned_usd, front_door_usd, total_usd
     fixed_usd: np.ndarray
     variable_usd: np.ndarray
     free_credit_usd: np.ndarray
@@ -72,9 +74,9 @@ def _group_codes(*keys: np.ndarray) -> tuple[np.ndarray, int]:
 
 def _rates_per_function(
     book: PriceBook, region: np.ndarray, arch: np.ndarray
-) -> tuple[pd.DataFrame, np.ndarray, list]:
+) -> tuple[pd.DataFrame, np.ndarray, list[LambdaRates]]:
     """Look each distinct (region, arch) up once; return per-function scalar rates."""
-    codes, n = _group_codes(region, arch)
+    codes, _ = _group_codes(region, arch)
     first = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
     rates = [book.lambda_rates(str(region[i]), str(arch[i])) for i in first]
     table = pd.DataFrame(
@@ -82,7 +84,9 @@ def _rates_per_function(
             "request_usd": [r.request_usd for r in rates],
             "storage": [np.nan if r.storage_gb_s is None else r.storage_gb_s for r in rates],
             "pc": [np.nan if r.pc_gb_s is None else r.pc_gb_s for r in rates],
-            "pc_duration": [np.nan if r.pc_duration_gb_s is None else r.pc_duration_gb_s for r in rates],
+            "pc_duration": [
+                np.nan if r.pc_duration_gb_s is None else r.pc_duration_gb_s for r in rates
+            ],
         }
     )
     return table.iloc[codes].reset_index(drop=True), codes, rates
@@ -92,8 +96,14 @@ def lambda_cost(inp: LambdaInputs, book: PriceBook, a: Assumptions) -> LambdaCos
     n = len(inp.memory_mb)
     if n == 0:
         empty = np.zeros(0)
-        cols = ["requests_usd", "duration_usd", "storage_usd", "provisioned_usd", "front_door_usd",
-                "total_usd"]
+        cols = [
+            "requests_usd",
+            "duration_usd",
+            "storage_usd",
+            "provisioned_usd",
+            "front_door_usd",
+            "total_usd",
+        ]
         return LambdaCost(pd.DataFrame({c: empty for c in cols}), *([empty] * 8))
     rates, ra_codes, ra_list = _rates_per_function(book, inp.region, inp.arch)
     gb = inp.memory_mb / 1024.0
@@ -147,7 +157,9 @@ def lambda_cost(inp: LambdaInputs, book: PriceBook, a: Assumptions) -> LambdaCos
 
     sp = 1.0 - a.discount("lambda")
     duration_usd = billable_gb_s * avg_rate * sp
-    pc_alloc_usd = np.where(has_pc, inp.pc_allocated * gb * inp.pc_hours * 3600.0 * np.nan_to_num(pc_rate), 0.0)
+    pc_alloc_usd = np.where(
+        has_pc, inp.pc_allocated * gb * inp.pc_hours * 3600.0 * np.nan_to_num(pc_rate), 0.0
+    )
     pc_run_usd = pc_gb_s_run * np.nan_to_num(pc_dur_rate)
     provisioned_usd = (pc_alloc_usd + pc_run_usd) * sp
     request_rate = rates["request_usd"].to_numpy()
@@ -184,7 +196,9 @@ def lambda_cost(inp: LambdaInputs, book: PriceBook, a: Assumptions) -> LambdaCos
     fixed = pc_alloc_usd * sp + fd_fixed
     variable = gross_requests + gross_duration + pc_run_usd * sp + storage_usd + fd_var
     credit = (gross_requests - requests_usd) + (gross_duration - duration_usd)
-    return LambdaCost(frame, fixed, variable, credit, gb_s, avg_rate, fd_fixed, fd_var, request_rate)
+    return LambdaCost(
+        frame, fixed, variable, credit, gb_s, avg_rate, fd_fixed, fd_var, request_rate
+    )
 
 
 def front_door_cost(
@@ -215,7 +229,9 @@ def front_door_cost(
             m = sel & (inp.region == reg)
             hour, lcu = book.alb(_price_region(str(reg), a))
             fixed[m] = hour * HOURS_PER_MONTH
-            var[m] = inp.peak_requests_per_s[m] / a.alb_requests_per_lcu_second * lcu * HOURS_PER_MONTH
+            var[m] = (
+                inp.peak_requests_per_s[m] / a.alb_requests_per_lcu_second * lcu * HOURS_PER_MONTH
+            )
     return fixed, var
 
 

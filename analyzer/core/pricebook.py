@@ -179,14 +179,26 @@ class PriceBook:
             raise self._missing(f"Lambda {arch} duration price", region)
         starts = dur["tier_start_gb_s"].fillna(0.0).to_numpy(dtype=float)
         ends = dur["tier_end_gb_s"].astype(float).fillna(np.inf).to_numpy(dtype=float)
-        tiers = Tiers(starts, ends, dur["usd"].to_numpy(dtype=float), "+".join(sorted(set(dur["source"]))))
+        tiers = Tiers(
+            starts, ends, dur["usd"].to_numpy(dtype=float), "+".join(sorted(set(dur["source"])))
+        )
         storage, st_src = one("ephemeral_storage_gb_s")
         pc, pc_src = one("provisioned_concurrency_gb_s")
         pcd, pcd_src = one("provisioned_duration_gb_s")
         return LambdaRates(
-            region, arch, req / 1e6, tiers, storage, pc, pcd,
-            {"requests": req_src, "duration": tiers.source, "storage": st_src,
-             "provisioned": pc_src or pcd_src},
+            region,
+            arch,
+            req / 1e6,
+            tiers,
+            storage,
+            pc,
+            pcd,
+            {
+                "requests": req_src,
+                "duration": tiers.source,
+                "storage": st_src,
+                "provisioned": pc_src or pcd_src,
+            },
         )
 
     # -- EC2 -------------------------------------------------------------------------------
@@ -195,7 +207,9 @@ class PriceBook:
         prices = self.doc["ec2"].get(region)
         if not prices:
             raise self._missing("EC2 on-demand prices", region)
-        p = pd.DataFrame({"instance_type": list(prices), "usd_per_hour": [float(v) for v in prices.values()]})
+        p = pd.DataFrame(
+            {"instance_type": list(prices), "usd_per_hour": [float(v) for v in prices.values()]}
+        )
         return p.merge(self.specs, on="instance_type", how="inner")
 
     def ec2_price(self, region: str, instance_type: str) -> float:
@@ -215,10 +229,18 @@ class PriceBook:
     # -- Fargate ---------------------------------------------------------------------------
     def fargate_rates(self, region: str, arch: str) -> FargateRates:
         for r in self.doc["fargate"]:
-            if r["region"] == region and r["arch"] == arch and r.get("capacity", "on-demand") == "on-demand":
+            if (
+                r["region"] == region
+                and r["arch"] == arch
+                and r.get("capacity", "on-demand") == "on-demand"
+            ):
                 return FargateRates(
-                    region, arch, float(r["usd_per_vcpu_hour"]), float(r["usd_per_gb_hour"]),
-                    float(r["usd_per_storage_gb_hour"]), r.get("source", "fargate"),
+                    region,
+                    arch,
+                    float(r["usd_per_vcpu_hour"]),
+                    float(r["usd_per_gb_hour"]),
+                    float(r["usd_per_storage_gb_hour"]),
+                    r.get("source", "fargate"),
                 )
         raise self._missing(f"Fargate {arch} prices", region)
 
@@ -230,8 +252,11 @@ class PriceBook:
             if r["region"] == region and r["service"] == service
         }
         if not rows:
-            name = {"alb": "Application Load Balancer", "apigw_rest": "API Gateway REST",
-                    "apigw_http": "API Gateway HTTP API"}.get(service, service)
+            name = {
+                "alb": "Application Load Balancer",
+                "apigw_rest": "API Gateway REST",
+                "apigw_http": "API Gateway HTTP API",
+            }.get(service, service)
             raise self._missing(f"{name} prices", region)
         return rows
 
@@ -245,8 +270,10 @@ class PriceBook:
         d = self._frontdoor(region, service)
         items = sorted((_APIGW_TIERS[k], v / 1e6) for k, v in d.items() if k in _APIGW_TIERS)
         return Tiers(
-            np.array([s for (s, _), _ in items]), np.array([e for (_, e), _ in items]),
-            np.array([r for _, r in items]), "apigw",
+            np.array([s for (s, _), _ in items]),
+            np.array([e for (_, e), _ in items]),
+            np.array([r for _, r in items]),
+            "apigw",
         )
 
     def to_frame(self) -> pd.DataFrame:
@@ -258,18 +285,44 @@ class PriceBook:
                 end = r.get("tier_end_gb_s")
                 tier = f" [{r['tier_start_gb_s']:.0f}-{'' if end is None else f'{end:.0f}'} GB-s]"
             unit = "USD per 1M requests" if r["dimension"] == "requests_per_1m" else "USD per GB-s"
-            rows.append({"service": "lambda", "region": r["region"], "arch": r["arch"],
-                         "item": r["dimension"] + tier, "usd": float(r["usd"]), "unit": unit,
-                         "source": self.describe(r["source"])})
+            rows.append(
+                {
+                    "service": "lambda",
+                    "region": r["region"],
+                    "arch": r["arch"],
+                    "item": r["dimension"] + tier,
+                    "usd": float(r["usd"]),
+                    "unit": unit,
+                    "source": self.describe(r["source"]),
+                }
+            )
         for r in self.doc["fargate"]:
-            for dim, unit in (("usd_per_vcpu_hour", "USD per vCPU-hour"),
-                              ("usd_per_gb_hour", "USD per GB-hour"),
-                              ("usd_per_storage_gb_hour", "USD per storage GB-hour")):
-                rows.append({"service": "fargate", "region": r["region"], "arch": r["arch"],
-                             "item": dim, "usd": float(r[dim]), "unit": unit,
-                             "source": self.describe(r.get("source", "fargate"))})
+            for dim, unit in (
+                ("usd_per_vcpu_hour", "USD per vCPU-hour"),
+                ("usd_per_gb_hour", "USD per GB-hour"),
+                ("usd_per_storage_gb_hour", "USD per storage GB-hour"),
+            ):
+                rows.append(
+                    {
+                        "service": "fargate",
+                        "region": r["region"],
+                        "arch": r["arch"],
+                        "item": dim,
+                        "usd": float(r[dim]),
+                        "unit": unit,
+                        "source": self.describe(r.get("source", "fargate")),
+                    }
+                )
         for r in self.doc["frontdoor"]:
-            rows.append({"service": r["service"], "region": r["region"], "arch": "",
-                         "item": r["dimension"], "usd": float(r["usd"]),
-                         "unit": "USD", "source": self.describe(r.get("source", r["service"]))})
+            rows.append(
+                {
+                    "service": r["service"],
+                    "region": r["region"],
+                    "arch": "",
+                    "item": r["dimension"],
+                    "usd": float(r["usd"]),
+                    "unit": "USD",
+                    "source": self.describe(r.get("source", r["service"])),
+                }
+            )
         return pd.DataFrame(rows)

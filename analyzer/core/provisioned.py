@@ -34,9 +34,25 @@ EPS = 1e-9
 
 # Current-generation general-purpose / compute / memory families considered by default.
 DEFAULT_FAMILIES = (
-    "m6i", "m6a", "m6g", "m7i", "m7a", "m7g", "m8g",
-    "c6i", "c6a", "c6g", "c7i", "c7a", "c7g", "c8g",
-    "r6i", "r6g", "r7i", "r7g", "r8g",
+    "m6i",
+    "m6a",
+    "m6g",
+    "m7i",
+    "m7a",
+    "m7g",
+    "m8g",
+    "c6i",
+    "c6a",
+    "c6g",
+    "c7i",
+    "c7a",
+    "c7g",
+    "c8g",
+    "r6i",
+    "r6g",
+    "r7i",
+    "r7g",
+    "r8g",
 )
 BURSTABLE_FAMILIES = ("t3", "t3a", "t4g")
 
@@ -112,8 +128,14 @@ def ec2_candidates(book: PriceBook, region: str, a: Assumptions, kind: str = "ec
     else:
         price = od * (1.0 - a.discount("ec2"))
     return Candidates(
-        kind, df["instance_type"].to_numpy(), df["arch"].to_numpy(), df["vcpu"].to_numpy(),
-        usable, df["memory_mb"].to_numpy(), price, od,
+        kind,
+        df["instance_type"].to_numpy(),
+        df["arch"].to_numpy(),
+        df["vcpu"].to_numpy(),
+        usable,
+        df["memory_mb"].to_numpy(),
+        price,
+        od,
     )
 
 
@@ -121,21 +143,30 @@ FARGATE_FREE_STORAGE_GB = 20.0
 FARGATE_MIN_SECONDS = 60.0
 
 
-def fargate_task_usd(rates: FargateRates, vcpu: float, memory_gb: float, seconds: np.ndarray | float,
-                     storage_gb: float = FARGATE_FREE_STORAGE_GB) -> dict[str, np.ndarray]:
+def fargate_task_usd(
+    rates: FargateRates,
+    vcpu: float,
+    memory_gb: float,
+    seconds: np.ndarray | float,
+    storage_gb: float = FARGATE_FREE_STORAGE_GB,
+) -> dict[str, np.ndarray]:
     """Fargate's bill for task runs of `seconds` each: per-second billing with a one-minute
     minimum, on requested vCPU and memory, plus ephemeral storage above the 20 GB included."""
     hours = np.maximum(np.asarray(seconds, dtype=float), FARGATE_MIN_SECONDS) / 3600.0
     out = {
         "vcpu_usd": hours * vcpu * rates.vcpu_hour,
         "memory_usd": hours * memory_gb * rates.gb_hour,
-        "storage_usd": hours * max(storage_gb - FARGATE_FREE_STORAGE_GB, 0.0) * rates.storage_gb_hour,
+        "storage_usd": hours
+        * max(storage_gb - FARGATE_FREE_STORAGE_GB, 0.0)
+        * rates.storage_gb_hour,
     }
     out["total_usd"] = out["vcpu_usd"] + out["memory_usd"] + out["storage_usd"]
     return out
 
 
-def fargate_candidates(book: PriceBook, region: str, a: Assumptions, arches: list[str]) -> Candidates:
+def fargate_candidates(
+    book: PriceBook, region: str, a: Assumptions, arches: list[str]
+) -> Candidates:
     rows = []
     for arch in arches:
         r = book.fargate_rates(region, arch)
@@ -145,8 +176,16 @@ def fargate_candidates(book: PriceBook, region: str, a: Assumptions, arches: lis
                 rows.append((f"{vcpu:g} vCPU / {gb:g} GB {arch}", arch, vcpu, gb * 1024.0, od))
     label, arch_a, vcpu_a, mem_a, od_a = (np.array(x) for x in zip(*rows, strict=True))
     price = od_a * (1.0 - a.discount("fargate"))
-    return Candidates("fargate", label, arch_a, vcpu_a.astype(float), mem_a.astype(float),
-                      mem_a.astype(float), price, od_a.astype(float))
+    return Candidates(
+        "fargate",
+        label,
+        arch_a,
+        vcpu_a.astype(float),
+        mem_a.astype(float),
+        mem_a.astype(float),
+        price,
+        od_a.astype(float),
+    )
 
 
 @dataclass(frozen=True)
@@ -161,7 +200,10 @@ class Demand:
 
 
 def demand(
-    duration_s: np.ndarray, concurrency_max: np.ndarray, memory_mb: np.ndarray, arch: np.ndarray,
+    duration_s: np.ndarray,
+    concurrency_max: np.ndarray,
+    memory_mb: np.ndarray,
+    arch: np.ndarray,
     a: Assumptions,
 ) -> Demand:
     mean_c = duration_s / 3600.0
@@ -191,8 +233,9 @@ def units_per_request(d: Demand, c: Candidates, a: Assumptions) -> np.ndarray:
     return np.where(allowed, r, np.inf)
 
 
-def unit_counts(base: np.ndarray, excess: np.ndarray, r: np.ndarray, k: np.ndarray | float,
-                m: int) -> np.ndarray:
+def unit_counts(
+    base: np.ndarray, excess: np.ndarray, r: np.ndarray, k: np.ndarray | float, m: int
+) -> np.ndarray:
     """n = max(m, ceil(p(k) r)), p(k) = k base + sqrt(k) excess; base/excess (..., H), r (...,)."""
     kk = np.asarray(k, dtype=float)[..., None]
     x = (kk * base + np.sqrt(kk) * excess) * r[..., None]
@@ -232,9 +275,16 @@ def shortlist(d: Demand, c: Candidates, r_all: np.ndarray, a: Assumptions, hours
     return Shortlist(idx, rr, pp)
 
 
-def compute_cost(base: np.ndarray, excess: np.ndarray, sl: Shortlist, k: np.ndarray, m: int,
-                 autoscaling: bool, weights: np.ndarray | None = None,
-                 hours: int | None = None) -> np.ndarray:
+def compute_cost(
+    base: np.ndarray,
+    excess: np.ndarray,
+    sl: Shortlist,
+    k: np.ndarray,
+    m: int,
+    autoscaling: bool,
+    weights: np.ndarray | None = None,
+    hours: int | None = None,
+) -> np.ndarray:
     """Monthly compute USD (F x S) at traffic multiple k (F,), over a demand profile F x Q.
 
     With `weights` (F x Q hours per bin, a compressed profile) the sum is weighted."""

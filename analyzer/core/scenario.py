@@ -23,9 +23,21 @@ from analyzer.exceptions import InputError
 
 TOP_KEYS = {"region", "free_tier", "assumptions", "functions", "account_id"}
 FUNCTION_KEYS = {
-    "name", "memory_mb", "arch", "ephemeral_storage_mb", "monthly_invocations", "avg_duration_ms",
-    "front_door", "provisioned_concurrency", "hourly_profile", "assumptions", "region",
-    "runtime", "timeout_s", "environment", "account_id",
+    "name",
+    "memory_mb",
+    "arch",
+    "ephemeral_storage_mb",
+    "monthly_invocations",
+    "avg_duration_ms",
+    "front_door",
+    "provisioned_concurrency",
+    "hourly_profile",
+    "assumptions",
+    "region",
+    "runtime",
+    "timeout_s",
+    "environment",
+    "account_id",
 }
 PC_KEYS = {"allocated", "hours_per_month", "share_of_invocations"}
 SCENARIO_START = pd.Timestamp("2026-01-05T00:00:00Z")  # a Monday: 168-hour profiles line up
@@ -46,16 +58,28 @@ def read_scenario(path: str | Path) -> dict[str, Any]:
         else:
             data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError("scenario", str(p), f"is not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+        raise InputError(
+            "scenario", str(p), f"is not valid JSON (line {exc.lineno}: {exc.msg})"
+        ) from exc
     except yaml.YAMLError as exc:
-        raise InputError("scenario", str(p), f"is not valid YAML ({exc.__class__.__name__})") from exc
+        raise InputError(
+            "scenario", str(p), f"is not valid YAML ({exc.__class__.__name__})"
+        ) from exc
     if not isinstance(data, dict):
-        raise InputError("scenario", str(p), "must be an object with region, assumptions, functions")
+        raise InputError(
+            "scenario", str(p), "must be an object with region, assumptions, functions"
+        )
     return data
 
 
-def _num(value: Any, key: str, lo: float | None = None, hi: float | None = None,
-         integer: bool = False, unit: str = "") -> float:
+def _num(
+    value: Any,
+    key: str,
+    lo: float | None = None,
+    hi: float | None = None,
+    integer: bool = False,
+    unit: str = "",
+) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
         raise InputError(key, value, "must be a number")
     if integer and not float(value).is_integer():
@@ -66,23 +90,34 @@ def _num(value: Any, key: str, lo: float | None = None, hi: float | None = None,
             reason = f"must be between {lo:g} and {hi:g}{unit}"
         raise InputError(key, value, reason)
     if hi is not None and value > hi:
-        raise InputError(key, value, f"must be between {lo:g} and {hi:g}{unit}" if lo is not None
-                         else f"must be at most {hi:g}{unit}")
+        raise InputError(
+            key,
+            value,
+            f"must be between {lo:g} and {hi:g}{unit}"
+            if lo is not None
+            else f"must be at most {hi:g}{unit}",
+        )
     return float(value)
 
 
 def _check_keys(d: Mapping[str, Any], allowed: set[str], where: str) -> None:
     for k in d:
         if k not in allowed:
-            raise InputError(f"{where}{k}", d[k], f"unknown key (expected one of: {', '.join(sorted(allowed))})")
+            raise InputError(
+                f"{where}{k}", d[k], f"unknown key (expected one of: {', '.join(sorted(allowed))})"
+            )
 
 
 def _check_region(region: Any, key: str, book: PriceBook | None) -> str:
     if not isinstance(region, str) or not region:
         raise InputError(key, region, "must be an AWS region code such as us-east-1")
     if book is not None and region not in book.regions("lambda"):
-        raise InputError(key, region, f"unknown region: the price book ({book.as_of}) has Lambda "
-                         "prices for " + ", ".join(book.regions("lambda")))
+        raise InputError(
+            key,
+            region,
+            f"unknown region: the price book ({book.as_of}) has Lambda "
+            "prices for " + ", ".join(book.regions("lambda")),
+        )
     return region
 
 
@@ -94,7 +129,9 @@ def _check_instance_types(a: Assumptions, key: str, book: PriceBook | None) -> N
             raise InputError(key, t, f"unknown instance type (not in the price book {book.as_of})")
 
 
-def scenario_fleet(data: Mapping[str, Any], book: PriceBook | None = None) -> tuple[FleetData, Assumptions]:
+def scenario_fleet(
+    data: Mapping[str, Any], book: PriceBook | None = None
+) -> tuple[FleetData, Assumptions]:
     """Validate a scenario mapping; return its FleetData (730 h of traffic) and Assumptions."""
     _check_keys(data, TOP_KEYS, "")
     region = _check_region(data.get("region", "us-east-1"), "region", book)
@@ -132,8 +169,14 @@ def scenario_fleet(data: Mapping[str, Any], book: PriceBook | None = None) -> tu
         arch = f.get("arch", "x86_64")
         if arch not in ARCHES:
             raise InputError(f"{w}arch", arch, "must be x86_64 or arm64")
-        eph = _num(f.get("ephemeral_storage_mb", 512), f"{w}ephemeral_storage_mb", 512, 10240,
-                   integer=True, unit=" MB")
+        eph = _num(
+            f.get("ephemeral_storage_mb", 512),
+            f"{w}ephemeral_storage_mb",
+            512,
+            10240,
+            integer=True,
+            unit=" MB",
+        )
         monthly[i] = _num(f["monthly_invocations"], f"{w}monthly_invocations", 0)
         durations[i] = _num(f["avg_duration_ms"], f"{w}avg_duration_ms", 0, 900000, unit=" ms")
         fd = f.get("front_door", "none")
@@ -143,12 +186,22 @@ def scenario_fleet(data: Mapping[str, Any], book: PriceBook | None = None) -> tu
         if not isinstance(pc, Mapping):
             raise InputError(f"{w}provisioned_concurrency", pc, "must be an object")
         _check_keys(pc, PC_KEYS, f"{w}provisioned_concurrency.")
-        pc_alloc = _num(pc.get("allocated", 0), f"{w}provisioned_concurrency.allocated", 0, integer=True)
-        pc_hours = _num(pc.get("hours_per_month", HOURS if pc_alloc else 0),
-                        f"{w}provisioned_concurrency.hours_per_month", 0, 744, unit=" h")
+        pc_alloc = _num(
+            pc.get("allocated", 0), f"{w}provisioned_concurrency.allocated", 0, integer=True
+        )
+        pc_hours = _num(
+            pc.get("hours_per_month", HOURS if pc_alloc else 0),
+            f"{w}provisioned_concurrency.hours_per_month",
+            0,
+            744,
+            unit=" h",
+        )
         pc_share = (
-            np.nan if pc.get("share_of_invocations") is None
-            else _num(pc["share_of_invocations"], f"{w}provisioned_concurrency.share_of_invocations", 0, 1)
+            np.nan
+            if pc.get("share_of_invocations") is None
+            else _num(
+                pc["share_of_invocations"], f"{w}provisioned_concurrency.share_of_invocations", 0, 1
+            )
         )
         f_region = _check_region(f.get("region", region), f"{w}region", book)
         prof = f.get("hourly_profile")
@@ -172,11 +225,20 @@ def scenario_fleet(data: Mapping[str, Any], book: PriceBook | None = None) -> tu
             overrides[fid] = dict(ov)
         rows.append(
             {
-                "function_id": fid, "account_id": acct, "account_name": acct,
-                "environment": str(f.get("environment", "")), "region": f_region, "name": name,
-                "memory_mb": int(mem), "arch": arch, "ephemeral_storage_mb": int(eph),
-                "runtime": str(f.get("runtime", "")), "timeout_s": float(f.get("timeout_s", 3.0)),
-                "front_door": fd, "pc_allocated": int(pc_alloc), "pc_hours_per_month": pc_hours,
+                "function_id": fid,
+                "account_id": acct,
+                "account_name": acct,
+                "environment": str(f.get("environment", "")),
+                "region": f_region,
+                "name": name,
+                "memory_mb": int(mem),
+                "arch": arch,
+                "ephemeral_storage_mb": int(eph),
+                "runtime": str(f.get("runtime", "")),
+                "timeout_s": float(f.get("timeout_s", 3.0)),
+                "front_door": fd,
+                "pc_allocated": int(pc_alloc),
+                "pc_hours_per_month": pc_hours,
                 "pc_share_of_invocations": pc_share,
                 "duration_is_billed": True,
             }
@@ -196,5 +258,9 @@ def scenario_fleet(data: Mapping[str, Any], book: PriceBook | None = None) -> tu
             "duration_sum_ms": (inv * durations[:, None]).ravel(),
         }
     )
-    meta = {"source": "scenario", "start": SCENARIO_START, "end": SCENARIO_START + pd.Timedelta(hours=HOURS)}
+    meta = {
+        "source": "scenario",
+        "start": SCENARIO_START,
+        "end": SCENARIO_START + pd.Timedelta(hours=HOURS),
+    }
     return FleetData(functions, traffic, meta, overrides), a

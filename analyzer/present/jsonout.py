@@ -36,7 +36,11 @@ def _option(o: pd.Series) -> dict[str, Any]:
     if o["kind"] == "fargate":
         d: dict[str, Any] = {
             "kind": "fargate",
-            "task": {"vcpu": float(o["vcpu"]), "memory_gb": float(o["memory_gb"]), "arch": o["arch"]},
+            "task": {
+                "vcpu": float(o["vcpu"]),
+                "memory_gb": float(o["memory_gb"]),
+                "arch": o["arch"],
+            },
             "tasks": units,
         }
     else:
@@ -88,8 +92,13 @@ def function_json(row: pd.Series, options: pd.DataFrame, detail: bool) -> dict[s
     }
     out["options"] = [_option(o) for _, o in options.iterrows()]
     out["best"] = (
-        {"kind": row["best_kind"], "label": row["best_label"], "monthly_usd": usd(row["best_monthly_usd"])}
-        if isinstance(row["best_kind"], str) else None
+        {
+            "kind": row["best_kind"],
+            "label": row["best_label"],
+            "monthly_usd": usd(row["best_monthly_usd"]),
+        }
+        if isinstance(row["best_kind"], str)
+        else None
     )
     finite = bool(np.isfinite(k))
     out["crossover"] = {
@@ -134,8 +143,11 @@ def analysis_json(analysis: Analysis, detail: bool) -> dict[str, Any]:
         "notes": analysis.meta["notes"],
     }
     if detail:
-        doc["window"] = {"start": analysis.meta["window_start"], "end": analysis.meta["window_end"],
-                         "hours": analysis.meta["hours"]}
+        doc["window"] = {
+            "start": analysis.meta["window_start"],
+            "end": analysis.meta["window_end"],
+            "hours": analysis.meta["hours"],
+        }
         doc["assumptions"] = analysis.assumptions.to_dict()
         doc["failures"] = analysis.fleet.meta.get("failures", [])
     return doc

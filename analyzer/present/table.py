@@ -31,10 +31,15 @@ def count(x: float) -> str:
 
 
 def render(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
 
     def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
 
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
@@ -50,8 +55,10 @@ def cost_table(a: Analysis) -> str:
     out: list[str] = []
     opts = a.options
     for _, f in a.functions.iterrows():
-        out.append(f"{f['name']}  ({f['region']}, {f['arch']}, {f['memory_mb']} MB, "
-                   f"{count(f['monthly_invocations'])} invocations/month, {f['avg_duration_ms']:.0f} ms)")
+        out.append(
+            f"{f['name']}  ({f['region']}, {f['arch']}, {f['memory_mb']} MB, "
+            f"{count(f['monthly_invocations'])} invocations/month, {f['avg_duration_ms']:.0f} ms)"
+        )
         out.append(
             f"  Lambda {money(f['lambda_total_usd'])}/month = requests {money(f['lambda_requests_usd'])}"
             f" + duration {money(f['lambda_duration_usd'])} + storage {money(f['lambda_storage_usd'])}"
@@ -59,22 +66,41 @@ def cost_table(a: Analysis) -> str:
         )
         rows = []
         for _, o in opts[opts["function_id"] == f["function_id"]].iterrows():
-            rng = f"{o['units_min']}" if o["units_min"] == o["units_max"] else f"{o['units_min']}-{o['units_max']}"
+            rng = (
+                f"{o['units_min']}"
+                if o["units_min"] == o["units_max"]
+                else f"{o['units_min']}-{o['units_max']}"
+            )
             rows.append([o["kind"], str(o["label"]), rng, money(o["monthly_usd"])])
-        out.append("  " + render(["option", "size", "count", "per month"], rows, {2, 3}).replace("\n", "\n  "))
+        out.append(
+            "  "
+            + render(["option", "size", "count", "per month"], rows, {2, 3}).replace("\n", "\n  ")
+        )
         verdict = f["verdict"].capitalize()
-        out.append(f"  Crossover at {multiple(f['crossover_multiple'])} today's traffic"
-                   + (f" ({count(f['crossover_invocations'])} invocations/month)" if math.isfinite(f["crossover_multiple"]) else "")
-                   + f". Verdict: {verdict}"
-                   + (f", saving {money(f['monthly_saving_usd'])}/month" if f["verdict"] == "outgrown" else "")
-                   + "\n")
+        out.append(
+            f"  Crossover at {multiple(f['crossover_multiple'])} today's traffic"
+            + (
+                f" ({count(f['crossover_invocations'])} invocations/month)"
+                if math.isfinite(f["crossover_multiple"])
+                else ""
+            )
+            + f". Verdict: {verdict}"
+            + (
+                f", saving {money(f['monthly_saving_usd'])}/month"
+                if f["verdict"] == "outgrown"
+                else ""
+            )
+            + "\n"
+        )
     out.append(_footer(a))
     return "\n".join(out)
 
 
 def analysis_table(a: Analysis, limit: int | None = None) -> str:
-    f = a.functions.sort_values(["verdict", "monthly_saving_usd", "lambda_total_usd"],
-                                key=lambda s: s.map({"outgrown": 0, "watch": 1, "stay": 2}) if s.name == "verdict" else -s)
+    f = a.functions.sort_values(
+        ["verdict", "monthly_saving_usd", "lambda_total_usd"],
+        key=lambda s: s.map({"outgrown": 0, "watch": 1, "stay": 2}) if s.name == "verdict" else -s,
+    )
     if limit:
         f = f.head(limit)
     rows = []
@@ -85,19 +111,50 @@ def analysis_table(a: Analysis, limit: int | None = None) -> str:
         elif isinstance(r["crossover_date"], str):
             when = r["crossover_date"]
         best = f"{r['best_kind']} {r['best_label']}" if isinstance(r["best_kind"], str) else "-"
-        rows.append([r["verdict"], r["environment"], r["region"], r["name"], count(r["monthly_invocations"]),
-                     money(r["lambda_total_usd"]), best, money(r["best_monthly_usd"]),
-                     multiple(r["crossover_multiple"]), when,
-                     money(r["monthly_saving_usd"]) if r["verdict"] == "outgrown" else "-"])
+        rows.append(
+            [
+                r["verdict"],
+                r["environment"],
+                r["region"],
+                r["name"],
+                count(r["monthly_invocations"]),
+                money(r["lambda_total_usd"]),
+                best,
+                money(r["best_monthly_usd"]),
+                multiple(r["crossover_multiple"]),
+                when,
+                money(r["monthly_saving_usd"]) if r["verdict"] == "outgrown" else "-",
+            ]
+        )
     t = a.totals()
     n = a.functions["verdict"].value_counts()
-    head = render(["verdict", "env", "region", "function", "inv/mo", "Lambda/mo", "best option", "best/mo",
-                   "crossover", "forecast", "saving/mo"], rows, {4, 5, 7, 8, 10})
-    summary = (f"\n{len(a.functions)} functions: {n.get('outgrown', 0)} outgrown, {n.get('watch', 0)} watch, "
-               f"{n.get('stay', 0)} stay. Lambda {money(t['lambda_usd'])}/month; moving the outgrown "
-               f"functions saves {money(t['saving_usd'])}/month ({money(t['saving_usd'] * 12)}/year).")
+    head = render(
+        [
+            "verdict",
+            "env",
+            "region",
+            "function",
+            "inv/mo",
+            "Lambda/mo",
+            "best option",
+            "best/mo",
+            "crossover",
+            "forecast",
+            "saving/mo",
+        ],
+        rows,
+        {4, 5, 7, 8, 10},
+    )
+    summary = (
+        f"\n{len(a.functions)} functions: {n.get('outgrown', 0)} outgrown, {n.get('watch', 0)} watch, "
+        f"{n.get('stay', 0)} stay. Lambda {money(t['lambda_usd'])}/month; moving the outgrown "
+        f"functions saves {money(t['saving_usd'])}/month ({money(t['saving_usd'] * 12)}/year)."
+    )
     failures = a.fleet.meta.get("failures") or []
-    fail = "".join(f"\nFailed: account {x.get('account_id')} {x.get('region')}: {x.get('error')}" for x in failures)
+    fail = "".join(
+        f"\nFailed: account {x.get('account_id')} {x.get('region')}: {x.get('error')}"
+        for x in failures
+    )
     return head + "\n" + summary + fail + "\n" + _footer(a)
 
 
