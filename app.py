@@ -10,16 +10,21 @@ import streamlit as st
 
 from app_pages import common
 
-st.set_page_config(page_title="Crossover", page_icon="📉", layout="wide")
+st.set_page_config(page_title="Crossover", page_icon=":material/trending_down:", layout="wide")
 common.init_state()
 
 pages = st.navigation(
     [
-        st.Page("app_pages/overview.py", title="Fleet overview", icon="📊", default=True),
-        st.Page("app_pages/function.py", title="Function detail", icon="🔎"),
-        st.Page("app_pages/what_if.py", title="What-if", icon="🎚️"),
-        st.Page("app_pages/data_source.py", title="Data source", icon="🗂️"),
-        st.Page("app_pages/export.py", title="Export", icon="⬇️"),
+        st.Page(
+            "app_pages/overview.py",
+            title="Fleet overview",
+            icon=":material/bubble_chart:",
+            default=True,
+        ),
+        st.Page("app_pages/function.py", title="Function detail", icon=":material/query_stats:"),
+        st.Page("app_pages/what_if.py", title="What-if", icon=":material/tune:"),
+        st.Page("app_pages/data_source.py", title="Data source", icon=":material/database:"),
+        st.Page("app_pages/export.py", title="Export", icon=":material/download:"),
     ]
 )
 with common.guarded():

@@ -173,7 +173,7 @@ def sidebar(a: Analysis | None) -> None:
             st.markdown(f"**What-if:** {len(changed)} assumption(s) changed")
         st.caption(f"Price book as of **{book.as_of}**. Money is USD per month (730 hours).")
         if a is not None:
-            st.caption(m.source_caption(a.meta, book))
+            st.caption(m.window_caption(a.meta))
 
 
 def money_column(label: str, help: str | None = None) -> Any:

@@ -35,15 +35,15 @@ with common.guarded():
     k = float(row["crossover_multiple"])
     months = float(row["months_to_crossover"])
     c1, c2, c3, c4, c5 = st.columns(5)
-    c1.metric("Lambda today", f"{m.money(row['lambda_total_usd'])}/month")
+    c1.metric("Lambda today, per month", m.money(row["lambda_total_usd"]))
     c2.metric(
-        f"Best alternative: {m.kind_name(row['best_kind'])}",
-        f"{m.money(row['best_monthly_usd'])}/month",
+        f"{m.kind_name(row['best_kind'])}, per month",
+        m.money(row["best_monthly_usd"]),
         help=str(row["best_label"]),
     )
     c3.metric(
-        "Crossover traffic",
-        f"{row['crossover_invocations']:,.0f}/month" if np.isfinite(k) else "none in range",
+        "Crossover traffic per month",
+        m.compact(row["crossover_invocations"]) if np.isfinite(k) else "none in range",
         help=f"{k:.2f}x today's {row['monthly_invocations']:,.0f} invocations/month"
         if np.isfinite(k)
         else "Lambda stays cheapest up to the largest multiple searched",
@@ -56,8 +56,8 @@ with common.guarded():
     )
     growth = float(row["monthly_growth"])
     c5.metric(
-        "Traffic growth",
-        f"{growth:+.1%}/month" if np.isfinite(growth) else "unknown",
+        "Traffic growth per month",
+        f"{growth:+.1%}" if np.isfinite(growth) else "unknown",
         help=f"Forecast confidence: {row['forecast_confidence']} "
         f"({row['days_of_data']:.0f} days of data)",
     )

@@ -8,7 +8,7 @@ from analyzer.present import app_model as m
 from analyzer.present.charts import fleet_chart
 from app_pages import common
 
-st.title("Which Lambda functions have outgrown Lambda?")
+st.title("Which functions have outgrown Lambda?")
 
 with common.guarded():
     a = common.analysis()

@@ -195,7 +195,7 @@ def texts(at: AppTest) -> str:
 @pytest.mark.parametrize(
     ("page", "expected"),
     [
-        (None, "Which Lambda functions have outgrown Lambda?"),
+        (None, "Which functions have outgrown Lambda?"),
         ("function", "How each alternative would be sized"),
         ("what_if", "Do the verdicts survive?"),
         ("data_source", "Where should the numbers come from?"),

@@ -63,6 +63,16 @@ def money(x: float | None, decimals: int = 0) -> str:
     return f"{sign}${abs(x):,.{decimals}f}"
 
 
+def compact(x: float) -> str:
+    """12.3M, 450k, 980."""
+    if not np.isfinite(x):
+        return "–"
+    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= div:
+            return f"{x / div:,.1f}{suffix}"
+    return f"{x:,.0f}"
+
+
 def kind_name(kind: str | None) -> str:
     return KIND_NAMES.get(str(kind), str(kind or "–"))
 
@@ -575,8 +585,8 @@ def aws_enabled(environ: Mapping[str, str], secrets: Mapping[str, Any] | None = 
     return False
 
 
-def source_caption(meta: Mapping[str, Any], book: PriceBook) -> str:
-    src = str(meta.get("source", "?"))
+def window_caption(meta: Mapping[str, Any]) -> str:
     start, end = meta.get("window_start"), meta.get("window_end")
-    window = f"; traffic {str(start)[:10]} to {str(end)[:10]}" if start and end else ""
-    return f"Data: {src}{window}. Prices as of {book.as_of}. Money is USD per month (730 hours)."
+    if not (start and end):
+        return ""
+    return f"Traffic from {str(start)[:10]} to {str(end)[:10]}."

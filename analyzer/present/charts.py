@@ -141,8 +141,9 @@ def cost_curve_chart(analysis: Analysis, function_id: str, points: int = 60) -> 
     fig.update_yaxes(type="log", title="Cost, USD per month (log scale)")
     fig.update_layout(
         title=f"{row['name']}: cost by traffic",
-        height=420,
-        margin={"l": 60, "r": 20, "t": 50, "b": 50},
+        legend={"orientation": "h", "y": -0.3},
+        height=440,
+        margin={"l": 60, "r": 20, "t": 50, "b": 90},
     )
     return fig
 
@@ -212,23 +213,28 @@ def traffic_chart(analysis: Analysis, function_id: str, horizon_months: float = 
         ymax = max(ymax, level)
     if date is not None and k_star >= 1:
         x = pd.Timestamp(date)
-        fig.add_vline(x=x, line_dash="dash", line_color=VERDICT_COLORS["outgrown"])
+        fig.add_vline(
+            x=x.timestamp() * 1000,
+            line_dash="dash",
+            line_color=VERDICT_COLORS["outgrown"],
+            annotation_text=f"projected crossover {date}",
+            annotation_position="bottom right",
+        )
         fig.add_trace(
             go.Scatter(
                 x=[x],
                 y=[k_star * mean_daily],
-                mode="markers+text",
-                name="Projected crossover",
-                text=[f"projected crossover {date}"],
-                textposition="top left",
+                mode="markers",
+                name=f"Projected crossover ({date})",
+                hovertemplate=f"projected crossover {date}: %{{y:,.0f}} per day<extra></extra>",
                 marker={"size": 11, "color": VERDICT_COLORS["outgrown"], "symbol": "x"},
             )
         )
-        title = f"{row['name']}: traffic and trend (projected crossover {date})"
+        title = f"{row['name']}: traffic, crossover {date}"
     elif np.isfinite(k_star) and k_star < 1:
-        title = f"{row['name']}: traffic and trend (already past the crossover)"
+        title = f"{row['name']}: traffic (already past the crossover)"
     else:
-        title = f"{row['name']}: traffic and trend ({row['forecast_note'] or 'no crossover date'})"
+        title = f"{row['name']}: traffic ({row['forecast_note'] or 'no crossover date'})"
     positive = daily[0][daily[0] > 0]
     log_y = bool(len(positive)) and ymax > 20 * float(np.median(positive))
     fig.update_xaxes(title="Date (UTC)")
