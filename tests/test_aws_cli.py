@@ -145,14 +145,15 @@ def test_collect_fills_the_store_and_never_writes_credentials(
 
 @pytest.mark.aws
 @pytest.mark.xdist_group("moto")
-def test_declining_the_plan_fetches_nothing(moto_url: str, tmp_path: Path) -> None:
+def test_declining_the_plan_fetches_nothing(
+    moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seed_fleet(moto_url, accounts=(MAIN_ACCOUNT,), regions=("us-east-1",), hours=2)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)  # honoured without --endpoint-url
     result = CliRunner().invoke(
         data_cli,
         [
             "collect",
-            "--endpoint-url",
-            moto_url,
             "--region",
             "us-east-1",
             "--days",
