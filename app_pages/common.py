@@ -111,7 +111,9 @@ def _key(a: Assumptions) -> str:
     return json.dumps(a.to_dict(), sort_keys=True, default=str)
 
 
-@st.cache_data(max_entries=48, show_spinner="Pricing every function…")
+# cache_resource, not cache_data: an Analysis holds the fleet (millions of traffic rows for a
+# large fleet); cache_data would pickle and copy it on every hit. Analyses are read-only here.
+@st.cache_resource(max_entries=32, show_spinner="Pricing every function…")
 def _analyze(source_id: str, assumptions_key: str, _fleet: FleetData, _a: Assumptions) -> Analysis:
     log.info("analysing %s with %s", source_id, assumptions_key)
     return analyze(_fleet, price_book(), _a)
