@@ -94,17 +94,21 @@ def current_fleet() -> tuple[str, FleetData]:
     return DEMO, _demo()
 
 
-def assumptions() -> Assumptions:
-    """The what-if assumptions from the controls (last valid set if a control is invalid)."""
+def _parse_assumptions() -> tuple[Assumptions, str | None]:
     values = {name: st.session_state.get(m.state_key(name)) for name in FIELDS}
     try:
         a = m.assumptions_from_widgets(values)
     except CrossoverError as exc:
-        st.sidebar.error(f"What-if: {exc}. Using the last valid assumptions.")
         last: Assumptions = st.session_state["last_good_assumptions"]
-        return last
+        return last, f"What-if: {exc}. Using the last valid assumptions."
     st.session_state["last_good_assumptions"] = a
-    return a
+    return a, None
+
+
+def assumptions() -> Assumptions:
+    """The what-if assumptions from the controls (last valid set if a control is invalid;
+    the sidebar says why)."""
+    return _parse_assumptions()[0]
 
 
 def _key(a: Assumptions) -> str:
@@ -138,7 +142,7 @@ def _export(
     from analyzer.core.recommend import recommend
 
     runs = [m.subset_analysis(x, function_ids) for x in sensitivity_analyses(_a)]
-    return export.render(recommend(*runs), fmt)
+    return export.render(recommend(runs[0], runs[1], runs[2]), fmt)
 
 
 def export_bytes(a: Assumptions, function_ids: list[str], fmt: str) -> bytes:
@@ -170,7 +174,10 @@ def sidebar(a: Analysis | None) -> None:
         sid, fleet = current_fleet()
         name = "Demo fleet (synthetic)" if sid == DEMO else sid
         st.markdown(f"**Data:** {name} · {len(fleet)} functions")
-        changed = m.changed_assumptions(assumptions())
+        current, problem = _parse_assumptions()
+        if problem:
+            st.error(problem)
+        changed = m.changed_assumptions(current)
         if changed:
             st.markdown(f"**What-if:** {len(changed)} assumption(s) changed")
         st.caption(f"Price book as of **{book.as_of}**. Money is USD per month (730 hours).")

@@ -385,3 +385,14 @@ def test_live_aws_collection_against_a_local_aws(
     at.switch_page("app_pages/overview.py").run()
     assert not at.exception
     assert set(at.dataframe[0].value["Function"]) == set(seeded.functions["name"])
+
+
+def test_an_invalid_what_if_entry_is_explained_once_and_the_last_valid_set_kept() -> None:
+    at = run_app("what_if")
+    before = metric(at, "Possible saving")
+    at.text_input(key="a_price_region_proxy").set_value("eu-west-1").run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1
+    assert "write region=region" in errors[0]
+    assert metric(at, "Possible saving") == before
