@@ -136,14 +136,11 @@ def build_assumptions(
     return a
 
 
-def load_pricebook(path: str | None) -> PriceBook:
-    if path:
-        return PriceBook.load(path)
-    try:
-        from analyzer.adapters.pricing_refresh import resolve_pricebook_path
-    except ImportError:
-        return PriceBook.load()
-    return PriceBook.load(resolve_pricebook_path())
+def load_pricebook(path: str | None, data_dir: str | None = None) -> PriceBook:
+    """--pricebook > $CROSSOVER_PRICEBOOK > the data dir's refreshed book > the bundled one."""
+    from analyzer.adapters.pricing_refresh import resolve_pricebook_path
+
+    return PriceBook.load(resolve_pricebook_path(data_dir=data_dir, path=path))
 
 
 def emit(analysis: Analysis, fmt: str, detail: bool) -> None:
@@ -200,7 +197,7 @@ def analyze_cmd(
       crossover analyze --aws --region us-east-1 --region eu-west-1
     """
     a = build_assumptions(sets, proxies, assumptions_file)
-    book = load_pricebook(pricebook)
+    book = load_pricebook(pricebook, source.get("data_dir"))
     fleet = cli_data.load_fleet(**source)
     emit(analyze(fleet, book, a), fmt, detail=True)
 
