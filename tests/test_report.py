@@ -28,8 +28,6 @@ from analyzer.core.engine import analyze
 from analyzer.core.fleet import FleetData
 from analyzer.exceptions import DeliveryError, InputError
 
-pytestmark = pytest.mark.xdist_group("report-demo")
-
 
 @pytest.fixture(scope="module")
 def fleet() -> FleetData:

@@ -15,8 +15,6 @@ from analyzer.adapters.report_config import load_config
 from analyzer.cli import cli
 from analyzer.exceptions import InputError
 
-pytestmark = pytest.mark.xdist_group("report-demo")
-
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "report.toml"
 

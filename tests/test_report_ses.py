@@ -25,7 +25,7 @@ from analyzer.cli import cli
 from analyzer.core.demo import demo_fleet
 from analyzer.exceptions import DeliveryError
 
-pytestmark = [pytest.mark.aws, pytest.mark.xdist_group("report-demo")]
+pytestmark = pytest.mark.aws
 
 SES_POLICY = Path(__file__).resolve().parents[1] / "iam" / "crossover-report-ses.json"
 SENDER = "crossover@example.com"
