@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import csv
 import io
 import json
@@ -158,6 +160,10 @@ def test_cli_export_writes_each_format(fmt: str, tmp_path: Path):
     )
     assert res.exit_code == 0, res.output
     assert out.stat().st_size > 0
+    # readable by whoever the architect shares it with, like any file they save (umask aside)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~mask
     assert "functions, " in res.stderr
     if fmt == "csv":
         rows = _csv_rows(out.read_bytes())

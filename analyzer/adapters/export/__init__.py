@@ -71,6 +71,13 @@ def format_for_path(path: str | Path) -> str | None:
     return next((f for f, (_, ext) in FORMATS.items() if ext == suffix), None)
 
 
+def _shareable_mode() -> int:
+    """The mode a plain `open(path, "w")` would give: 0666 minus the process umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write(recs: Recommendations, fmt: str, path: str | Path) -> Path:
     """Render and write atomically: the file appears complete or not at all."""
     data = render(recs, fmt)
@@ -83,6 +90,7 @@ def write(recs: Recommendations, fmt: str, path: str | Path) -> Path:
         fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=directory)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, _shareable_mode())  # mkstemp makes 0600; an export is meant to be shared
         os.replace(tmp, p)
         tmp = None
     except OSError as exc:
