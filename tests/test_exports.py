@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 import jsonschema
