@@ -8,7 +8,7 @@ assumption sets, price regions and the three option kinds.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -211,11 +211,24 @@ def _solve_crossover(
     So k* < 1 exactly when the function has already outgrown Lambda."""
     n = len(lf)
 
-    def diff(k: np.ndarray) -> np.ndarray:
-        return _lambda_at(k, lf, lv, lc) - _provisioned_at(k, kinds, prof, hours, a)
+    def diff_on(rows: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        """L(k) - P(k) for a subset of the rows (rows are independent: same values as on all).
+        Only rows still searching are evaluated, which is most of the speed of this solver."""
+        sub = [
+            dataclasses.replace(
+                kp,
+                sl=Shortlist(kp.sl.idx[rows], kp.sl.r[rows], kp.sl.price[rows]),
+                fixed=kp.fixed[rows],
+                var=kp.var[rows],
+            )
+            for kp in kinds
+        ]
+        sub_prof = tuple(p[rows] for p in prof)
+        f, v, c = lf[rows], lv[rows], lc[rows]
+        return lambda k: _lambda_at(k, f, v, c) - _provisioned_at(k, sub, sub_prof, hours, a)
 
     ones = np.ones(n)
-    dearer_now = diff(ones) >= 0
+    dearer_now = diff_on(np.arange(n))(ones) >= 0
     # Scan a log grid outward from k = 1 (up when Lambda is cheaper today, down otherwise) for
     # the first change of sign, then bisect inside that bracket: the provisioned cost is a step
     # function, so Lambda can cross it more than once and plain bisection may miss the first.
@@ -226,20 +239,30 @@ def _solve_crossover(
     hi = np.where(dearer_now, 1.0, a.max_multiple)
     found = np.zeros(n, dtype=bool)
     for j in range(GRID_POINTS):
-        k = np.where(dearer_now, down_steps[j], up_steps[j])
-        d = diff(k)
-        flip = ~found & np.where(dearer_now, d < 0, d >= 0)
-        lo = np.where(flip, np.where(dearer_now, k, prev), lo)
-        hi = np.where(flip, np.where(dearer_now, prev, k), hi)
-        found |= flip
-        prev = k
+        act = np.flatnonzero(~found)  # rows whose first change of sign is still to be found
+        if act.size == 0:
+            break
+        down = dearer_now[act]
+        k = np.where(down, down_steps[j], up_steps[j])
+        d = diff_on(act)(k)
+        flip = np.where(down, d < 0, d >= 0)
+        fa = act[flip]
+        lo[fa] = np.where(down[flip], k[flip], prev[fa])
+        hi[fa] = np.where(down[flip], prev[fa], k[flip])
+        found[fa] = True
+        prev[act] = k
     never_cheaper = dearer_now & ~found
     never_dearer = ~dearer_now & ~found
-    for _ in range(BISECT_ITERS):
-        mid = np.sqrt(lo * hi)
-        up = diff(mid) >= 0
-        hi = np.where(up, mid, hi)
-        lo = np.where(up, lo, mid)
+    act = np.flatnonzero(found)  # only bracketed rows are bisected; the others are 0 or NaN
+    if act.size:
+        diff = diff_on(act)
+        lo_a, hi_a = lo[act], hi[act]
+        for _ in range(BISECT_ITERS):
+            mid = np.sqrt(lo_a * hi_a)
+            up = diff(mid) >= 0
+            hi_a = np.where(up, mid, hi_a)
+            lo_a = np.where(up, lo_a, mid)
+        hi[act] = hi_a
     return np.where(never_cheaper, 0.0, np.where(never_dearer, np.nan, hi))
 
 

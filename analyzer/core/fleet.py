@@ -236,8 +236,10 @@ def hourly_matrix(fleet: FleetData, lo: int = 0, hi: int | None = None) -> Hourl
 
 
 def totals(fleet: FleetData) -> pd.DataFrame:
-    """Per-function sums over the window, aligned with fleet.functions (vectorised groupby)."""
-    g = fleet.traffic.groupby("function_id", sort=False).agg(
+    """Per-function sums over the window, aligned with fleet.functions (vectorised groupby).
+
+    Grouped by the cached integer codes, not the id strings: the same sums, far faster."""
+    g = fleet.traffic.groupby(fleet.traffic_codes(), sort=True).agg(
         invocations=("invocations", "sum"),
         duration_sum_ms=("duration_sum_ms", "sum"),
         duration_max_ms=("duration_max_ms", "max"),
@@ -247,4 +249,6 @@ def totals(fleet: FleetData) -> pd.DataFrame:
         first=("timestamp", "min"),
         last=("timestamp", "max"),
     )
-    return g.reindex(fleet.functions["function_id"]).reset_index()
+    g = g.reindex(np.arange(len(fleet.functions))).reset_index(drop=True)
+    g.insert(0, "function_id", fleet.functions["function_id"].to_numpy())
+    return g

@@ -20,6 +20,7 @@ Everything here is vectorised over functions x candidates (x hours): no per-func
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -198,6 +199,15 @@ class Demand:
     mem_req: np.ndarray  # F
     arch: np.ndarray  # F
 
+    @cached_property
+    def by_peak(self) -> tuple[np.ndarray, np.ndarray]:
+        """(base, excess) with each row's hours sorted by peak, busiest first (sorted once)."""
+        order = np.argsort(-(self.base + self.excess), axis=1, kind="stable")
+        return (
+            np.take_along_axis(self.base, order, axis=1),
+            np.take_along_axis(self.excess, order, axis=1),
+        )
+
 
 def demand(
     duration_s: np.ndarray,
@@ -239,7 +249,10 @@ def unit_counts(
     """n = max(m, ceil(p(k) r)), p(k) = k base + sqrt(k) excess; base/excess (..., H), r (...,)."""
     kk = np.asarray(k, dtype=float)[..., None]
     x = (kk * base + np.sqrt(kk) * excess) * r[..., None]
-    return np.maximum(m, np.ceil(x - EPS))
+    # In place: x is the one big (..., S, H) array; fresh temporaries per step cost more.
+    x -= EPS
+    np.ceil(x, out=x)
+    return np.maximum(x, m, out=x)
 
 
 @dataclass(frozen=True)
@@ -266,7 +279,11 @@ def shortlist(d: Demand, c: Candidates, r_all: np.ndarray, a: Assumptions, hours
     picks = []
     for k in SHORTLIST_MULTIPLES:  # the best at today's traffic and at growth, rounding included
         load = (k * base + np.sqrt(k) * excess)[:, None, :] * r[:, :, None]  # F x T x bins
-        units = (np.maximum(m, np.ceil(load - EPS)) * w[:, None, :]).sum(axis=2)
+        load -= EPS  # in place: load is the big F x T x bins array
+        np.ceil(load, out=load)
+        np.maximum(load, m, out=load)
+        load *= w[:, None, :]
+        units = load.sum(axis=2)
         picks.append(np.argmin(np.where(ok, price * units, np.inf), axis=1))
     picks.append(np.argmin(np.where(ok, price * r_all, np.inf), axis=1))  # per unit of capacity
     idx = np.stack(picks, axis=1)
@@ -294,7 +311,9 @@ def compute_cost(
     r = np.where(finite, sl.r, 0.0)
     n = unit_counts(base[:, None, :], excess[:, None, :], r, k[:, None], m)  # F x S x Q
     if autoscaling:
-        unit_hours = (n * weights[:, None, :]).sum(axis=2) if weights is not None else n.sum(axis=2)
+        if weights is not None:
+            n *= weights[:, None, :]
+        unit_hours = n.sum(axis=2)
     else:
         unit_hours = n.max(axis=2) * hours
     return np.where(finite, unit_hours * sl.price * norm, np.inf)
@@ -305,11 +324,9 @@ def compress_profile(d: Demand, bins: int = 64) -> tuple[np.ndarray, np.ndarray,
     hour (an upper bound on the provisioned cost; exact when H <= bins).
     Returns (base F x Q, excess F x Q, weights F x Q hours per bin)."""
     f, h = d.base.shape
-    order = np.argsort(-(d.base + d.excess), axis=1, kind="stable")
-    base = np.take_along_axis(d.base, order, axis=1)
-    excess = np.take_along_axis(d.excess, order, axis=1)
+    base, excess = d.by_peak
     if h <= bins:
-        return base, excess, np.ones_like(base)
+        return base.copy(), excess.copy(), np.ones_like(base)
     edges = np.linspace(0, h, bins + 1).round().astype(int)
     w = np.diff(edges).astype(float)
     return base[:, edges[:-1]], excess[:, edges[:-1]], np.broadcast_to(w, (f, bins)).copy()
