@@ -1,12 +1,12 @@
 """Every error Crossover raises on purpose. Each carries one line a user can act on.
 
-    CrossoverError
-    ├── InputError            bad user input: scenario keys, CSV rows, flags (names field, value, reason)
-    ├── PriceBookError        a price the snapshot lacks (says what is missing and how to get it)
-    ├── CollectionError       AWS collection failed as a whole (per-account failures are data, not errors)
-    ├── StoreError            the local store is unreadable or of another schema version
-    ├── ExportError           an export could not be written
-    └── DeliveryError         a report could not be delivered (SMTP / SES)
+CrossoverError
+├── InputError            bad user input: scenario keys, CSV rows, flags (names field, value, reason)
+├── PriceBookError        a price the snapshot lacks (says what is missing and how to get it)
+├── CollectionError       AWS collection failed as a whole (per-account failures are data, not errors)
+├── StoreError            the local store is unreadable or of another schema version
+├── ExportError           an export could not be written
+└── DeliveryError         a report could not be delivered (SMTP / SES)
 """
 
 from __future__ import annotations
