@@ -96,7 +96,7 @@ def _hourly(
     h = days * 24
     t = np.arange(h, dtype=float)
     hour_of_day = (t % 24)[None, :]
-    dow = ((start.dayofweek + t // 24) % 7)[None, :]
+    dow = ((start.day_of_week + t // 24) % 7)[None, :]
     diurnal = (1.0 + 0.7 * np.sin(2 * np.pi * (hour_of_day - 9 - phase) / 24.0)) * np.where(
         dow >= 5, 0.7, 1.1
     )
