@@ -8,8 +8,8 @@ realistic shape mix:
     growing  diurnal traffic growing 10-40 % a month     dying    steady traffic shrinking
 
 Request rates follow a heavy-tailed (log-normal) distribution, as real fleets do: a few busy
-APIs, a long tail of functions invoked a few times an hour. Three accounts (dev/test/prod) and
-two regions; eu-west-1's provisioned alternatives are priced with us-east-1 prices
+APIs, a long tail of functions invoked a few times an hour. Accounts: dev/test/prod, one per
+~2,000 functions (at least three), as big fleets span many accounts; two regions; eu-west-1's provisioned alternatives are priced with us-east-1 prices
 (`meta["price_region_proxy"]`), because the bundled price book has EC2/Fargate prices for
 us-east-1 only. Idle hours produce no row, as CloudWatch reports no datapoint for them.
 
@@ -18,6 +18,8 @@ us-east-1 only. Idle hours produce no row, as CloudWatch reports no datapoint fo
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,12 +30,9 @@ SEED = 7
 END = pd.Timestamp("2026-11-23T00:00:00Z")
 SHAPES = ("steady", "diurnal", "batch", "spiky", "growing", "dying")
 SHAPE_WEIGHTS = (0.20, 0.30, 0.15, 0.15, 0.12, 0.08)
-ACCOUNTS = (
-    ("111111111111", "bench-dev", "dev"),
-    ("222222222222", "bench-test", "test"),
-    ("333333333333", "bench-prod", "prod"),
-)
-ACCOUNT_WEIGHTS = (0.3, 0.2, 0.5)
+ENVIRONMENTS = ("dev", "test", "prod")
+FUNCTIONS_PER_ACCOUNT = 2000  # accounts = max(3, n / 2000): big fleets span many accounts
+MAX_MEAN_CONCURRENCY = 300.0  # within Lambda's default 1,000 concurrent executions per account
 REGIONS = ("us-east-1", "eu-west-1")
 PRICE_PROXY = {"eu-west-1": "us-east-1"}
 MEMORY_MB = np.array([128, 256, 512, 1024, 1536, 1769, 2048, 3008, 4096])
@@ -44,10 +43,16 @@ RUNTIMES = np.array(["python3.12", "nodejs20.x", "java21", "go1.x", "provided.al
 
 
 def _functions(rng: np.random.Generator, n: int) -> pd.DataFrame:
-    acct = rng.choice(len(ACCOUNTS), n, p=ACCOUNT_WEIGHTS)
+    n_accounts = max(3, -(-n // FUNCTIONS_PER_ACCOUNT))
+    acct = rng.integers(0, n_accounts, n)
+    env = np.array(ENVIRONMENTS, dtype=object)[np.arange(n_accounts) % len(ENVIRONMENTS)]
+    ids = np.char.zfill((100_000_000_000 + np.arange(n_accounts)).astype(str), 12)
+    acc_names = np.char.add(
+        np.char.add("bench-", env.astype(str)), np.arange(n_accounts).astype(str)
+    )
     region = np.where(rng.random(n) < 0.7, REGIONS[0], REGIONS[1])
     names = np.char.add("fn-", np.char.zfill(np.arange(n).astype(str), 6))
-    acc_id = np.array([a[0] for a in ACCOUNTS])[acct]
+    acc_id = ids[acct]
     fid = np.char.add(np.char.add(np.char.add(np.char.add(acc_id, ":"), region), ":"), names)
     timeout = rng.choice([3.0, 30.0, 60.0, 300.0, 900.0], n, p=[0.3, 0.4, 0.15, 0.1, 0.05])
     eph = np.where(rng.random(n) < 0.05, rng.choice([1024, 2048, 4096, 10240], n), 512)
@@ -59,8 +64,8 @@ def _functions(rng: np.random.Generator, n: int) -> pd.DataFrame:
         {
             "function_id": fid.astype(object),
             "account_id": acc_id.astype(object),
-            "account_name": np.array([a[1] for a in ACCOUNTS], dtype=object)[acct],
-            "environment": np.array([a[2] for a in ACCOUNTS], dtype=object)[acct],
+            "account_name": acc_names.astype(object)[acct],
+            "environment": env[acct],
             "region": region.astype(object),
             "name": names.astype(object),
             "memory_mb": rng.choice(MEMORY_MB, n, p=MEMORY_WEIGHTS),
@@ -137,9 +142,11 @@ def synthetic_traffic(
     h = days * 24
     start = end - pd.Timedelta(hours=h)
     shape = rng.choice(len(SHAPES), n, p=SHAPE_WEIGHTS)[:, None]
-    # Mean requests/s: log-normal, median 0.3 rps, a tail of busy APIs (capped at 2,000 rps).
+    # Mean requests/s: log-normal, median 0.3 rps, a tail of busy APIs (at most 2,000 rps and
+    # MAX_MEAN_CONCURRENCY requests in flight on average).
     rps = np.minimum(rng.lognormal(np.log(0.3), 2.0, (n, 1)), 2000.0)
     dur_ms = np.exp(rng.uniform(np.log(5.0), np.log(3000.0), (n, 1)))
+    rps = np.minimum(rps, MAX_MEAN_CONCURRENCY / (dur_ms / 1000.0))
     growth = np.select(
         [shape == 4, shape == 5],
         [rng.uniform(0.10, 0.40, (n, 1)), rng.uniform(-0.4, -0.1, (n, 1))],
@@ -156,14 +163,16 @@ def synthetic_traffic(
         parts.append((rows + lo, cols, values))
     rows = np.concatenate([p[0] for p in parts])
     cols = np.concatenate([p[1] for p in parts])
-    traffic = pd.DataFrame(
-        {
-            "function_id": functions["function_id"].to_numpy()[rows],
-            "timestamp": start + pd.to_timedelta(cols, unit="h"),
-            **{k: np.concatenate([p[2][k] for p in parts]) for k in parts[0][2]},
-            "throttles": 0.0,
-        }
-    )
+    columns: dict[str, Any] = {
+        "function_id": functions["function_id"].to_numpy()[rows],
+        "timestamp": start + pd.to_timedelta(cols, unit="h"),
+    }
+    del rows, cols
+    for key in list(parts[0][2]):  # concatenate one column at a time, freeing the pieces
+        columns[key] = np.concatenate([p[2].pop(key) for p in parts])
+    del parts
+    columns["throttles"] = np.zeros(len(columns["invocations"]))
+    traffic = pd.DataFrame(columns, copy=False)
     return functions, traffic, start
 
 
