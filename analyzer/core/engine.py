@@ -22,6 +22,7 @@ from analyzer.core.lambda_cost import LambdaInputs, lambda_cost
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.provisioned import (
     HOURS_PER_MONTH,
+    SHORTLIST_DOWN,
     Candidates,
     Demand,
     Shortlist,
@@ -38,7 +39,8 @@ from analyzer.exceptions import InputError
 
 CHUNK = 2000
 PROFILE_BINS = 64
-GRID_POINTS = 24  # per direction: 1 -> max_multiple and 1 -> K_LO
+CURVE_CELLS = 4_000_000  # cost_curves: multiples x candidates x hours priced at once
+GRID_POINTS = 32  # per direction: 1 -> max_multiple and 1 -> K_LO (see _grid)
 BISECT_ITERS = 14
 K_LO = 1e-4
 VERDICTS = ("outgrown", "watch", "stay")
@@ -194,6 +196,15 @@ def _provisioned_at(
     return best
 
 
+def _grid(end: float) -> np.ndarray:
+    """GRID_POINTS multiples from just beside 1 to `end`, spaced quadratically in log k: steps of
+    under 1% next to today's traffic, wider far away. Where the step-shaped provisioned cost
+    dips under Lambda's in a window narrower than a step, k* lands on the next crossing; the
+    precision this gives is measured in tests/test_properties.py and stated in the README."""
+    j = np.arange(1, GRID_POINTS + 1) / GRID_POINTS
+    return np.exp(np.log(end) * j**2)
+
+
 def _solve_crossover(
     lf: np.ndarray,
     lv: np.ndarray,
@@ -232,8 +243,8 @@ def _solve_crossover(
     # Scan a log grid outward from k = 1 (up when Lambda is cheaper today, down otherwise) for
     # the first change of sign, then bisect inside that bracket: the provisioned cost is a step
     # function, so Lambda can cross it more than once and plain bisection may miss the first.
-    up_steps = np.geomspace(1.0, a.max_multiple, GRID_POINTS + 1)[1:]
-    down_steps = np.geomspace(1.0, K_LO, GRID_POINTS + 1)[1:]
+    up_steps = _grid(a.max_multiple)
+    down_steps = _grid(K_LO)
     prev = ones.copy()
     lo = np.where(dearer_now, K_LO, 1.0)
     hi = np.where(dearer_now, 1.0, a.max_multiple)
@@ -397,6 +408,15 @@ def analyze(
                 blk_kind = np.where(better, kp.kind, blk_kind)
             best_usd[fi] = blk_best
             best_kind[fi] = blk_kind
+            # Where Lambda is already dearer, k* lies below today's traffic: price the
+            # crossover search with the candidates that are best there, not at growth.
+            dearer = lam.frame["total_usd"].to_numpy()[fi] >= blk_best
+            if dearer.any():
+                for kp in kinds:
+                    down = shortlist(
+                        d, kp.cands, units_per_request(d, kp.cands, ab), ab, hours, SHORTLIST_DOWN
+                    )
+                    kp.sl = kp.sl.where(dearer, down)
             k_star[fi] = _solve_crossover(
                 lam.fixed_usd[fi],
                 lam.variable_usd[fi],
@@ -549,18 +569,29 @@ def cost_curves(analysis: Analysis, function_id: str, multiples: Iterable[float]
     )
     hours = d.base.shape[1]
     for kp in kinds:
-        rep = Shortlist(
-            np.repeat(kp.sl.idx, nk, 0), np.repeat(kp.sl.r, nk, 0), np.repeat(kp.sl.price, nk, 0)
-        )
-        comp = compute_cost(
-            np.repeat(d.base, nk, axis=0),
-            np.repeat(d.excess, nk, axis=0),
-            rep,
-            ks,
-            a.min_instances,
-            a.autoscaling,
-            None,
-            hours,
-        )
-        out[kp.kind] = comp.min(axis=1) + kp.fixed[0] + ks * kp.var[0]
+        # Every feasible candidate, not a shortlist: the curve is the true cheapest at each k.
+        r_all = units_per_request(d, kp.cands, a)[0]
+        ok = np.flatnonzero(np.isfinite(r_all))
+        comp = np.full((nk, 1), np.inf)
+        step = max(1, CURVE_CELLS // max(1, len(ok) * hours))
+        for lo in range(0, nk, step):  # bounded memory: a few multiples at a time
+            kk = ks[lo : lo + step]
+            n = len(kk)
+            everyone = Shortlist(
+                np.tile(ok, (n, 1)),
+                np.tile(r_all[ok], (n, 1)),
+                np.tile(kp.cands.usd_per_hour[ok], (n, 1)),
+            )
+            part = compute_cost(
+                np.repeat(d.base, n, axis=0),
+                np.repeat(d.excess, n, axis=0),
+                everyone,
+                kk,
+                a.min_instances,
+                a.autoscaling,
+                None,
+                hours,
+            )
+            comp = np.vstack([comp[:lo], part.min(axis=1, initial=np.inf)[:, None]])
+        out[kp.kind] = comp[:, 0] + kp.fixed[0] + ks * kp.var[0]
     return pd.DataFrame(out)

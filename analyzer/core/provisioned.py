@@ -263,21 +263,53 @@ class Shortlist:
     r: np.ndarray  # F x S units per request
     price: np.ndarray  # F x S effective USD per unit-hour
 
+    def where(self, take: np.ndarray, other: Shortlist) -> Shortlist:
+        """Rows of `other` where `take` (F,) is true, else this shortlist's rows."""
+        t = take[:, None]
+        return Shortlist(
+            np.where(t, other.idx, self.idx),
+            np.where(t, other.r, self.r),
+            np.where(t, other.price, self.price),
+        )
 
-SHORTLIST_MULTIPLES = (1.0, 3.0, 10.0)
+
+SHORTLIST_UP = (
+    1.0,
+    1.5,
+    2.5,
+    4.0,
+    10.0,
+    30.0,
+)  # growth: where a function still cheaper on Lambda crosses
+SHORTLIST_DOWN = (
+    0.05,
+    0.15,
+    0.3,
+    0.5,
+    0.75,
+    1.0,
+)  # same length as SHORTLIST_UP  # where an already-outgrown function crossed
 SHORTLIST_BINS = 8
 
 
-def shortlist(d: Demand, c: Candidates, r_all: np.ndarray, a: Assumptions, hours: int) -> Shortlist:
-    """Pick the candidates worth exact pricing, from closed-form scores (no hourly arrays):
-    the best at 1x, 3x and 10x today's traffic and the best per unit of capacity."""
+def shortlist(
+    d: Demand,
+    c: Candidates,
+    r_all: np.ndarray,
+    a: Assumptions,
+    hours: int,
+    multiples: tuple[float, ...] = SHORTLIST_UP,
+) -> Shortlist:
+    """Pick the candidates worth exact pricing, from scores on a small sorted demand profile
+    (rounding up included): the best at each traffic multiple and the best per unit of
+    capacity. Every multiple set includes 1 (today's traffic)."""
     base, excess, w = compress_profile(d, SHORTLIST_BINS)
     m = a.min_instances
     price = c.usd_per_hour[None, :]
     ok = np.isfinite(r_all)
     r = np.where(ok, r_all, 0.0)
     picks = []
-    for k in SHORTLIST_MULTIPLES:  # the best at today's traffic and at growth, rounding included
+    for k in multiples:
         load = (k * base + np.sqrt(k) * excess)[:, None, :] * r[:, :, None]  # F x T x bins
         load -= EPS  # in place: load is the big F x T x bins array
         np.ceil(load, out=load)
@@ -320,13 +352,18 @@ def compute_cost(
 
 
 def compress_profile(d: Demand, bins: int = 64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sort each row's hours by peak and keep, for each of `bins` equal-count bins, its busiest
-    hour (an upper bound on the provisioned cost; exact when H <= bins).
+    """Sort each row's hours by peak and summarise them in `bins` bins: the busiest hour on its
+    own (it sets a static fleet's size), then equal-count bins holding the mean of their hours'
+    base and excess, so that the demand summed over the month is kept exactly at every traffic
+    multiple (only the rounding up to whole units is approximated). Exact when H <= bins.
     Returns (base F x Q, excess F x Q, weights F x Q hours per bin)."""
     f, h = d.base.shape
     base, excess = d.by_peak
     if h <= bins:
         return base.copy(), excess.copy(), np.ones_like(base)
-    edges = np.linspace(0, h, bins + 1).round().astype(int)
+    edges = np.concatenate([[0], np.linspace(1, h, bins).round().astype(int)])
     w = np.diff(edges).astype(float)
-    return base[:, edges[:-1]], excess[:, edges[:-1]], np.broadcast_to(w, (f, bins)).copy()
+    starts = edges[:-1]
+    mean_base = np.add.reduceat(base, starts, axis=1) / w
+    mean_excess = np.add.reduceat(excess, starts, axis=1) / w
+    return mean_base, mean_excess, np.broadcast_to(w, (f, bins)).copy()
