@@ -410,13 +410,27 @@ def analyze(
             best_kind[fi] = blk_kind
             # Where Lambda is already dearer, k* lies below today's traffic: price the
             # crossover search with the candidates that are best there, not at growth.
-            dearer = lam.frame["total_usd"].to_numpy()[fi] >= blk_best
-            if dearer.any():
+            dearer = np.flatnonzero(lam.frame["total_usd"].to_numpy()[fi] >= blk_best)
+            if dearer.size:  # shortlist only those rows (rows are independent)
+                dd = Demand(
+                    d.base[dearer],
+                    d.excess[dearer],
+                    d.vcpu_req[dearer],
+                    d.mem_req[dearer],
+                    d.arch[dearer],
+                )
                 for kp in kinds:
                     down = shortlist(
-                        d, kp.cands, units_per_request(d, kp.cands, ab), ab, hours, SHORTLIST_DOWN
+                        dd,
+                        kp.cands,
+                        units_per_request(dd, kp.cands, ab),
+                        ab,
+                        hours,
+                        SHORTLIST_DOWN,
                     )
-                    kp.sl = kp.sl.where(dearer, down)
+                    sl = Shortlist(kp.sl.idx.copy(), kp.sl.r.copy(), kp.sl.price.copy())
+                    sl.idx[dearer], sl.r[dearer], sl.price[dearer] = down.idx, down.r, down.price
+                    kp.sl = sl
             k_star[fi] = _solve_crossover(
                 lam.fixed_usd[fi],
                 lam.variable_usd[fi],
