@@ -40,7 +40,8 @@ from analyzer.exceptions import InputError
 CHUNK = 2000
 PROFILE_BINS = 64
 CURVE_CELLS = 4_000_000  # cost_curves: multiples x candidates x hours priced at once
-GRID_POINTS = 32  # per direction: 1 -> max_multiple and 1 -> K_LO (see _grid)
+FIXED_POINT_ITERS = 40  # see _solve_crossover
+GRID_POINTS = 32  # fallback scan, quadratic in log k from where the iteration stopped
 BISECT_ITERS = 14
 K_LO = 1e-4
 VERDICTS = ("outgrown", "watch", "stay")
@@ -196,13 +197,12 @@ def _provisioned_at(
     return best
 
 
-def _grid(end: float) -> np.ndarray:
-    """GRID_POINTS multiples from just beside 1 to `end`, spaced quadratically in log k: steps of
-    under 1% next to today's traffic, wider far away. Where the step-shaped provisioned cost
-    dips under Lambda's in a window narrower than a step, k* lands on the next crossing; the
-    precision this gives is measured in tests/test_properties.py and stated in the README."""
-    j = np.arange(1, GRID_POINTS + 1) / GRID_POINTS
-    return np.exp(np.log(end) * j**2)
+def _lambda_inverse(y: np.ndarray, f: np.ndarray, v: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """The multiple k at which Lambda's monthly cost reaches y (L(k) = f + k v - min(c, k v));
+    0 where Lambda already costs y at no traffic, inf where it never gets there."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = np.where(v > 0, (y - f + c) / v, np.inf)
+    return np.where(y <= f, 0.0, k)
 
 
 def _solve_crossover(
@@ -214,18 +214,23 @@ def _solve_crossover(
     hours: int,
     a: Assumptions,
 ) -> np.ndarray:
-    """The crossover multiple k*, by bisection on log k, searched from today's traffic (k = 1):
+    """The crossover multiple k*, searched from today's traffic (k = 1):
 
     Lambda cheaper today: the smallest k > 1 where Lambda costs at least the best option
     (NaN when that does not happen up to max_multiple). Lambda dearer today: the k < 1 below
     which Lambda is cheaper again (0 when it never is, e.g. idle provisioned concurrency).
-    So k* < 1 exactly when the function has already outgrown Lambda."""
+    So k* < 1 exactly when the function has already outgrown Lambda.
+
+    The provisioned cost P(k) is a non-decreasing step function and Lambda's L(k) increases, so
+    the iteration k <- L^-1(P(k)) walks from k = 1 to the first crossing without ever stepping
+    over one: between k and L^-1(P(k)), Lambda stays below (above, going down) P(k). It stops
+    when P did not step on the way (then L = P there). Rows that have not converged after
+    FIXED_POINT_ITERS (near-parallel costs, many small steps) finish with a log-grid scan and
+    bisection from where the iteration got to, which no crossing lies behind."""
     n = len(lf)
 
-    def diff_on(rows: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-        """L(k) - P(k) for a subset of the rows (rows are independent: same values as on all).
-        Only rows still searching are evaluated, which is most of the speed of this solver."""
-        sub = [
+    def sub(rows: np.ndarray) -> tuple[list[_KindPricing], tuple[np.ndarray, ...]]:
+        kp_rows = [
             dataclasses.replace(
                 kp,
                 sl=Shortlist(kp.sl.idx[rows], kp.sl.r[rows], kp.sl.price[rows]),
@@ -234,47 +239,80 @@ def _solve_crossover(
             )
             for kp in kinds
         ]
-        sub_prof = tuple(p[rows] for p in prof)
-        f, v, c = lf[rows], lv[rows], lc[rows]
-        return lambda k: _lambda_at(k, f, v, c) - _provisioned_at(k, sub, sub_prof, hours, a)
+        return kp_rows, tuple(p[rows] for p in prof)
 
-    ones = np.ones(n)
-    dearer_now = diff_on(np.arange(n))(ones) >= 0
-    # Scan a log grid outward from k = 1 (up when Lambda is cheaper today, down otherwise) for
-    # the first change of sign, then bisect inside that bracket: the provisioned cost is a step
-    # function, so Lambda can cross it more than once and plain bisection may miss the first.
-    up_steps = _grid(a.max_multiple)
-    down_steps = _grid(K_LO)
-    prev = ones.copy()
-    lo = np.where(dearer_now, K_LO, 1.0)
-    hi = np.where(dearer_now, 1.0, a.max_multiple)
-    found = np.zeros(n, dtype=bool)
-    for j in range(GRID_POINTS):
-        act = np.flatnonzero(~found)  # rows whose first change of sign is still to be found
-        if act.size == 0:
+    def p_on(rows: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        """P(k) for a subset of the rows (rows are independent: same values as on all).
+        Only rows still searching are evaluated, which is most of the speed of this solver."""
+        kp_rows, prof_rows = sub(rows)
+        return lambda k: _provisioned_at(k, kp_rows, prof_rows, hours, a)
+
+    def diff_on(rows: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        p_rows = p_on(rows)
+        f, v, c = lf[rows], lv[rows], lc[rows]
+        return lambda k: _lambda_at(k, f, v, c) - p_rows(k)
+
+    everyone = np.arange(n)
+    k = np.ones(n)
+    p_k = p_on(everyone)(k)
+    dearer_now = _lambda_at(k, lf, lv, lc) >= p_k
+    result = np.full(n, np.nan)
+    active = np.isfinite(p_k)  # rows with no feasible option keep NaN
+    for _ in range(FIXED_POINT_ITERS):
+        rows = np.flatnonzero(active)
+        if rows.size == 0:
             break
-        down = dearer_now[act]
-        k = np.where(down, down_steps[j], up_steps[j])
-        d = diff_on(act)(k)
-        flip = np.where(down, d < 0, d >= 0)
-        fa = act[flip]
-        lo[fa] = np.where(down[flip], k[flip], prev[fa])
-        hi[fa] = np.where(down[flip], prev[fa], k[flip])
-        found[fa] = True
-        prev[act] = k
-    never_cheaper = dearer_now & ~found
-    never_dearer = ~dearer_now & ~found
-    act = np.flatnonzero(found)  # only bracketed rows are bisected; the others are 0 or NaN
-    if act.size:
-        diff = diff_on(act)
-        lo_a, hi_a = lo[act], hi[act]
-        for _ in range(BISECT_ITERS):
-            mid = np.sqrt(lo_a * hi_a)
-            up = diff(mid) >= 0
-            hi_a = np.where(up, mid, hi_a)
-            lo_a = np.where(up, lo_a, mid)
-        hi[act] = hi_a
-    return np.where(never_cheaper, 0.0, np.where(never_dearer, np.nan, hi))
+        nxt = _lambda_inverse(p_k[rows], lf[rows], lv[rows], lc[rows])
+        down = dearer_now[rows]
+        gone = np.where(down, nxt < K_LO, nxt > a.max_multiple)  # crossing out of range
+        result[rows[gone]] = np.where(down[gone], 0.0, np.nan)
+        active[rows[gone]] = False
+        rows, nxt, down = rows[~gone], nxt[~gone], down[~gone]
+        if rows.size == 0:
+            break
+        p_next = p_on(rows)(nxt)
+        settled = np.abs(p_next - p_k[rows]) <= 1e-9 * np.maximum(p_k[rows], 1.0)
+        result[rows[settled]] = nxt[settled]
+        active[rows[settled]] = False
+        k[rows] = nxt
+        p_k[rows] = p_next
+
+    # Fallback for rows still walking: grid outward from where they got to, then bisection.
+    rows = np.flatnonzero(active)
+    if rows.size:
+        down = dearer_now[rows]
+        k0 = k[rows]
+        end = np.where(down, K_LO, a.max_multiple)
+        span = np.log(end / k0)
+        prev = k0.copy()
+        lo = np.where(down, K_LO, k0)
+        hi = np.where(down, k0, a.max_multiple)
+        found = np.zeros(rows.size, dtype=bool)
+        for t in (np.arange(1, GRID_POINTS + 1) / GRID_POINTS) ** 2:
+            act = np.flatnonzero(~found)
+            if act.size == 0:
+                break
+            kk = k0[act] * np.exp(span[act] * t)
+            d = diff_on(rows[act])(kk)
+            flip = np.where(down[act], d < 0, d >= 0)
+            fa = act[flip]
+            lo[fa] = np.where(down[fa], kk[flip], prev[fa])
+            hi[fa] = np.where(down[fa], prev[fa], kk[flip])
+            found[fa] = True
+            prev[act] = kk
+        result[rows[down & ~found]] = 0.0
+        result[rows[~down & ~found]] = np.nan
+        act = np.flatnonzero(found)
+        if act.size:
+            diff = diff_on(rows[act])
+            lo_a, hi_a = lo[act], hi[act]
+            for _ in range(BISECT_ITERS):
+                mid = np.sqrt(lo_a * hi_a)
+                up = diff(mid) >= 0
+                hi_a = np.where(up, mid, hi_a)
+                lo_a = np.where(up, lo_a, mid)
+            result[rows[act]] = hi_a
+    return result
 
 
 # ---------------------------------------------------------------------------------------------
