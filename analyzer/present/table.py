@@ -19,6 +19,8 @@ def money(x: float | None) -> str:
 def multiple(x: float) -> str:
     if not math.isfinite(float(x)):
         return "none"
+    if float(x) == 0.0:
+        return "any"  # Lambda is dearer at any traffic (e.g. idle provisioned concurrency)
     return f"{float(x):.2f}x" if x < 100 else f"{float(x):,.0f}x"
 
 
