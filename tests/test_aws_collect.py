@@ -15,18 +15,12 @@ from botocore.config import Config
 from analyzer.adapters.aws.collect import Collector, collect_fleet, fetch_metrics
 from analyzer.adapters.aws.session import base_session, discover_accounts
 from analyzer.adapters.store import Store
+from analyzer.core.fleet import METRIC_COLUMNS
 
 FAST = Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=1)
 pytestmark = [pytest.mark.aws, pytest.mark.xdist_group("moto")]
 
-TRAFFIC_COLS = [
-    "invocations",
-    "duration_sum_ms",
-    "duration_max_ms",
-    "concurrent_executions_max",
-    "errors",
-    "throttles",
-]
+TRAFFIC_COLS = list(METRIC_COLUMNS)
 
 
 def _compare(fleet_traffic: pd.DataFrame, seeded: pd.DataFrame) -> None:

@@ -117,7 +117,16 @@ ARCHETYPES: tuple[Archetype, ...] = (
         ephemeral_mb=2048,
     ),
     Archetype(
-        "nightly-etl", 0.05, 45000, 2048, "x86_64", "python3.12", "none", "batch", 0.0, timeout_s=900
+        "nightly-etl",
+        0.05,
+        45000,
+        2048,
+        "x86_64",
+        "python3.12",
+        "none",
+        "batch",
+        0.0,
+        timeout_s=900,
     ),
     Archetype(
         "report-export",

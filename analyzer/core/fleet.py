@@ -50,6 +50,7 @@ TRAFFIC_COLUMNS: dict[str, Any] = {
     "errors": 0.0,
     "throttles": 0.0,
 }
+METRIC_COLUMNS = tuple(c for c in TRAFFIC_COLUMNS if c not in ("function_id", "timestamp"))
 FRONT_DOORS = ("none", "function_url", "apigw_rest", "apigw_http", "alb")
 HTTP_FRONT_DOORS = ("function_url", "apigw_rest", "apigw_http", "alb")
 ARCHES = ("x86_64", "arm64")
@@ -175,14 +176,7 @@ def _normalise_traffic(
     ts = pd.to_datetime(out["timestamp"], utc=True)
     out["timestamp"] = ts.dt.floor("h")
     out["function_id"] = out["function_id"].astype(str)
-    for col in (
-        "invocations",
-        "duration_sum_ms",
-        "duration_max_ms",
-        "concurrent_executions_max",
-        "errors",
-        "throttles",
-    ):
+    for col in METRIC_COLUMNS:
         out[col] = out[col].astype(float)
     for col in ("invocations", "duration_sum_ms", "errors", "throttles"):
         out[col] = out[col].fillna(0.0)

@@ -409,25 +409,7 @@ def recommend(
         codes = np.zeros(len(f), dtype=int)
 
     out = pd.DataFrame(index=f.index)
-    for col in (
-        "function_id",
-        "name",
-        "account_id",
-        "account_name",
-        "environment",
-        "region",
-        "runtime",
-        "arch",
-        "memory_mb",
-        "timeout_s",
-        "front_door",
-        "pc_allocated",
-        "monthly_invocations",
-        "avg_duration_ms",
-        "mean_concurrency",
-        "peak_concurrency",
-        "days_of_data",
-    ):
+    for col in COLUMNS[: COLUMNS.index("days_of_data") + 1]:  # identity and traffic, as analysed
         out[col] = f[col]
     out["lambda_usd_per_month"] = f["lambda_total_usd"]
     out["lambda_duration_usd_per_month"] = f["lambda_duration_usd"]

@@ -26,11 +26,12 @@ from analyzer.core.assumptions import (
 )
 from analyzer.core.engine import Analysis
 from analyzer.core.pricebook import PriceBook
+from analyzer.present.charts import KIND_NAMES as CHART_KIND_NAMES
 
 log = logging.getLogger(__name__)
 
 VERDICT_LABELS = {"outgrown": "Outgrown", "watch": "Watch", "stay": "Stay"}
-KIND_NAMES = {"ec2": "EC2", "fargate": "Fargate", "lmi": "Lambda Managed Instances"}
+KIND_NAMES = {k: v for k, v in CHART_KIND_NAMES.items() if k != "lambda"}  # the options
 UNIT_NAMES = {"ec2": "instances", "fargate": "tasks", "lmi": "instances"}
 PRICING_LABELS = {
     "on_demand": "On-demand (no commitment)",
@@ -43,7 +44,7 @@ LOAD_BALANCER_LABELS = {
     "true": "always",
     "false": "never",
 }
-TARGET_LABELS = {"ec2": "EC2", "fargate": "Fargate", "lmi": "Lambda Managed Instances"}
+TARGET_LABELS = KIND_NAMES
 FILTER_COLUMNS = {
     "account": "account_name",
     "environment": "environment",
