@@ -51,7 +51,7 @@ with common.guarded():
     date = row["crossover_date"] if isinstance(row["crossover_date"], str) else None
     c4.metric(
         "Projected crossover date",
-        "already passed" if np.isfinite(k) and k < 1 else (date or "no date"),
+        "Now" if np.isfinite(k) and k < 1 else (date or "None"),  # fits the metric box
         help=str(row["forecast_note"]),
     )
     growth = float(row["monthly_growth"])
