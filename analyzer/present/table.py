@@ -56,6 +56,7 @@ def _footer(a: Analysis) -> str:
 def cost_table(a: Analysis) -> str:
     out: list[str] = []
     opts = a.options
+    by_fn = dict(tuple(opts.groupby("function_id", sort=False))) if not opts.empty else {}
     for _, f in a.functions.iterrows():
         out.append(
             f"{f['name']}  ({f['region']}, {f['arch']}, {f['memory_mb']} MB, "
@@ -67,7 +68,7 @@ def cost_table(a: Analysis) -> str:
             f" + provisioned {money(f['lambda_provisioned_usd'])} + front door {money(f['lambda_front_door_usd'])}"
         )
         rows = []
-        for _, o in opts[opts["function_id"] == f["function_id"]].iterrows():
+        for _, o in by_fn.get(f["function_id"], opts.iloc[0:0]).iterrows():
             rng = (
                 f"{o['units_min']}"
                 if o["units_min"] == o["units_max"]
