@@ -35,11 +35,11 @@ with common.guarded():
     k = float(row["crossover_multiple"])
     months = float(row["months_to_crossover"])
     c1, c2, c3, c4, c5 = st.columns(5)
-    c1.metric("Lambda today, per month", m.money(row["lambda_total_usd"]))
+    c1.metric("Lambda today, per month", m.money(row["lambda_usd_per_month"]))
     c2.metric(
-        f"{m.kind_name(row['best_kind'])}, per month",
-        m.money(row["best_monthly_usd"]),
-        help=str(row["best_label"]),
+        f"{m.kind_name(row['best_option_kind'])}, per month",
+        m.money(row["best_option_usd_per_month"]),
+        help=str(row["best_option_label"]),
     )
     c3.metric(
         "Crossover traffic per month",

@@ -33,8 +33,8 @@ def test_money_formats_dollars_with_thousands() -> None:
 
 def test_outgrown_sentence_names_the_target_and_the_saving() -> None:
     row = {
-        "verdict": "outgrown", "best_kind": "fargate", "crossover_multiple": 0.4,
-        "monthly_saving_usd": 1240.0, "months_to_crossover": 0.0, "crossover_date": None,
+        "verdict": "outgrown", "best_option_kind": "fargate", "crossover_multiple": 0.4,
+        "saving_usd_per_month": 1240.0, "months_to_crossover": 0.0, "crossover_date": None,
     }  # fmt: skip
     assert m.verdict_sentence(row) == (
         "Outgrown: moving to Fargate would save $1,240/month ($14,880/year)"
@@ -43,8 +43,8 @@ def test_outgrown_sentence_names_the_target_and_the_saving() -> None:
 
 def test_watch_and_stay_sentences_give_the_multiple_and_the_date() -> None:
     watch = {
-        "verdict": "watch", "best_kind": "ec2", "crossover_multiple": 1.6,
-        "monthly_saving_usd": 0.0, "months_to_crossover": 7.2, "crossover_date": "2027-06-01",
+        "verdict": "watch", "best_option_kind": "ec2", "crossover_multiple": 1.6,
+        "saving_usd_per_month": 0.0, "months_to_crossover": 7.2, "crossover_date": "2027-06-01",
     }  # fmt: skip
     s = m.verdict_sentence(watch)
     assert "EC2" in s
@@ -218,7 +218,7 @@ def test_overview_headline_and_table_follow_the_filters() -> None:
     at.multiselect(key="f_environment").set_value(["dev"]).run()
     dev = a.functions[a.functions["environment"] == "dev"]
     assert len(at.dataframe[0].value) == len(dev)
-    assert metric(at, "Lambda spend") == f"{m.money(dev['lambda_total_usd'].sum())}/month"
+    assert metric(at, "Lambda spend") == f"{m.money(dev['lambda_usd_per_month'].sum())}/month"
     assert metric(at, "Possible saving") != all_saving
 
 

@@ -25,7 +25,7 @@ def _fid(a: Analysis, verdict: str, dated: bool = False) -> str:
     f = a.functions[a.functions["verdict"] == verdict]
     if dated:
         f = f[f["crossover_date"].notna() & (f["crossover_multiple"] > 1)]
-    return str(f.sort_values("lambda_total_usd").iloc[-1]["function_id"])
+    return str(f.sort_values("lambda_usd_per_month").iloc[-1]["function_id"])
 
 
 def test_fleet_chart_one_trace_per_verdict_log_axes_and_outgrown_zone(analysis: Analysis) -> None:
@@ -72,7 +72,7 @@ def test_cost_curve_chart_has_every_option_you_are_here_and_crossover(analysis: 
         assert n in names
     here = fig.data[names.index("You are here")]
     assert here.x[0] == pytest.approx(row["monthly_invocations"])
-    assert here.y[0] == pytest.approx(row["lambda_total_usd"])
+    assert here.y[0] == pytest.approx(row["lambda_usd_per_month"])
     vlines = [s for s in fig.layout.shapes if s.type == "line" and s.x0 == s.x1]
     assert vlines[0].x0 == pytest.approx(row["crossover_multiple"] * row["monthly_invocations"])
     assert "USD per month" in fig.layout.yaxis.title.text
@@ -119,7 +119,7 @@ def test_breakdown_chart_stacks_add_up_to_each_bill(analysis: Analysis) -> None:
     assert fig.layout.barmode == "stack"
     bars = [t for t in fig.data if t.type == "bar"]
     stacked = np.sum([np.asarray(t.y, dtype=float) for t in bars], axis=0)
-    assert stacked[0] == pytest.approx(row["lambda_total_usd"], rel=1e-6)
+    assert stacked[0] == pytest.approx(row["lambda_usd_per_month"], rel=1e-6)
     assert stacked[1:] == pytest.approx(opts["monthly_usd"].to_numpy(float), rel=1e-6)
     assert len(bars[0].x) == 1 + len(opts)
     assert "USD per month" in fig.layout.yaxis.title.text

@@ -43,7 +43,7 @@ def test_aws_example_mobile_backend_with_free_tier(book: PriceBook) -> None:
     assert f["gb_s_per_month"] == pytest.approx(540_000)
     assert cents(f["lambda_duration_usd"]) == 2.33
     assert cents(f["lambda_requests_usd"]) == 0.40
-    assert cents(f["lambda_total_usd"]) == 2.73
+    assert cents(f["lambda_usd_per_month"]) == 2.73
 
 
 def test_aws_example_nlp_with_ephemeral_storage(book: PriceBook) -> None:
@@ -64,7 +64,7 @@ def test_aws_example_nlp_with_ephemeral_storage(book: PriceBook) -> None:
     assert cents(f["lambda_duration_usd"]) == 105.33
     assert cents(f["lambda_requests_usd"]) == 1.00
     assert cents(f["lambda_storage_usd"]) == 0.08
-    assert cents(f["lambda_total_usd"]) == 106.41
+    assert cents(f["lambda_usd_per_month"]) == 106.41
 
 
 def test_free_tier_off_by_default(book: PriceBook) -> None:
@@ -82,7 +82,7 @@ def test_free_tier_off_by_default(book: PriceBook) -> None:
     # 540,000 GB-s x $0.0000166667 = $9.00; 3M x $0.20/M = $0.60
     assert cents(f["lambda_duration_usd"]) == 9.00
     assert cents(f["lambda_requests_usd"]) == 0.60
-    assert cents(f["lambda_total_usd"]) == 9.60
+    assert cents(f["lambda_usd_per_month"]) == 9.60
 
 
 def test_free_tier_is_per_account_and_shared_pro_rata(book: PriceBook) -> None:
@@ -294,4 +294,4 @@ def test_region_missing_from_the_price_book_is_a_clear_error(book: PriceBook) ->
     )
     an = analyze(fleet, book, a)
     assert any("eu-west-1 are us-east-1's" in n for n in an.meta["notes"])
-    assert np.isfinite(an.functions["best_monthly_usd"].iloc[0])
+    assert np.isfinite(an.functions["best_option_usd_per_month"].iloc[0])

@@ -59,7 +59,7 @@ def test_lambda_cost_grows_with_invocations(mem, dur, inv, factor, fd, free) -> 
         BOOK,
     )
     f = analyze(fleet, BOOK, a).functions.set_index("name")
-    assert f.loc["high", "lambda_total_usd"] >= f.loc["low", "lambda_total_usd"] - 1e-9
+    assert f.loc["high", "lambda_usd_per_month"] >= f.loc["low", "lambda_usd_per_month"] - 1e-9
 
 
 @SETTINGS
@@ -71,7 +71,7 @@ def test_more_min_instances_never_brings_the_crossover_closer(mem, dur, inv, ext
     # The solver prices a shortlist of candidates (see test_crossover_is_a_true_crossing...):
     # monotone up to its stated 3% precision.
     assert k_or_inf(hi["crossover_multiple"]) >= k_or_inf(lo["crossover_multiple"]) * (1 - TOL)
-    assert hi["best_monthly_usd"] >= lo["best_monthly_usd"] - 1e-9
+    assert hi["best_option_usd_per_month"] >= lo["best_option_usd_per_month"] - 1e-9
 
 
 @SETTINGS
@@ -112,7 +112,7 @@ def test_fleet_results_equal_per_function_results(specs) -> None:
     for fn in fns:
         alone = one(fn)
         row = together.loc[fn["name"]]
-        for col in ("lambda_total_usd", "best_monthly_usd", "monthly_saving_usd"):
+        for col in ("lambda_usd_per_month", "best_option_usd_per_month", "saving_usd_per_month"):
             assert row[col] == pytest.approx(alone[col], rel=1e-9, abs=1e-9), col
         assert row["verdict"] == alone["verdict"]
         assert k_or_inf(row["crossover_multiple"]) == pytest.approx(

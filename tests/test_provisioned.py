@@ -82,7 +82,7 @@ def test_worker_memory_must_fit_one_instance(book: PriceBook) -> None:
     big = {**ORDERS, "memory_mb": 4096}
     opts, f = options(book, big, instance_types=["c7g.medium", "c7g.large"], targets=["ec2"])
     assert "ec2" not in opts.index
-    assert f["best_kind"] is None
+    assert f["best_option_kind"] is None
     opts, _ = options(
         book, big, instance_types=["c7g.medium", "c7g.large", "c7g.xlarge"], targets=["ec2"]
     )

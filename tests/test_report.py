@@ -161,10 +161,10 @@ def test_changes_since_the_previous_report(
 def test_top_savings_and_nearest_crossovers_are_ordered(fleet: FleetData) -> None:
     analysis = analyze(fleet)
     rep = build_report(analysis, None, top=5)
-    savings = [r["monthly_saving_usd"] for r in rep.top_savings]
+    savings = [r["saving_usd_per_month"] for r in rep.top_savings]
     assert len(savings) == 5
     assert savings == sorted(savings, reverse=True)
-    assert savings[0] == pytest.approx(analysis.functions["monthly_saving_usd"].max())
+    assert savings[0] == pytest.approx(analysis.functions["saving_usd_per_month"].max())
     months = [r["months_to_crossover"] for r in rep.nearest]
     assert months == sorted(months)
     assert all(m > 0 for m in months)

@@ -123,7 +123,7 @@ def test_verdict_history_says_what_changed(tmp_path: Path) -> None:
         {
             "function_id": ["1:r:a", "1:r:b"],
             "verdict": ["stay", "watch"],
-            "monthly_saving_usd": [0.0, 12.5],
+            "saving_usd_per_month": [0.0, 12.5],
         }
     )
     s.record_verdicts(first, "2026-11-01T08:00Z")

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
+
 from analyzer.exceptions import InputError
 
 TARGETS = ("ec2", "fargate", "lmi")
@@ -463,3 +465,58 @@ def pessimistic(a: Assumptions) -> Assumptions:
     return dataclasses.replace(
         a, **{**PESSIMISTIC_FOR_MOVING, "ops_hours_per_month": max(a.ops_hours_per_month, 4.0)}
     )
+
+
+@dataclass(frozen=True)
+class AssumptionGroups:
+    """The distinct assumption sets of a fleet, and which one each function uses.
+
+    Most functions use the run's assumptions (`groups[0]`); a function that carries per-function
+    overrides uses the run's assumptions with its overrides applied. `codes[i]` is the group of
+    the i-th function, in the fleet's function order. Computed once per analysis and kept on it.
+    """
+
+    groups: tuple[Assumptions, ...]
+    codes: np.ndarray  # one group index per function
+
+    @classmethod
+    def for_functions(
+        cls,
+        function_ids: Any,
+        overrides: Mapping[str, Mapping[str, Any]],
+        base: Assumptions,
+    ) -> AssumptionGroups:
+        """Group `function_ids` (in order) by their effective assumptions.
+
+        `overrides` maps a function id to its own assumption mapping; it is validated here and a
+        bad value raises `InputError` naming the function."""
+        ids = list(function_ids)
+        codes = np.zeros(len(ids), dtype=int)
+        groups: list[Assumptions] = [base]
+        if not overrides:
+            return cls(tuple(groups), codes)
+        index = {hash(base): 0}
+        position = {fid: i for i, fid in enumerate(ids)}
+        for fid, mapping in overrides.items():  # only the functions that carry overrides
+            if fid not in position:
+                continue
+            name = fid.rsplit(":", 1)[-1]
+            effective = from_mapping(mapping, base=base, where=f"function {name}")
+            key = hash(effective)
+            if key not in index:
+                index[key] = len(groups)
+                groups.append(effective)
+            codes[position[fid]] = index[key]
+        return cls(tuple(groups), codes)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def values(self, name: str) -> np.ndarray:
+        """The per-function value of one numeric assumption (numpy float array)."""
+        per_group = np.array([float(getattr(g, name)) for g in self.groups])
+        return per_group[self.codes]
+
+    def of(self, position: int) -> Assumptions:
+        """The assumptions of the function at `position`."""
+        return self.groups[int(self.codes[position])]

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analyzer.core.assumptions import DEFAULTS, Assumptions, from_mapping
+from analyzer.core.assumptions import DEFAULTS, AssumptionGroups, Assumptions
 from analyzer.core.fleet import HTTP_FRONT_DOORS, FleetData, hourly_matrix, totals
 from analyzer.core.forecast import daily_matrix, fit_trend, forecast
 from analyzer.core.lambda_cost import LambdaInputs, lambda_cost
@@ -57,6 +57,14 @@ class Analysis:
     book: PriceBook
     fleet: FleetData
     meta: dict[str, Any] = field(default_factory=dict)
+    groups: AssumptionGroups | None = None  # per-function assumption sets (None: all `assumptions`)
+
+    @property
+    def assumption_groups(self) -> AssumptionGroups:
+        """Which assumptions each function (in `functions` order) was analysed under."""
+        if self.groups is None:
+            self.groups = assumption_groups(self.fleet, self.assumptions)
+        return self.groups
 
     @property
     def price_book(self) -> dict[str, str]:
@@ -65,41 +73,21 @@ class Analysis:
     def totals(self) -> dict[str, float]:
         f = self.functions
         return {
-            "lambda_usd": float(f["lambda_total_usd"].sum()),
-            "best_usd": float(np.fmin(f["lambda_total_usd"], f["best_monthly_usd"]).sum()),
-            "outgrown_lambda_usd": float(
-                f.loc[f["verdict"] == "outgrown", "lambda_total_usd"].sum()
+            "lambda_usd": float(f["lambda_usd_per_month"].sum()),
+            "best_usd": float(
+                np.fmin(f["lambda_usd_per_month"], f["best_option_usd_per_month"]).sum()
             ),
-            "saving_usd": float(f.loc[f["verdict"] == "outgrown", "monthly_saving_usd"].sum()),
+            "outgrown_lambda_usd": float(
+                f.loc[f["verdict"] == "outgrown", "lambda_usd_per_month"].sum()
+            ),
+            "saving_usd": float(f.loc[f["verdict"] == "outgrown", "saving_usd_per_month"].sum()),
         }
 
 
 # ---------------------------------------------------------------------------------------------
-def _effective_assumptions(
-    fleet: FleetData, a: Assumptions
-) -> tuple[list[Assumptions], np.ndarray]:
-    codes = np.zeros(len(fleet.functions), dtype=int)
-    if not fleet.overrides:
-        return [a], codes
-    groups: list[Assumptions] = [a]
-    index = {hash(a): 0}
-    pos = pd.Series(np.arange(len(fleet.functions)), index=fleet.functions["function_id"])
-    for fid, ov in fleet.overrides.items():  # only functions that carry overrides
-        if fid not in pos.index:
-            continue
-        name = fid.rsplit(":", 1)[-1]
-        eff = from_mapping(ov, base=a, where=f"function {name}")
-        h = hash(eff)
-        if h not in index:
-            index[h] = len(groups)
-            groups.append(eff)
-        codes[pos[fid]] = index[h]
-    return groups, codes
-
-
-def _per_function(groups: list[Assumptions], codes: np.ndarray, name: str) -> np.ndarray:
-    vals = np.array([float(getattr(g, name)) for g in groups])
-    return vals[codes]
+def assumption_groups(fleet: FleetData, a: Assumptions) -> AssumptionGroups:
+    """The effective assumptions of every function of `fleet` under the run's `a`."""
+    return AssumptionGroups.for_functions(fleet.functions["function_id"], fleet.overrides, a)
 
 
 @dataclass
@@ -334,14 +322,15 @@ def analyze(
         raise InputError("fleet", n, "has no functions with traffic to analyse")
     hours = fleet.hours
     norm = HOURS_PER_MONTH / hours
-    groups, gcodes = _effective_assumptions(fleet, a)
+    assumption_sets = assumption_groups(fleet, a)
+    groups, gcodes = assumption_sets.groups, assumption_sets.codes
     tot = totals(fleet)
     inv = tot["invocations"].fillna(0.0).to_numpy()
     dur_s = tot["duration_sum_ms"].fillna(0.0).to_numpy() / 1000.0
     billed = fns["duration_is_billed"].to_numpy()
-    rounding = _per_function(groups, gcodes, "duration_rounding_s")
-    init_s = _per_function(groups, gcodes, "init_ms_per_cold_start") / 1000.0
-    cold = _per_function(groups, gcodes, "cold_start_rate")
+    rounding = assumption_sets.values("duration_rounding_s")
+    init_s = assumption_sets.values("init_ms_per_cold_start") / 1000.0
+    cold = assumption_sets.values("cold_start_rate")
     billed_s = np.where(billed, dur_s, dur_s + inv * (rounding + init_s * cold))
     inv_m = inv * norm
     billed_m = billed_s * norm
@@ -380,7 +369,7 @@ def analyze(
 
     pricer = _Pricer(book)
     k_star = np.full(n, np.nan)
-    best_kind = np.full(n, None, dtype=object)
+    best_option_kind = np.full(n, None, dtype=object)
     best_usd = np.full(n, np.inf)
     peak_max = np.zeros(n)
     opt_parts: list[pd.DataFrame] = []
@@ -445,7 +434,7 @@ def analyze(
                 blk_best = np.where(better, total, blk_best)
                 blk_kind = np.where(better, kp.kind, blk_kind)
             best_usd[fi] = blk_best
-            best_kind[fi] = blk_kind
+            best_option_kind[fi] = blk_kind
             # Where Lambda is already dearer, k* lies below today's traffic: price the
             # crossover search with the candidates that are best there, not at growth.
             dearer = np.flatnonzero(lam.frame["total_usd"].to_numpy()[fi] >= blk_best)
@@ -486,7 +475,7 @@ def analyze(
     if not options.empty:
         lmi = options["kind"] == "lmi"
         od = options["ondemand_usd_per_unit_hour"] * options["unit_hours_per_month"]
-        fee = _per_function_option(options, fns, groups, gcodes, "lmi_management_fee")
+        fee = _per_function_option(options, fns, assumption_sets, "lmi_management_fee")
         options["management_fee_usd"] = np.where(lmi, od * fee, np.nan)
         options.loc[lmi, "compute_usd"] = (
             options.loc[lmi, "compute_usd"] - options.loc[lmi, "management_fee_usd"]
@@ -500,9 +489,9 @@ def analyze(
     fc = forecast(trend, k_star, fleet.end)
     lam_total = lam.frame["total_usd"].to_numpy()
     saving = np.where(np.isfinite(best_usd), np.maximum(lam_total - best_usd, 0.0), 0.0)
-    min_saving = _per_function(groups, gcodes, "outgrown_min_saving_usd")
-    watch_k = _per_function(groups, gcodes, "watch_multiple")
-    watch_m = _per_function(groups, gcodes, "watch_months")
+    min_saving = assumption_sets.values("outgrown_min_saving_usd")
+    watch_k = assumption_sets.values("watch_multiple")
+    watch_m = assumption_sets.values("watch_months")
     outgrown = (k_star < 1.0) & (saving >= min_saving)
     watch = ~outgrown & ((k_star <= watch_k) | (fc.months_to_crossover <= watch_m))
     verdict = np.where(outgrown, "outgrown", np.where(watch, "watch", "stay"))
@@ -516,20 +505,21 @@ def analyze(
     out["mean_concurrency"] = mean_conc
     out["peak_concurrency"] = peak_max
     for col in lam.frame.columns:
-        out[f"lambda_{col}"] = lam.frame[col].to_numpy()
+        name = "lambda_usd_per_month" if col == "total_usd" else f"lambda_{col}"
+        out[name] = lam.frame[col].to_numpy()
     out["lambda_fixed_usd"] = lam.fixed_usd
     out["lambda_variable_usd"] = lam.variable_usd
     out["lambda_free_credit_usd"] = lam.free_credit_usd
     out["lambda_front_door_fixed_usd"] = lam.front_door_fixed
     out["lambda_front_door_variable_usd"] = lam.front_door_variable
     out["lambda_request_usd_per_request"] = lam.request_rate
-    out["best_kind"] = best_kind
-    out["best_monthly_usd"] = np.where(np.isfinite(best_usd), best_usd, np.nan)
+    out["best_option_kind"] = best_option_kind
+    out["best_option_usd_per_month"] = np.where(np.isfinite(best_usd), best_usd, np.nan)
     out["crossover_multiple"] = k_star
     out["crossover_invocations"] = k_star * inv_m
     out["crossover_rps"] = k_star * inv_m / (HOURS_PER_MONTH * 3600.0)
     out["verdict"] = verdict
-    out["monthly_saving_usd"] = saving
+    out["saving_usd_per_month"] = saving
     out["monthly_growth"] = fc.monthly_growth
     out["months_to_crossover"] = fc.months_to_crossover
     out["crossover_date"] = fc.crossover_date
@@ -539,14 +529,14 @@ def analyze(
     out["errors"] = tot["errors"].fillna(0.0).to_numpy()
     out["throttles"] = tot["throttles"].fillna(0.0).to_numpy()
     if not options.empty:
-        best_label = options.merge(
-            out[["function_id", "best_kind"]],
+        best_option_label = options.merge(
+            out[["function_id", "best_option_kind"]],
             left_on=["function_id", "kind"],
-            right_on=["function_id", "best_kind"],
+            right_on=["function_id", "best_option_kind"],
         ).set_index("function_id")["label"]
-        out["best_label"] = out["function_id"].map(best_label)
+        out["best_option_label"] = out["function_id"].map(best_option_label)
     else:
-        out["best_label"] = None
+        out["best_option_label"] = None
     notes = list(fleet.meta.get("notes", []))
     for src, dst in region_map.items():
         if src != dst:
@@ -562,17 +552,16 @@ def analyze(
         "source": fleet.source,
         "monthly_basis": "730 hours (cost over the window x 730 / window hours)",
     }
-    return Analysis(out, options, a, book, fleet, meta)
+    return Analysis(out, options, a, book, fleet, meta, assumption_sets)
 
 
 def _per_function_option(
     options: pd.DataFrame,
     fns: pd.DataFrame,
-    groups: list[Assumptions],
-    gcodes: np.ndarray,
+    assumption_sets: AssumptionGroups,
     name: str,
 ) -> np.ndarray:
-    per_fn = pd.Series(_per_function(groups, gcodes, name), index=fns["function_id"])
+    per_fn = pd.Series(assumption_sets.values(name), index=fns["function_id"])
     return options["function_id"].map(per_fn).to_numpy()
 
 
@@ -587,8 +576,7 @@ def cost_curves(analysis: Analysis, function_id: str, multiples: Iterable[float]
         raise InputError("function", function_id, "is not in this analysis")
     row = {str(k): v for k, v in match.iloc[0].to_dict().items()}
     sub = analysis.fleet.subset([function_id])
-    groups, codes = _effective_assumptions(sub, analysis.assumptions)
-    a = groups[int(codes[0])]
+    a = assumption_groups(sub, analysis.assumptions).of(0)
     fns = sub.functions
     hm = hourly_matrix(sub)
     d = demand(

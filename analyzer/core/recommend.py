@@ -36,7 +36,7 @@ from analyzer.core.assumptions import (
     optimistic,
     pessimistic,
 )
-from analyzer.core.engine import VERDICTS, Analysis, _effective_assumptions, _per_function, analyze
+from analyzer.core.engine import VERDICTS, Analysis, analyze
 from analyzer.core.fleet import HTTP_FRONT_DOORS, FleetData
 from analyzer.core.pricebook import PriceBook
 from analyzer.exceptions import InputError, PriceBookError
@@ -287,12 +287,15 @@ def _join(parts: Iterable[pd.Series], sep: str = "; ") -> pd.Series:
 
 
 def _best_options(analysis: Analysis) -> pd.DataFrame:
-    f = analysis.functions[["function_id", "best_kind"]]
+    f = analysis.functions[["function_id", "best_option_kind"]]
     opts = analysis.options
     if opts.empty:
         return pd.DataFrame({"function_id": f["function_id"]})
     best = f.merge(
-        opts, left_on=["function_id", "best_kind"], right_on=["function_id", "kind"], how="left"
+        opts,
+        left_on=["function_id", "best_option_kind"],
+        right_on=["function_id", "kind"],
+        how="left",
     )
     return best.drop_duplicates("function_id").set_index("function_id").reindex(f["function_id"])
 
@@ -319,7 +322,7 @@ def _verdict_of(other: Analysis | None, ids: pd.Series) -> tuple[pd.Series, pd.S
         return empty, pd.Series(np.nan, index=ids.index)
     o = other.functions.set_index("function_id")
     v = ids.map(o["verdict"])
-    s = ids.map(o["monthly_saving_usd"]).astype(float)
+    s = ids.map(o["saving_usd_per_month"]).astype(float)
     return v, s
 
 
@@ -403,19 +406,18 @@ def recommend(
     book = analysis.book
     ids = f["function_id"]
     best = _best_options(analysis).reset_index(drop=True)
-    groups, codes = _effective_assumptions(analysis.fleet, a)
-    # analysis.fleet and analysis.functions share the function order (engine contract)
-    if len(codes) != len(f):
-        codes = np.zeros(len(f), dtype=int)
+    per_function = analysis.assumption_groups  # in the order of analysis.functions
+    if len(per_function) != len(f):
+        raise ValueError(f"analysis has {len(f)} functions but assumptions for {len(per_function)}")
 
     out = pd.DataFrame(index=f.index)
     for col in COLUMNS[: COLUMNS.index("days_of_data") + 1]:  # identity and traffic, as analysed
         out[col] = f[col]
-    out["lambda_usd_per_month"] = f["lambda_total_usd"]
+    out["lambda_usd_per_month"] = f["lambda_usd_per_month"]
     out["lambda_duration_usd_per_month"] = f["lambda_duration_usd"]
     out["lambda_provisioned_usd_per_month"] = f["lambda_provisioned_usd"]
 
-    kind = f["best_kind"].where(f["best_kind"].notna(), None)
+    kind = f["best_option_kind"].where(f["best_option_kind"].notna(), None)
     out["best_option_kind"] = kind
     out["best_option_label"] = best.get("label")
     out["best_option_arch"] = best.get("arch")
@@ -423,7 +425,7 @@ def recommend(
     out["best_option_units_max"] = best.get("units_max")
     out["best_option_sizing"] = _sizing(best) if "kind" in best else ""
     out["best_option_usd_per_unit_hour"] = best.get("usd_per_unit_hour")
-    out["best_option_usd_per_month"] = f["best_monthly_usd"]
+    out["best_option_usd_per_month"] = f["best_option_usd_per_month"]
     out["best_option_price_region"] = best.get("price_region")
 
     k = f["crossover_multiple"].astype(float)
@@ -435,16 +437,16 @@ def recommend(
     out["crossover_date"] = f["crossover_date"]
     out["forecast_confidence"] = f["forecast_confidence"]
 
-    saving = f["monthly_saving_usd"].astype(float)
+    saving = f["saving_usd_per_month"].astype(float)
     out["saving_usd_per_month"] = saving
     out["saving_usd_per_year"] = saving * 12.0
     mig_h = np.where(
         kind == "lmi",
-        _per_function(groups, codes, "lmi_migration_hours"),
-        _per_function(groups, codes, "migration_hours"),
+        per_function.values("lmi_migration_hours"),
+        per_function.values("migration_hours"),
     )
     mig_h = np.where(kind.notna(), mig_h, np.nan)
-    rate = _per_function(groups, codes, "engineer_hourly_usd")
+    rate = per_function.values("engineer_hourly_usd")
     out["migration_hours"] = mig_h
     out["migration_cost_usd"] = mig_h * rate
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -91,9 +91,9 @@ def months_text(months: float) -> str:
 def verdict_sentence(row: Mapping[str, Any] | pd.Series) -> str:
     """One line a product owner reads: the verdict and the money or the date behind it."""
     verdict = str(row["verdict"])
-    best = kind_name(row.get("best_kind"))
+    best = kind_name(row.get("best_option_kind"))
     k = float(row["crossover_multiple"])
-    saving = float(row["monthly_saving_usd"])
+    saving = float(row["saving_usd_per_month"])
     months = float(row["months_to_crossover"])
     date = row.get("crossover_date")
     if verdict == "outgrown":
@@ -193,9 +193,9 @@ def headline(functions: pd.DataFrame) -> Headline:
         outgrown=int(out.sum()),
         watch=int((v == "watch").sum()),
         stay=int((v == "stay").sum()),
-        lambda_usd=float(functions["lambda_total_usd"].sum()),
-        outgrown_lambda_usd=float(functions.loc[out, "lambda_total_usd"].sum()),
-        saving_usd=float(functions.loc[out, "monthly_saving_usd"].sum()),
+        lambda_usd=float(functions["lambda_usd_per_month"].sum()),
+        outgrown_lambda_usd=float(functions.loc[out, "lambda_usd_per_month"].sum()),
+        saving_usd=float(functions.loc[out, "saving_usd_per_month"].sum()),
     )
 
 
@@ -219,12 +219,12 @@ def fleet_table(functions: pd.DataFrame) -> pd.DataFrame:
             "Runtime": f["runtime"],
             "Verdict": f["verdict"].map(VERDICT_LABELS).fillna(f["verdict"]),
             "Invocations / month": f["monthly_invocations"].astype(float),
-            "Lambda $/month": f["lambda_total_usd"].astype(float),
-            "Best alternative": f["best_kind"].map(KIND_NAMES).fillna("–")
+            "Lambda $/month": f["lambda_usd_per_month"].astype(float),
+            "Best alternative": f["best_option_kind"].map(KIND_NAMES).fillna("–")
             + " "
-            + f["best_label"].fillna("").astype(str),
-            "Alternative $/month": f["best_monthly_usd"].astype(float),
-            "Saving $/month": f["monthly_saving_usd"].astype(float),
+            + f["best_option_label"].fillna("").astype(str),
+            "Alternative $/month": f["best_option_usd_per_month"].astype(float),
+            "Saving $/month": f["saving_usd_per_month"].astype(float),
             "Crossover (x traffic)": f["crossover_multiple"].astype(float),
             "Months to crossover": f["months_to_crossover"].astype(float),
             "Crossover date": f["crossover_date"].where(f["crossover_date"].notna(), None),
@@ -233,7 +233,7 @@ def fleet_table(functions: pd.DataFrame) -> pd.DataFrame:
     out.index = pd.Index(f["function_id"], name="function_id")
     rank = f["verdict"].map({"outgrown": 0, "watch": 1, "stay": 2}).fillna(3).to_numpy()
     order = np.lexsort(
-        (-f["lambda_total_usd"].to_numpy(), -f["monthly_saving_usd"].to_numpy(), rank)
+        (-f["lambda_usd_per_month"].to_numpy(), -f["saving_usd_per_month"].to_numpy(), rank)
     )
     return out.iloc[order]
 
@@ -532,12 +532,14 @@ def sensitivity(
             "Verdict": b["verdict"].map(VERDICT_LABELS),
             "Optimistic": o.map(VERDICT_LABELS),
             "Pessimistic": p.map(VERDICT_LABELS),
-            "Saving $/month": b["monthly_saving_usd"].astype(float),
-            "Saving, optimistic $/month": optimistic.set_index("function_id")["monthly_saving_usd"]
+            "Saving $/month": b["saving_usd_per_month"].astype(float),
+            "Saving, optimistic $/month": optimistic.set_index("function_id")[
+                "saving_usd_per_month"
+            ]
             .reindex(b.index)
             .astype(float),
             "Saving, pessimistic $/month": pessimistic.set_index("function_id")[
-                "monthly_saving_usd"
+                "saving_usd_per_month"
             ]
             .reindex(b.index)
             .astype(float),
@@ -570,6 +572,7 @@ def subset_analysis(analysis: Analysis, function_ids: Sequence[str]) -> Analysis
         functions=f[f["function_id"].isin(ids)].reset_index(drop=True),
         options=o[o["function_id"].isin(ids)].reset_index(drop=True),
         fleet=analysis.fleet.subset(ids),
+        groups=None,  # recomputed for the subset, in its order
     )
 
 

@@ -34,7 +34,7 @@ def fleet_chart(
         functions = functions_df
     f = analysis.functions if functions is None else functions
     fig = go.Figure()
-    spend = f["lambda_total_usd"].clip(lower=0)
+    spend = f["lambda_usd_per_month"].clip(lower=0)
     size = 8 + 40 * np.sqrt(spend / max(float(spend.max()), 1e-9))
     headroom = f["crossover_multiple"].fillna(analysis.assumptions.max_multiple).clip(lower=1e-2)
     for verdict, color in VERDICT_COLORS.items():
@@ -59,8 +59,8 @@ def fleet_chart(
                         f.loc[m, "account_name"],
                         f.loc[m, "environment"],
                         f.loc[m, "region"],
-                        f.loc[m, "lambda_total_usd"],
-                        f.loc[m, "monthly_saving_usd"],
+                        f.loc[m, "lambda_usd_per_month"],
+                        f.loc[m, "saving_usd_per_month"],
                     ],
                     axis=-1,
                 ),
@@ -121,7 +121,7 @@ def cost_curve_chart(analysis: Analysis, function_id: str, points: int = 60) -> 
     fig.add_trace(
         go.Scatter(
             x=[inv],
-            y=[float(row["lambda_total_usd"])],
+            y=[float(row["lambda_usd_per_month"])],
             mode="markers+text",
             name="You are here",
             text=["you are here"],
@@ -299,7 +299,7 @@ def breakdown_chart(analysis: Analysis, function_id: str) -> go.Figure:
                 hovertemplate="%{x}: $%{y:,.2f}/month<extra>" + name + "</extra>",
             )
         )
-    totals = [float(row["lambda_total_usd"]), *opts["monthly_usd"].astype(float)]
+    totals = [float(row["lambda_usd_per_month"]), *opts["monthly_usd"].astype(float)]
     fig.add_trace(
         go.Scatter(
             x=bars,

@@ -88,16 +88,16 @@ def function_json(row: pd.Series, options: pd.DataFrame, detail: bool) -> dict[s
         "storage_usd": usd(row["lambda_storage_usd"]),
         "provisioned_usd": usd(row["lambda_provisioned_usd"]),
         "front_door_usd": usd(row["lambda_front_door_usd"]),
-        "total_usd": usd(row["lambda_total_usd"]),
+        "total_usd": usd(row["lambda_usd_per_month"]),
     }
     out["options"] = [_option(o) for _, o in options.iterrows()]
     out["best"] = (
         {
-            "kind": row["best_kind"],
-            "label": row["best_label"],
-            "monthly_usd": usd(row["best_monthly_usd"]),
+            "kind": row["best_option_kind"],
+            "label": row["best_option_label"],
+            "monthly_usd": usd(row["best_option_usd_per_month"]),
         }
-        if isinstance(row["best_kind"], str)
+        if isinstance(row["best_option_kind"], str)
         else None
     )
     finite = bool(np.isfinite(k))
@@ -107,7 +107,7 @@ def function_json(row: pd.Series, options: pd.DataFrame, detail: bool) -> dict[s
         "requests_per_second": num(row["crossover_rps"]) if finite else None,
     }
     out["verdict"] = row["verdict"]
-    out["monthly_saving_usd"] = usd(row["monthly_saving_usd"])
+    out["monthly_saving_usd"] = usd(row["saving_usd_per_month"])
     if detail:
         months = row["months_to_crossover"]
         out["forecast"] = {

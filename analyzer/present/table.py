@@ -63,7 +63,7 @@ def cost_table(a: Analysis) -> str:
             f"{count(f['monthly_invocations'])} invocations/month, {f['avg_duration_ms']:.0f} ms)"
         )
         out.append(
-            f"  Lambda {money(f['lambda_total_usd'])}/month = requests {money(f['lambda_requests_usd'])}"
+            f"  Lambda {money(f['lambda_usd_per_month'])}/month = requests {money(f['lambda_requests_usd'])}"
             f" + duration {money(f['lambda_duration_usd'])} + storage {money(f['lambda_storage_usd'])}"
             f" + provisioned {money(f['lambda_provisioned_usd'])} + front door {money(f['lambda_front_door_usd'])}"
         )
@@ -89,7 +89,7 @@ def cost_table(a: Analysis) -> str:
             )
             + f". Verdict: {verdict}"
             + (
-                f", saving {money(f['monthly_saving_usd'])}/month"
+                f", saving {money(f['saving_usd_per_month'])}/month"
                 if f["verdict"] == "outgrown"
                 else ""
             )
@@ -101,7 +101,7 @@ def cost_table(a: Analysis) -> str:
 
 def analysis_table(a: Analysis, limit: int | None = None) -> str:
     f = a.functions.sort_values(
-        ["verdict", "monthly_saving_usd", "lambda_total_usd"],
+        ["verdict", "saving_usd_per_month", "lambda_usd_per_month"],
         key=lambda s: s.map({"outgrown": 0, "watch": 1, "stay": 2}) if s.name == "verdict" else -s,
     )
     if limit:
@@ -113,7 +113,11 @@ def analysis_table(a: Analysis, limit: int | None = None) -> str:
             when = "now"
         elif isinstance(r["crossover_date"], str):
             when = r["crossover_date"]
-        best = f"{r['best_kind']} {r['best_label']}" if isinstance(r["best_kind"], str) else "-"
+        best = (
+            f"{r['best_option_kind']} {r['best_option_label']}"
+            if isinstance(r["best_option_kind"], str)
+            else "-"
+        )
         rows.append(
             [
                 r["verdict"],
@@ -121,12 +125,12 @@ def analysis_table(a: Analysis, limit: int | None = None) -> str:
                 r["region"],
                 r["name"],
                 count(r["monthly_invocations"]),
-                money(r["lambda_total_usd"]),
+                money(r["lambda_usd_per_month"]),
                 best,
-                money(r["best_monthly_usd"]),
+                money(r["best_option_usd_per_month"]),
                 multiple(r["crossover_multiple"]),
                 when,
-                money(r["monthly_saving_usd"]) if r["verdict"] == "outgrown" else "-",
+                money(r["saving_usd_per_month"]) if r["verdict"] == "outgrown" else "-",
             ]
         )
     t = a.totals()

@@ -108,11 +108,11 @@ _ROW_COLUMNS = [
     "environment",
     "region",
     "verdict",
-    "best_label",
-    "best_kind",
-    "lambda_total_usd",
-    "best_monthly_usd",
-    "monthly_saving_usd",
+    "best_option_label",
+    "best_option_kind",
+    "lambda_usd_per_month",
+    "best_option_usd_per_month",
+    "saving_usd_per_month",
     "crossover_multiple",
     "crossover_date",
     "months_to_crossover",
@@ -177,7 +177,7 @@ def build_report(
         before = f["function_id"].map(prev)
         rep.newly_outgrown = _rows(
             f[(f["verdict"] == "outgrown") & (before != "outgrown")].sort_values(
-                "monthly_saving_usd", ascending=False
+                "saving_usd_per_month", ascending=False
             )
         )
         rep.newly_watch = _rows(
@@ -185,8 +185,8 @@ def build_report(
                 "months_to_crossover", na_position="last"
             )
         )
-    saving = f[f["monthly_saving_usd"].fillna(0) > 0]
-    rep.top_savings = _rows(saving.sort_values("monthly_saving_usd", ascending=False).head(top))
+    saving = f[f["saving_usd_per_month"].fillna(0) > 0]
+    rep.top_savings = _rows(saving.sort_values("saving_usd_per_month", ascending=False).head(top))
     ahead = f[
         (f["crossover_multiple"] >= 1)
         & f["crossover_date"].notna()

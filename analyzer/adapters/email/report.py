@@ -49,7 +49,7 @@ HISTORY_COLUMNS = [
     "account_id",
     "region",
     "verdict",
-    "monthly_saving_usd",
+    "saving_usd_per_month",
     "crossover_multiple",
     "crossover_date",
 ]
