@@ -144,6 +144,7 @@ def scratch_directory() -> Iterator[tuple[Path, dict[str, str]]]:
             LC_ALL="C.UTF-8",
             COLUMNS="100",
             PYTHONWARNINGS="ignore",
+            PYTHONUNBUFFERED="1",
         )
         yield work, env
 

@@ -291,7 +291,7 @@ LAMBDA_GROUPS = (
 
 
 def expected_filters(service: str, region: str) -> list[dict[str, str]]:
-    """The GetProducts filters AWS-FACTS.md prescribes for each service."""
+    """The GetProducts filters each service needs (docs/interfaces.md, `crossover prices refresh`)."""
     rc = {"Type": "EQUALS", "Field": "regionCode", "Value": region}
 
     def tm(field: str, value: str) -> dict[str, str]:

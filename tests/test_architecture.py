@@ -1,4 +1,4 @@
-"""The layering DESIGN.md promises, and the public API, pinned."""
+"""The layering docs/layout.md describes, and the public API, pinned."""
 
 from __future__ import annotations
 

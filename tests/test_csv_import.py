@@ -1,4 +1,4 @@
-"""CSV import (INTERFACES.md): validation, one-line errors naming file/line/field, daily rows."""
+"""CSV import (docs/interfaces.md): validation, one-line errors naming file/line/field, daily rows."""
 
 from __future__ import annotations
 

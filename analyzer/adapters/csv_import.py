@@ -1,4 +1,4 @@
-"""Import a fleet from two CSV files (INTERFACES.md "Imported metrics").
+"""Import a fleet from two CSV files (docs/interfaces.md, "CSV import").
 
 functions CSV  function,memory_mb,arch,region  + optional account_id,account_name,environment,
                ephemeral_storage_mb,runtime,timeout_s,front_door,provisioned_concurrency
