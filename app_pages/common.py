@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit as st
 
+from analyzer.adapters.pricebooks import resolve_pricebook
 from analyzer.core.assumptions import FIELDS, Assumptions, optimistic, pessimistic
 from analyzer.core.demo import demo_fleet
 from analyzer.core.engine import Analysis, analyze
@@ -63,7 +64,9 @@ def aws_enabled() -> bool:
 # -- data ---------------------------------------------------------------------------------------
 @st.cache_resource(show_spinner=False)
 def price_book() -> PriceBook:
-    return PriceBook.load()
+    """The book the CLI would use: $CROSSOVER_PRICEBOOK > the data directory's refreshed book
+    ($CROSSOVER_DATA_DIR, else the platform default) > the bundled snapshot."""
+    return resolve_pricebook()
 
 
 @st.cache_resource(show_spinner="Building the demo fleet…")

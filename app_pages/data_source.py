@@ -36,7 +36,7 @@ with common.guarded():
 
     elif choice == "Upload CSV files":
         st.markdown(
-            "Two files (see INTERFACES.md, *Imported metrics*): **functions.csv** with "
+            "Two files (see docs/interfaces.md, *Imported metrics*): **functions.csv** with "
             "`function,memory_mb,arch,region` (+ optional account_id, account_name, environment, "
             "runtime, …) and **traffic.csv** with `function,timestamp,invocations,duration_sum_ms` "
             f"(hourly or daily rows). Up to {common.MAX_UPLOAD_BYTES // 2**20} MB each."

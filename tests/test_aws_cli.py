@@ -12,15 +12,13 @@ from aws_helpers import MAIN_ACCOUNT, SECRET_KEY, pricing_stub_client, seed_flee
 from botocore.stub import Stubber
 from click.testing import CliRunner
 
-from analyzer import cli_data
 from analyzer.adapters.store import Store
+from analyzer.cli import cli as main_cli
+from analyzer.cli.data import collect, prices
+from analyzer.cli.options import source_options
+from analyzer.cli.sources import load_fleet
 
 FIX = Path(__file__).parent / "fixtures" / "csv"
-
-try:
-    from analyzer.cli import cli as main_cli
-except ImportError:  # pragma: no cover - until the lead's CLI lands
-    main_cli = None
 
 
 @click.group()
@@ -28,13 +26,14 @@ def data_cli() -> None:
     """The data commands alone, as the main CLI registers them."""
 
 
-cli_data.register(data_cli)
+data_cli.add_command(collect)
+data_cli.add_command(prices)
 
 
 @data_cli.command()
-@cli_data.source_options
+@source_options
 def show(**opts: Any) -> None:
-    fleet = cli_data.load_fleet(**opts)
+    fleet = load_fleet(**opts)
     click.echo(
         json.dumps(
             {
@@ -48,7 +47,6 @@ def show(**opts: Any) -> None:
 
 @pytest.mark.aws
 @pytest.mark.xdist_group("moto")
-@pytest.mark.skipif(main_cli is None, reason="analyzer.cli (the lead's analyze) not written yet")
 def test_analyze_aws_returns_every_seeded_function_with_its_true_numbers(
     moto_url: str, tmp_path: Path
 ) -> None:
@@ -224,7 +222,9 @@ def test_prices_show_and_refresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert "as of:      2026-11-26 (bundled)" in before.stdout
 
     client = pricing_stub_client()
-    monkeypatch.setattr("analyzer.adapters.pricing_refresh.pricing_client", lambda *a, **k: client)
+    monkeypatch.setattr(
+        "analyzer.adapters.pricing_refresh.pricing_client", lambda *_args, **_kwargs: client
+    )
     with Stubber(client) as stub:
         stub_pricing(stub, ("eu-west-1",))
         result = CliRunner().invoke(

@@ -1,12 +1,9 @@
 """Rebuild the price book from the AWS Price List Query API (pricing:GetProducts).
 
-`refresh(regions)` returns a document in exactly the schema of `pricing_data/pricebook.json`
-(origin "pricing-api", as_of today, one `sources` entry per service with the publication date
-of the products read). `save(doc)` validates it and writes it to the data directory as
-`pricebooks/pricebook-<date>.json` plus a `current` pointer, keeping the previous books.
-
-Which book is used (`resolve_pricebook_path`): explicit path > $CROSSOVER_PRICEBOOK > the data
-directory's current refreshed book > the bundled snapshot.
+`refresh(regions)` returns a document in exactly the schema of the bundled snapshot
+(`analyzer/data/pricebook.json`; origin "pricing-api", as_of today, one `sources` entry per
+service with the publication date of the products read), validated. Saving it to the data
+directory, and choosing which book is in use, is `analyzer.adapters.pricebooks`.
 """
 
 from __future__ import annotations
@@ -14,26 +11,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 import boto3
 import botocore.exceptions
 
 from analyzer.adapters.aws.session import RETRY_CONFIG, error_text
-from analyzer.adapters.store import atomic_write_text, default_data_dir
-from analyzer.core.pricebook import BUNDLED_PATH, ENV_PRICEBOOK, SCHEMA_VERSION, PriceBook
+from analyzer.core.pricebook import SCHEMA_VERSION, PriceBook, bundled_document
 from analyzer.exceptions import PriceBookError
 
 log = logging.getLogger(__name__)
 
 PRICING_REGION = "us-east-1"  # the Pricing API answers in us-east-1, ap-south-1, eu-central-1
-PRICEBOOK_DIR = "pricebooks"
-CURRENT_POINTER = "current"
 
 #: Lambda price group -> (arch, price-book dimension)
 LAMBDA_GROUPS: dict[str, tuple[str, str]] = {
@@ -413,7 +405,7 @@ def refresh(
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
         raise PriceBookError(f"cannot read the AWS Pricing API: {error_text(exc)}") from exc
 
-    base_doc = base if base is not None else json.loads(BUNDLED_PATH.read_text(encoding="utf-8"))
+    base_doc = base if base is not None else bundled_document()
     specs = {**base_doc.get("ec2_specs", {})}
     for itype, spec in new_specs.items():
         old = specs.get(itype, {})
@@ -523,62 +515,3 @@ def validate(doc: dict[str, Any], regions: Sequence[str]) -> None:
         book.alb(region)
         book.apigw_tiers(region, "apigw_rest")
         book.apigw_tiers(region, "apigw_http")
-
-
-# -- where books live ---------------------------------------------------------------------------
-def pricebook_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
-    return default_data_dir(data_dir) / PRICEBOOK_DIR
-
-
-def current_refreshed(data_dir: str | os.PathLike[str] | None = None) -> Path | None:
-    """The data directory's current refreshed book, if there is a valid pointer."""
-    pointer = pricebook_dir(data_dir) / CURRENT_POINTER
-    if not pointer.is_file():
-        return None
-    target = pointer.parent / pointer.read_text(encoding="utf-8").strip()
-    return target if target.is_file() else None
-
-
-def save(doc: dict[str, Any], data_dir: str | os.PathLike[str] | None = None) -> Path:
-    """Write the book as pricebooks/pricebook-<date>.json and point `current` at it.
-
-    Earlier books stay on disk (a same-day refresh gets a -2, -3, ... suffix).
-    """
-    folder = pricebook_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"pricebook-{doc['as_of']}.json"
-    n = 2
-    while path.exists():
-        path = folder / f"pricebook-{doc['as_of']}-{n}.json"
-        n += 1
-    atomic_write_text(path, json.dumps(doc, indent=1, sort_keys=True) + "\n")
-    atomic_write_text(folder / CURRENT_POINTER, path.name + "\n")
-    return path
-
-
-def resolve_pricebook_path(
-    data_dir: str | os.PathLike[str] | None = None, path: str | os.PathLike[str] | None = None
-) -> Path:
-    """explicit path > $CROSSOVER_PRICEBOOK > data dir's current refreshed book > bundled."""
-    return Path(describe_in_use(data_dir, path)["path"])
-
-
-def describe_in_use(
-    data_dir: str | os.PathLike[str] | None = None, path: str | os.PathLike[str] | None = None
-) -> dict[str, str]:
-    """Which book is in use and why: {"path", "chosen_by"}."""
-    if path:
-        return {"path": str(path), "chosen_by": "--pricebook"}
-    env = os.environ.get(ENV_PRICEBOOK)
-    if env:
-        return {"path": env, "chosen_by": f"${ENV_PRICEBOOK}"}
-    current = current_refreshed(data_dir)
-    if current is not None:
-        return {"path": str(current), "chosen_by": "refreshed (data directory)"}
-    return {"path": str(BUNDLED_PATH), "chosen_by": "bundled snapshot"}
-
-
-def load_in_use(
-    data_dir: str | os.PathLike[str] | None = None, path: str | os.PathLike[str] | None = None
-) -> PriceBook:
-    return PriceBook.load(resolve_pricebook_path(data_dir, path))
