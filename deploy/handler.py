@@ -85,7 +85,8 @@ def _loader(source: str, env: dict[str, str] | os._Environ[str]) -> Any:
     return load
 
 
-def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
+def handler(event: dict[str, Any] | None, _context: Any) -> dict[str, Any]:
+    """The Lambda entry point (the runtime passes the event and a context, unused here)."""
     event = event or {}
     env = os.environ
     cfg = config_from_env(env, event)

@@ -17,6 +17,7 @@ from analyzer.cli import cli as main_cli
 from analyzer.cli.data import collect, prices
 from analyzer.cli.options import source_options
 from analyzer.cli.sources import load_fleet
+from analyzer.core.vocabulary import HOURS_PER_MONTH
 
 FIX = Path(__file__).parent / "fixtures" / "csv"
 
@@ -78,13 +79,15 @@ def test_analyze_aws_returns_every_seeded_function_with_its_true_numbers(
     got = {(r["account_id"], r["region"], r["name"]): r for r in rows}
     want = seeded.functions.set_index(["account_id", "region", "name"])
     assert set(got) == set(want.index)
-    # the true monthly invocations: seeded total over a 48 h window, normalised to 730 h
+    # the true monthly invocations: seeded total over a 48 h window, normalised to a month (HOURS_PER_MONTH)
     totals = seeded.traffic.groupby("function_id")["invocations"].sum()
     for key, r in got.items():
         assert r["memory_mb"] == want.loc[key, "memory_mb"]
         assert r["arch"] == want.loc[key, "arch"]
         fid = ":".join(key)
-        assert r["monthly_invocations"] == pytest.approx(totals[fid] * 730 / 48, abs=0.5)
+        assert r["monthly_invocations"] == pytest.approx(
+            totals[fid] * HOURS_PER_MONTH / 48, abs=0.5
+        )
     assert {r["region"] for r in rows} == {"us-east-1", "eu-west-1"}
 
 
@@ -223,7 +226,7 @@ def test_prices_show_and_refresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
     client = pricing_stub_client()
     monkeypatch.setattr(
-        "analyzer.adapters.pricing_refresh.pricing_client", lambda *_args, **_kwargs: client
+        "analyzer.adapters.pricing_products.pricing_client", lambda *_args, **_kwargs: client
     )
     with Stubber(client) as stub:
         stub_pricing(stub, ("eu-west-1",))

@@ -115,7 +115,8 @@ def prices_refresh(
     """
     from analyzer.adapters.aws.session import base_session
     from analyzer.adapters.pricebooks import save
-    from analyzer.adapters.pricing_refresh import pricing_client, refresh
+    from analyzer.adapters.pricing_products import pricing_client
+    from analyzer.adapters.pricing_refresh import refresh
 
     try:
         base = resolve_pricebook(data_dir=data_dir).doc
