@@ -66,8 +66,8 @@ APIGW_TIERS: dict[str, dict[Decimal, str]] = {
 
 # -- GetProducts --------------------------------------------------------------------------------
 def pricing_client(session: boto3.Session | None = None, endpoint_url: str | None = None) -> Any:
-    s = session or boto3.Session()
-    return s.client(
+    chosen = session or boto3.Session()
+    return chosen.client(
         "pricing", region_name=PRICING_REGION, endpoint_url=endpoint_url, config=RETRY_CONFIG
     )
 
@@ -151,13 +151,16 @@ def lambda_products(client: Any, region: str) -> tuple[list[dict[str, Any]], lis
     rows: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     for item in items:
-        a = _attrs(item)
-        if _is_free_tier(a, region) or a.get("group") not in LAMBDA_GROUPS:
+        attributes = _attrs(item)
+        if _is_free_tier(attributes, region) or attributes.get("group") not in LAMBDA_GROUPS:
             continue
-        arch, dim = LAMBDA_GROUPS[a["group"]]
+        arch, dim = LAMBDA_GROUPS[attributes["group"]]
         if (arch, dim) in seen:
             log.info(
-                "ignoring a second %s product in %s (%s)", a["group"], region, a.get("usagetype")
+                "ignoring attributes second %s product in %s (%s)",
+                attributes["group"],
+                region,
+                attributes.get("usagetype"),
             )
             continue
         seen.add((arch, dim))
@@ -223,8 +226,10 @@ def fargate_products(client: Any, region: str) -> tuple[list[dict[str, Any]], li
     return rows, items
 
 
-def _arch_of(a: dict[str, str]) -> str:
-    cpu = (a.get("physicalProcessor", "") + " " + a.get("processorArchitecture", "")).lower()
+def _arch_of(attributes: dict[str, str]) -> str:
+    cpu = (
+        attributes.get("physicalProcessor", "") + " " + attributes.get("processorArchitecture", "")
+    ).lower()
     return "arm64" if ("graviton" in cpu or "arm" in cpu) else "x86_64"
 
 
@@ -239,24 +244,26 @@ def ec2_products(
     prices: dict[str, str] = {}
     specs: dict[str, dict[str, Any]] = {}
     for item in items:
-        a = _attrs(item)
-        itype = a.get("instanceType")
+        attributes = _attrs(item)
+        instance_type = attributes.get("instanceType")
         dims = [d for d in _ondemand(item) if d[3] == "Hrs"]
-        if not itype or not dims:
+        if not instance_type or not dims:
             continue
         if dims[0][2] <= 0:
-            log.warning("EC2 %s in %s has a zero on-demand price: skipped", itype, region)
+            log.warning(
+                "EC2 %s in %s has attributes zero on-demand price: skipped", instance_type, region
+            )
             continue
-        prices[itype] = _num(dims[0][2])
+        prices[instance_type] = _num(dims[0][2])
         try:
-            specs[itype] = {
-                "vcpu": int(a["vcpu"]),
-                "memory_gib": _memory_gib(a["memory"]),
-                "arch": _arch_of(a),
-                "burstable": bool(re.match(r"^t\d", itype)),
+            specs[instance_type] = {
+                "vcpu": int(attributes["vcpu"]),
+                "memory_gib": _memory_gib(attributes["memory"]),
+                "arch": _arch_of(attributes),
+                "burstable": bool(re.match(r"^t\d", instance_type)),
             }
         except (KeyError, ValueError, IndexError):
-            log.info("EC2 %s: no usable vcpu/memory attributes", itype)
+            log.info("EC2 %s: no usable vcpu/memory attributes", instance_type)
     return prices, specs, items
 
 

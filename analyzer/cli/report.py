@@ -233,12 +233,12 @@ def report(ctx: click.Context, **opts: Any) -> None:
     """
     from analyzer.adapters.email.report import run_report
 
-    cfg, source, a, book = _prepare(ctx, opts)
+    cfg, source, assumptions, book = _prepare(ctx, opts)
     outcome = run_report(
         cfg,
         load_fleet=functools.partial(load_fleet, **source),
         book=book,
-        assumptions=a,
+        assumptions=assumptions,
         attempts=opts["attempts"],
     )
     if outcome.files:
@@ -285,7 +285,7 @@ def schedule(
     from analyzer.adapters.email.report import run_report
     from analyzer.adapters.schedule import Scheduler, SentLog, check_cron, parse_tz
 
-    cfg, source, a, book = _prepare(ctx, opts)
+    cfg, source, assumptions, book = _prepare(ctx, opts)
     expr = cron or cfg.cron
     if not expr:
         raise InputError("--cron", None, 'give a schedule, e.g. --cron "0 8 * * MON"')
@@ -300,7 +300,7 @@ def schedule(
             cfg,
             load_fleet=functools.partial(load_fleet, **source),
             book=book,
-            assumptions=a,
+            assumptions=assumptions,
             today=slot.astimezone(zone).date(),
             out=out,
             attempts=opts["attempts"],
