@@ -22,9 +22,10 @@ from analyzer.core.vocabulary import HOURS_PER_MONTH
 FIX = Path(__file__).parent / "fixtures" / "csv"
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def data_cli() -> None:
-    """The data commands alone, as the main CLI registers them."""
+    """The data commands alone, as the main CLI registers them (with its -h/--help: click keeps
+    a command's help option once made, so both groups must agree on it)."""
 
 
 data_cli.add_command(collect)
