@@ -14,11 +14,13 @@ from typing import Any
 
 import streamlit as st
 
+from analyzer.adapters.pricebooks import resolve_pricebook
 from analyzer.core.assumptions import FIELDS, Assumptions, optimistic, pessimistic
 from analyzer.core.demo import demo_fleet
 from analyzer.core.engine import Analysis, analyze
 from analyzer.core.fleet import FleetData
 from analyzer.core.pricebook import PriceBook
+from analyzer.core.vocabulary import HOURS_PER_MONTH
 from analyzer.exceptions import CrossoverError
 from analyzer.present import app_model as m
 
@@ -63,7 +65,9 @@ def aws_enabled() -> bool:
 # -- data ---------------------------------------------------------------------------------------
 @st.cache_resource(show_spinner=False)
 def price_book() -> PriceBook:
-    return PriceBook.load()
+    """The book the CLI would use: $CROSSOVER_PRICEBOOK > the data directory's refreshed book
+    ($CROSSOVER_DATA_DIR, else the platform default) > the bundled snapshot."""
+    return resolve_pricebook()
 
 
 @st.cache_resource(show_spinner="Building the demo fleet…")
@@ -138,9 +142,17 @@ def sensitivity_analyses(a: Assumptions) -> tuple[Analysis, Analysis, Analysis]:
 def _export(
     source_id: str, assumptions_key: str, function_ids: tuple[str, ...], fmt: str, _a: Assumptions
 ) -> bytes:
+    """The source id and the assumptions key are the cache key standing for `_a` (not hashed)."""
     from analyzer.adapters import export
     from analyzer.core.recommend import recommend
 
+    log.debug(
+        "writing the %s export of %d functions of %s under assumptions %s",
+        fmt,
+        len(function_ids),
+        source_id,
+        assumptions_key,
+    )
     runs = [m.subset_analysis(x, function_ids) for x in sensitivity_analyses(_a)]
     return export.render(recommend(runs[0], runs[1], runs[2]), fmt)
 
@@ -180,7 +192,10 @@ def sidebar(a: Analysis | None) -> None:
         changed = m.changed_assumptions(current)
         if changed:
             st.markdown(f"**What-if:** {len(changed)} assumption(s) changed")
-        st.caption(f"Price book as of **{book.as_of}**. Money is USD per month (730 hours).")
+        st.caption(
+            f"Price book as of **{book.as_of}**. Money is USD per month "
+            f"({HOURS_PER_MONTH:g} hours)."
+        )
         if a is not None:
             st.caption(m.window_caption(a.meta))
 

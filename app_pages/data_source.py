@@ -36,16 +36,31 @@ with common.guarded():
 
     elif choice == "Upload CSV files":
         st.markdown(
-            "Two files (see INTERFACES.md, *Imported metrics*): **functions.csv** with "
+            "Two files (see docs/interfaces.md, *Imported metrics*): **functions.csv** with "
             "`function,memory_mb,arch,region` (+ optional account_id, account_name, environment, "
             "runtime, …) and **traffic.csv** with `function,timestamp,invocations,duration_sum_ms` "
             f"(hourly or daily rows). Up to {common.MAX_UPLOAD_BYTES // 2**20} MB each."
         )
-        fu = st.file_uploader("Functions CSV", type=["csv"], key="up_functions")
-        tu = st.file_uploader("Traffic CSV", type=["csv"], key="up_traffic")
-        if st.button("Analyse these files", key="load_csv", disabled=not (fu and tu)) and fu and tu:
-            fb, tb = fu.getvalue(), tu.getvalue()
-            too_big = [u.name for u, b in ((fu, fb), (tu, tb)) if len(b) > common.MAX_UPLOAD_BYTES]
+        functions_upload = st.file_uploader("Functions CSV", type=["csv"], key="up_functions")
+        traffic_upload = st.file_uploader("Traffic CSV", type=["csv"], key="up_traffic")
+        if (
+            st.button(
+                "Analyse these files",
+                key="load_csv",
+                disabled=not (functions_upload and traffic_upload),
+            )
+            and functions_upload
+            and traffic_upload
+        ):
+            functions_bytes, traffic_bytes = functions_upload.getvalue(), traffic_upload.getvalue()
+            too_big = [
+                upload.name
+                for upload, content in (
+                    (functions_upload, functions_bytes),
+                    (traffic_upload, traffic_bytes),
+                )
+                if len(content) > common.MAX_UPLOAD_BYTES
+            ]
             if too_big:
                 st.error(
                     f"Too large (limit {common.MAX_UPLOAD_BYTES // 2**20} MB): {', '.join(too_big)}"
@@ -53,10 +68,10 @@ with common.guarded():
             else:
                 try:
                     new = import_csv(
-                        io.BytesIO(fb),
-                        io.BytesIO(tb),
-                        functions_name=fu.name,
-                        traffic_name=tu.name,
+                        io.BytesIO(functions_bytes),
+                        io.BytesIO(traffic_bytes),
+                        functions_name=functions_upload.name,
+                        traffic_name=traffic_upload.name,
                         max_bytes=common.MAX_UPLOAD_BYTES,
                     )
                 except ImportErrors as exc:
@@ -79,9 +94,15 @@ with common.guarded():
                         key="csv_errors",
                     )
                 else:
-                    digest = hashlib.sha256(fb + b"\0" + tb).hexdigest()[:12]
-                    common.set_fleet(f"csv:{fu.name}+{tu.name}:{digest}", new)
-                    st.success(f"Imported {len(new)} functions from {fu.name} and {tu.name}.")
+                    digest = hashlib.sha256(functions_bytes + b"\0" + traffic_bytes).hexdigest()[
+                        :12
+                    ]
+                    common.set_fleet(
+                        f"csv:{functions_upload.name}+{traffic_upload.name}:{digest}", new
+                    )
+                    st.success(
+                        f"Imported {len(new)} functions from {functions_upload.name} and {traffic_upload.name}."
+                    )
                     for note in new.meta.get("notes", []):
                         st.caption(note)
 

@@ -28,6 +28,7 @@ import os
 from typing import Any
 
 from analyzer.adapters.email.report import run_report
+from analyzer.adapters.pricebooks import resolve_pricebook
 from analyzer.adapters.report_config import ReportConfig, load_config
 from analyzer.core.fleet import FleetData
 
@@ -66,7 +67,7 @@ def _loader(source: str, env: dict[str, str] | os._Environ[str]) -> Any:
 
             return demo_fleet()
         from analyzer.adapters.store import Store
-        from analyzer.cli_data import collect_from_aws
+        from analyzer.cli.sources import collect_from_aws
 
         if source == "store":
             return Store(env.get("CROSSOVER_DATA_DIR")).load_fleet()
@@ -84,12 +85,14 @@ def _loader(source: str, env: dict[str, str] | os._Environ[str]) -> Any:
     return load
 
 
-def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
+def handler(event: dict[str, Any] | None, _context: Any) -> dict[str, Any]:
+    """The Lambda entry point (the runtime passes the event and a context, unused here)."""
     event = event or {}
     env = os.environ
     cfg = config_from_env(env, event)
     source = str(event.get("source") or env.get("CROSSOVER_SOURCE") or "aws")
-    outcome = run_report(cfg, load_fleet=_loader(source, env))
+    book = resolve_pricebook(cfg.pricebook, cfg.data_dir)
+    outcome = run_report(cfg, load_fleet=_loader(source, env), book=book)
     log.info("%s", outcome.summary)
     return {
         "sent": True,

@@ -1,12 +1,13 @@
 """Rebuild the bundled price book from the source CSVs, keeping each price's provenance.
 
     python pricing_data/build_snapshot.py                      # from pricing_data/sources/
-    python pricing_data/build_snapshot.py --sources ../shared/pricing-sources --as-of 2026-11-26
+    python pricing_data/build_snapshot.py --sources path/to/sources --as-of 2026-11-26
 
-The sources (and SOURCES.md, which says where every number came from) are copied into
+The sources (and SOURCES.md, which says where every number came from) live in
 pricing_data/sources/ so that the snapshot can be rebuilt from a clone alone. The output,
-pricing_data/pricebook.json, is what `crossover` loads when no refreshed price book is in use.
-It is written atomically (temp file + rename).
+analyzer/data/pricebook.json, ships inside the package (package data, read with
+importlib.resources) and is what `crossover` loads when no refreshed price book is in use; the
+cost model it feeds is described in docs/model.md. It is written atomically (temp file + rename).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+#: the bundled snapshot inside the package (`analyzer.core.pricebook.bundled_resource`)
+PACKAGED_BOOK = HERE.parent / "analyzer" / "data" / "pricebook.json"
 
 # Where each group of prices came from (summarised from SOURCES.md, which has the full story).
 SOURCES: dict[str, dict[str, str]] = {
@@ -168,7 +171,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sources", type=Path, default=HERE / "sources")
     ap.add_argument("--as-of", default="2026-11-26", help="date the snapshot was assembled")
-    ap.add_argument("--out", type=Path, default=HERE / "pricebook.json")
+    ap.add_argument("--out", type=Path, default=PACKAGED_BOOK)
     args = ap.parse_args()
     write_atomic(args.out, build(args.sources, args.as_of))
     print(f"wrote {args.out}")

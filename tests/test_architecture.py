@@ -97,7 +97,7 @@ def test_pricebook_snapshot_rebuilds_identically(tmp_path: Path) -> None:
         capture_output=True,
     )
     assert json.loads(out.read_text()) == json.loads(
-        (ROOT / "pricing_data" / "pricebook.json").read_text()
+        (ROOT / "analyzer" / "data" / "pricebook.json").read_text()
     )
 
 

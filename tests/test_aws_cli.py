@@ -12,29 +12,30 @@ from aws_helpers import MAIN_ACCOUNT, SECRET_KEY, pricing_stub_client, seed_flee
 from botocore.stub import Stubber
 from click.testing import CliRunner
 
-from analyzer import cli_data
 from analyzer.adapters.store import Store
+from analyzer.cli import cli as main_cli
+from analyzer.cli.data import collect, prices
+from analyzer.cli.options import source_options
+from analyzer.cli.sources import load_fleet
+from analyzer.core.vocabulary import HOURS_PER_MONTH
 
 FIX = Path(__file__).parent / "fixtures" / "csv"
 
-try:
-    from analyzer.cli import cli as main_cli
-except ImportError:  # pragma: no cover - until the lead's CLI lands
-    main_cli = None
 
-
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def data_cli() -> None:
-    """The data commands alone, as the main CLI registers them."""
+    """The data commands alone, as the main CLI registers them (with its -h/--help: click keeps
+    a command's help option once made, so both groups must agree on it)."""
 
 
-cli_data.register(data_cli)
+data_cli.add_command(collect)
+data_cli.add_command(prices)
 
 
 @data_cli.command()
-@cli_data.source_options
+@source_options
 def show(**opts: Any) -> None:
-    fleet = cli_data.load_fleet(**opts)
+    fleet = load_fleet(**opts)
     click.echo(
         json.dumps(
             {
@@ -48,7 +49,6 @@ def show(**opts: Any) -> None:
 
 @pytest.mark.aws
 @pytest.mark.xdist_group("moto")
-@pytest.mark.skipif(main_cli is None, reason="analyzer.cli (the lead's analyze) not written yet")
 def test_analyze_aws_returns_every_seeded_function_with_its_true_numbers(
     moto_url: str, tmp_path: Path
 ) -> None:
@@ -80,13 +80,15 @@ def test_analyze_aws_returns_every_seeded_function_with_its_true_numbers(
     got = {(r["account_id"], r["region"], r["name"]): r for r in rows}
     want = seeded.functions.set_index(["account_id", "region", "name"])
     assert set(got) == set(want.index)
-    # the true monthly invocations: seeded total over a 48 h window, normalised to 730 h
+    # the true monthly invocations: seeded total over a 48 h window, normalised to a month (HOURS_PER_MONTH)
     totals = seeded.traffic.groupby("function_id")["invocations"].sum()
     for key, r in got.items():
         assert r["memory_mb"] == want.loc[key, "memory_mb"]
         assert r["arch"] == want.loc[key, "arch"]
         fid = ":".join(key)
-        assert r["monthly_invocations"] == pytest.approx(totals[fid] * 730 / 48, abs=0.5)
+        assert r["monthly_invocations"] == pytest.approx(
+            totals[fid] * HOURS_PER_MONTH / 48, abs=0.5
+        )
     assert {r["region"] for r in rows} == {"us-east-1", "eu-west-1"}
 
 
@@ -224,7 +226,9 @@ def test_prices_show_and_refresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert "as of:      2026-11-26 (bundled)" in before.stdout
 
     client = pricing_stub_client()
-    monkeypatch.setattr("analyzer.adapters.pricing_refresh.pricing_client", lambda *a, **k: client)
+    monkeypatch.setattr(
+        "analyzer.adapters.pricing_products.pricing_client", lambda *_args, **_kwargs: client
+    )
     with Stubber(client) as stub:
         stub_pricing(stub, ("eu-west-1",))
         result = CliRunner().invoke(

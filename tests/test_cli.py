@@ -1,4 +1,5 @@
-"""The command line as users and scripts use it: INTERFACES.md shapes, one-line errors."""
+"""The command line as users and scripts use it: the shapes of docs/interfaces.md, one-line
+errors."""
 
 from __future__ import annotations
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +10,13 @@ import pytest
 from aws_helpers import pricing_stub_client, stub_pricing
 from botocore.stub import Stubber
 
+from analyzer.adapters import pricebooks
 from analyzer.adapters import pricing_refresh as pr
-from analyzer.core.pricebook import BUNDLED_PATH, PriceBook
+from analyzer.core.pricebook import PriceBook, bundled_document, bundled_resource
 from analyzer.exceptions import PriceBookError
 
 TODAY = dt.date(2026, 11, 26)
-BUNDLED = json.loads(BUNDLED_PATH.read_text(encoding="utf-8"))
+BUNDLED = bundled_document()
 
 
 def _refresh(regions: tuple[str, ...], edit: Any = None, base: Any = None) -> dict[str, Any]:
@@ -116,20 +116,26 @@ def test_save_points_current_at_the_new_book_and_keeps_the_previous(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("CROSSOVER_PRICEBOOK", raising=False)
-    assert pr.resolve_pricebook_path(tmp_path) == BUNDLED_PATH
+    bundled = str(bundled_resource())
+    assert pricebooks.describe_in_use(tmp_path) == {
+        "path": bundled,
+        "chosen_by": "bundled snapshot",
+    }
+    assert pricebooks.resolve_pricebook(data_dir=tmp_path).origin == "bundled"
     doc = _refresh(("us-east-1",))
-    first = pr.save(doc, tmp_path)
-    second = pr.save(doc, tmp_path)
+    first = pricebooks.save(doc, tmp_path)
+    second = pricebooks.save(doc, tmp_path)
     assert first.name == "pricebook-2026-11-26.json"
     assert second.name == "pricebook-2026-11-26-2.json"
     assert first.exists()
-    assert pr.resolve_pricebook_path(tmp_path) == second
-    assert pr.load_in_use(tmp_path).origin == "pricing-api"
+    assert pricebooks.describe_in_use(tmp_path)["path"] == str(second)
+    assert pricebooks.resolve_pricebook(data_dir=tmp_path).origin == "pricing-api"
     # env beats the data dir, an explicit path beats both
     monkeypatch.setenv("CROSSOVER_PRICEBOOK", str(first))
-    assert pr.resolve_pricebook_path(tmp_path) == first
-    assert pr.resolve_pricebook_path(tmp_path, BUNDLED_PATH) == BUNDLED_PATH
-    assert pr.describe_in_use(tmp_path)["chosen_by"] == "$CROSSOVER_PRICEBOOK"
+    assert pricebooks.describe_in_use(tmp_path)["path"] == str(first)
+    assert pricebooks.describe_in_use(tmp_path, bundled)["path"] == bundled
+    assert pricebooks.resolve_pricebook(bundled, tmp_path).origin == "bundled"
+    assert pricebooks.describe_in_use(tmp_path)["chosen_by"] == "$CROSSOVER_PRICEBOOK"
 
 
 def test_api_errors_become_pricebook_errors() -> None:

@@ -71,6 +71,15 @@ def test_function_runs_the_handler_on_a_scheduler_schedule() -> None:
     assert dockerfile.exists()
 
 
+def test_image_installs_the_package_with_its_own_data() -> None:
+    """The bundled price book is package data: the image copies no file from outside the
+    package for it and runs the installed (not editable, not uninstalled) package."""
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text(encoding="utf-8")
+    assert "pricing_data" not in dockerfile
+    assert "pip uninstall" not in dockerfile
+    assert "pip install --no-cache-dir /tmp/crossover" in dockerfile
+
+
 def test_policy_is_the_read_only_policy_plus_sending_from_one_identity() -> None:
     statements = function()["Properties"]["Policies"][0]["Statement"]
     granted = {a for st in statements for a in st["Action"]}

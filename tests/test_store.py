@@ -12,6 +12,7 @@ import pytest
 
 from analyzer.adapters import store as store_mod
 from analyzer.adapters.store import Store, default_data_dir
+from analyzer.core.vocabulary import HOURS_PER_MONTH
 from analyzer.exceptions import StoreError
 
 T0 = pd.Timestamp("2026-11-01T00:00Z")
@@ -28,7 +29,7 @@ def _functions(account: str = "111111111111", region: str = "us-east-1") -> pd.D
             "memory_mb": [512, 2048],
             "arch": ["x86_64", "arm64"],
             "pc_allocated": [0, 3],
-            "pc_hours_per_month": [0.0, 730.0],
+            "pc_hours_per_month": [0.0, HOURS_PER_MONTH],
         }
     )
 
@@ -54,7 +55,7 @@ def test_round_trip_keeps_every_number(tmp_path: Path) -> None:
     fleet = s.load_fleet()
     assert fleet.source == "store"
     assert fleet.functions["memory_mb"].tolist() == [512, 2048]
-    assert fleet.functions["pc_hours_per_month"].tolist() == [0.0, 730.0]
+    assert fleet.functions["pc_hours_per_month"].tolist() == [0.0, HOURS_PER_MONTH]
     assert fleet.traffic["invocations"].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
     assert fleet.start == T0
     assert fleet.end == T0 + 3 * H

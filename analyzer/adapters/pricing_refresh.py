@@ -1,81 +1,37 @@
 """Rebuild the price book from the AWS Price List Query API (pricing:GetProducts).
 
-`refresh(regions)` returns a document in exactly the schema of `pricing_data/pricebook.json`
-(origin "pricing-api", as_of today, one `sources` entry per service with the publication date
-of the products read). `save(doc)` validates it and writes it to the data directory as
-`pricebooks/pricebook-<date>.json` plus a `current` pointer, keeping the previous books.
-
-Which book is used (`resolve_pricebook_path`): explicit path > $CROSSOVER_PRICEBOOK > the data
-directory's current refreshed book > the bundled snapshot.
+`refresh(regions)` returns a document in exactly the schema of the bundled snapshot
+(`analyzer/data/pricebook.json`; origin "pricing-api", as_of today, one `sources` entry per
+service with the publication date of the products read), validated. Saving it to the data
+directory, and choosing which book is in use, is `analyzer.adapters.pricebooks`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-import os
-import re
-from collections.abc import Callable, Iterable, Sequence
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
 
-import boto3
 import botocore.exceptions
 
-from analyzer.adapters.aws.session import RETRY_CONFIG, error_text
-from analyzer.adapters.store import atomic_write_text, default_data_dir
-from analyzer.core.pricebook import BUNDLED_PATH, ENV_PRICEBOOK, SCHEMA_VERSION, PriceBook
+from analyzer.adapters.aws.session import error_text
+from analyzer.adapters.pricing_products import (
+    APIGW_TIERS,
+    alb_products,
+    apigw_products,
+    ec2_products,
+    fargate_products,
+    lambda_products,
+    pricing_client,
+    published_date,
+)
+from analyzer.core.pricebook import SCHEMA_VERSION, PriceBook, bundled_document
 from analyzer.exceptions import PriceBookError
 
 log = logging.getLogger(__name__)
 
-PRICING_REGION = "us-east-1"  # the Pricing API answers in us-east-1, ap-south-1, eu-central-1
-PRICEBOOK_DIR = "pricebooks"
-CURRENT_POINTER = "current"
-
-#: Lambda price group -> (arch, price-book dimension)
-LAMBDA_GROUPS: dict[str, tuple[str, str]] = {
-    "AWS-Lambda-Requests": ("x86_64", "requests_per_1m"),
-    "AWS-Lambda-Requests-ARM": ("arm64", "requests_per_1m"),
-    "AWS-Lambda-Duration": ("x86_64", "duration_gb_s"),
-    "AWS-Lambda-Duration-ARM": ("arm64", "duration_gb_s"),
-    "AWS-Lambda-Storage-Duration": ("x86_64", "ephemeral_storage_gb_s"),
-    "AWS-Lambda-Storage-Duration-ARM": ("arm64", "ephemeral_storage_gb_s"),
-    "AWS-Lambda-Provisioned-Concurrency": ("x86_64", "provisioned_concurrency_gb_s"),
-    "AWS-Lambda-Provisioned-Concurrency-ARM": ("arm64", "provisioned_concurrency_gb_s"),
-    "AWS-Lambda-Duration-Provisioned": ("x86_64", "provisioned_duration_gb_s"),
-    "AWS-Lambda-Duration-Provisioned-ARM": ("arm64", "provisioned_duration_gb_s"),
-}
 REQUIRED_LAMBDA_DIMS = ("requests_per_1m", "duration_gb_s", "ephemeral_storage_gb_s")
-EC2_FILTERS = {
-    "operatingSystem": "Linux",
-    "tenancy": "Shared",
-    "preInstalledSw": "NA",
-    "capacitystatus": "Used",
-    "licenseModel": "No License required",
-    "marketoption": "OnDemand",
-}
-_FARGATE = re.compile(r"^(?:[A-Z0-9]+-)?Fargate-(ARM-)?(vCPU-Hours:perCPU|GB-Hours)$")
-_FARGATE_STORAGE = re.compile(r"^(?:[A-Z0-9]+-)?Fargate-EphemeralStorage-GB-Hours$")
-_ALB_HOUR = re.compile(r"^(?:[A-Z0-9]+-)?LoadBalancerUsage$")
-_ALB_LCU = re.compile(r"^(?:[A-Z0-9]+-)?LCUUsage$")
-_APIGW_REST = re.compile(r"^(?:[A-Z0-9]+-)?ApiGatewayRequest$")
-_APIGW_HTTP = re.compile(r"^(?:[A-Z0-9]+-)?ApiGatewayHttpRequest$")
-#: tier start (requests) -> price-book dimension, as the engine's tiers expect
-APIGW_TIERS: dict[str, dict[Decimal, str]] = {
-    "apigw_rest": {
-        Decimal(0): "per_million_requests_first_333m",
-        Decimal(333_000_000): "per_million_requests_next_667m",
-        Decimal(1_000_000_000): "per_million_requests_next_19b",
-        Decimal(20_000_000_000): "per_million_requests_over_20b",
-    },
-    "apigw_http": {
-        Decimal(0): "per_million_requests_first_300m",
-        Decimal(300_000_000): "per_million_requests_over_300m",
-    },
-}
 #: (lowest, highest) plausible USD for each kind of price: outside is refused as absurd
 BOUNDS: dict[str, tuple[float, float]] = {
     "requests_per_1m": (0.01, 5.0),
@@ -93,270 +49,11 @@ BOUNDS: dict[str, tuple[float, float]] = {
 }
 
 
-# -- GetProducts --------------------------------------------------------------------------------
-def pricing_client(session: boto3.Session | None = None, endpoint_url: str | None = None) -> Any:
-    s = session or boto3.Session()
-    return s.client(
-        "pricing", region_name=PRICING_REGION, endpoint_url=endpoint_url, config=RETRY_CONFIG
-    )
-
-
-def _filters(**terms: str) -> list[dict[str, str]]:
-    out = []
-    for field, value in terms.items():
-        kind = "TERM_MATCH"
-        if field.endswith("__any"):
-            field, kind = field.removesuffix("__any"), "ANY_OF"
-        elif field.endswith("__contains"):
-            field, kind = field.removesuffix("__contains"), "CONTAINS"
-        elif field == "regionCode":
-            kind = "EQUALS"
-        out.append({"Type": kind, "Field": field, "Value": value})
-    return out
-
-
-def get_products(
-    client: Any, service_code: str, filters: list[dict[str, str]]
-) -> list[dict[str, Any]]:
-    """Every product matching the filters (paginated), each PriceList item parsed."""
-    items: list[dict[str, Any]] = []
-    pages = client.get_paginator("get_products").paginate(
-        ServiceCode=service_code,
-        Filters=filters,
-        FormatVersion="aws_v1",
-        PaginationConfig={"PageSize": 100},
-    )
-    for page in pages:
-        items.extend(json.loads(p) if isinstance(p, str) else p for p in page["PriceList"])
-    return items
-
-
-def _ondemand(item: dict[str, Any]) -> list[tuple[Decimal, Decimal | None, Decimal, str]]:
-    """(begin, end or None for Inf, USD per unit, unit) of the OnDemand price dimensions."""
-    dims = []
-    for term in item.get("terms", {}).get("OnDemand", {}).values():
-        for d in term.get("priceDimensions", {}).values():
-            try:
-                usd = Decimal(d["pricePerUnit"]["USD"])
-                begin = Decimal(d.get("beginRange", "0") or "0")
-                end_raw = d.get("endRange", "Inf")
-                end = None if end_raw in ("Inf", "", None) else Decimal(end_raw)
-            except (KeyError, InvalidOperation):
-                continue
-            dims.append((begin, end, usd, d.get("unit", "")))
-    return sorted(dims, key=lambda x: x[0])
-
-
-def _attrs(item: dict[str, Any]) -> dict[str, str]:
-    return dict(item.get("product", {}).get("attributes", {}))
-
-
-def _num(d: Decimal) -> str:
-    """Decimal as a plain string without exponent or trailing zeros ("0.0000166667")."""
-    text = format(d.normalize(), "f")
-    return text if text not in ("-0",) else "0"
-
-
-def _published(items: Iterable[dict[str, Any]]) -> str:
-    dates = sorted(
-        str(i.get("publicationDate", ""))[:10] for i in items if i.get("publicationDate")
-    )
-    return dates[-1] if dates else "unknown"
-
-
-def _is_free_tier(attrs: dict[str, str], region: str) -> bool:
-    return (
-        attrs.get("location") == "Any"
-        or attrs.get("regionCode", region) != region
-        or attrs.get("usagetype", "").startswith("Global-")
-    )
-
-
-# -- per service --------------------------------------------------------------------------------
-def _lambda(client: Any, region: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    items = get_products(
-        client, "AWSLambda", _filters(regionCode=region, group__any=",".join(LAMBDA_GROUPS))
-    )
-    rows: list[dict[str, Any]] = []
-    seen: set[tuple[str, str]] = set()
-    for item in items:
-        a = _attrs(item)
-        if _is_free_tier(a, region) or a.get("group") not in LAMBDA_GROUPS:
-            continue
-        arch, dim = LAMBDA_GROUPS[a["group"]]
-        if (arch, dim) in seen:
-            log.info(
-                "ignoring a second %s product in %s (%s)", a["group"], region, a.get("usagetype")
-            )
-            continue
-        seen.add((arch, dim))
-        for begin, end, usd, _unit in _ondemand(item):
-            if dim == "requests_per_1m":
-                rows.append(_lambda_row(region, arch, dim, None, None, usd * 1_000_000))
-            elif dim == "duration_gb_s":
-                rows.append(
-                    _lambda_row(
-                        region, arch, dim, float(begin), None if end is None else float(end), usd
-                    )
-                )
-            else:
-                rows.append(_lambda_row(region, arch, dim, None, None, usd))
-    return rows, items
-
-
-def _lambda_row(
-    region: str, arch: str, dim: str, start: float | None, end: float | None, usd: Decimal
-) -> dict[str, Any]:
-    return {
-        "region": region,
-        "arch": arch,
-        "dimension": dim,
-        "tier_start_gb_s": start,
-        "tier_end_gb_s": end,
-        "usd": _num(usd),
-        "source": "pricing-api-lambda",
-    }
-
-
-def _fargate(client: Any, region: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    items = get_products(
-        client, "AmazonECS", _filters(regionCode=region, usagetype__contains="Fargate")
-    )
-    found: dict[tuple[str, str], Decimal] = {}
-    storage: Decimal | None = None
-    for item in items:
-        usage = _attrs(item).get("usagetype", "")
-        dims = _ondemand(item)
-        if not dims:
-            continue
-        if m := _FARGATE.match(usage):
-            arch = "arm64" if m.group(1) else "x86_64"
-            kind = "usd_per_vcpu_hour" if m.group(2).startswith("vCPU") else "usd_per_gb_hour"
-            found.setdefault((arch, kind), dims[0][2])
-        elif _FARGATE_STORAGE.match(usage) and storage is None:
-            storage = dims[0][2]
-    rows = []
-    for arch in ("x86_64", "arm64"):
-        if (arch, "usd_per_vcpu_hour") in found and (arch, "usd_per_gb_hour") in found:
-            rows.append(
-                {
-                    "region": region,
-                    "arch": arch,
-                    "capacity": "on-demand",
-                    "usd_per_vcpu_hour": _num(found[(arch, "usd_per_vcpu_hour")]),
-                    "usd_per_gb_hour": _num(found[(arch, "usd_per_gb_hour")]),
-                    "usd_per_storage_gb_hour": "" if storage is None else _num(storage),
-                    "source": "pricing-api-fargate",
-                }
-            )
-    return rows, items
-
-
-def _arch_of(a: dict[str, str]) -> str:
-    cpu = (a.get("physicalProcessor", "") + " " + a.get("processorArchitecture", "")).lower()
-    return "arm64" if ("graviton" in cpu or "arm" in cpu) else "x86_64"
-
-
-def _memory_gib(text: str) -> float:
-    return float(text.replace(",", "").split()[0])
-
-
-def _ec2(
-    client: Any, region: str
-) -> tuple[dict[str, str], dict[str, dict[str, Any]], list[dict[str, Any]]]:
-    items = get_products(client, "AmazonEC2", _filters(regionCode=region, **EC2_FILTERS))
-    prices: dict[str, str] = {}
-    specs: dict[str, dict[str, Any]] = {}
-    for item in items:
-        a = _attrs(item)
-        itype = a.get("instanceType")
-        dims = [d for d in _ondemand(item) if d[3] == "Hrs"]
-        if not itype or not dims:
-            continue
-        if dims[0][2] <= 0:
-            log.warning("EC2 %s in %s has a zero on-demand price: skipped", itype, region)
-            continue
-        prices[itype] = _num(dims[0][2])
-        try:
-            specs[itype] = {
-                "vcpu": int(a["vcpu"]),
-                "memory_gib": _memory_gib(a["memory"]),
-                "arch": _arch_of(a),
-                "burstable": bool(re.match(r"^t\d", itype)),
-            }
-        except (KeyError, ValueError, IndexError):
-            log.info("EC2 %s: no usable vcpu/memory attributes", itype)
-    return prices, specs, items
-
-
-def _elb(client: Any, region: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    items = get_products(
-        client, "AWSELB", _filters(regionCode=region, productFamily="Load Balancer-Application")
-    )
-    rows: dict[str, Decimal] = {}
-    for item in items:
-        usage = _attrs(item).get("usagetype", "")
-        dims = _ondemand(item)
-        if not dims:
-            continue
-        if _ALB_HOUR.match(usage):
-            rows.setdefault("per_alb_hour", dims[0][2])
-        elif _ALB_LCU.match(usage):
-            rows.setdefault("per_lcu_hour", dims[0][2])
-    return [
-        {
-            "region": region,
-            "service": "alb",
-            "dimension": k,
-            "usd": _num(v),
-            "source": "pricing-api-elb",
-        }
-        for k, v in sorted(rows.items())
-    ], items
-
-
-def _apigw(client: Any, region: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    items = get_products(
-        client, "AmazonApiGateway", _filters(regionCode=region, productFamily="API Calls")
-    )
-    rows: list[dict[str, Any]] = []
-    done: set[str] = set()
-    for item in items:
-        usage = _attrs(item).get("usagetype", "")
-        service = (
-            "apigw_rest"
-            if _APIGW_REST.match(usage)
-            else "apigw_http"
-            if _APIGW_HTTP.match(usage)
-            else None
-        )
-        if service is None or service in done:
-            continue
-        done.add(service)
-        for begin, _end, usd, _unit in _ondemand(item):
-            dim = APIGW_TIERS[service].get(begin)
-            if dim is None:
-                log.warning(
-                    "API Gateway %s tier starting at %s requests is not modelled", service, begin
-                )
-                continue
-            rows.append(
-                {
-                    "region": region,
-                    "service": service,
-                    "dimension": dim,
-                    "usd": _num(usd * 1_000_000),
-                    "source": "pricing-api-apigw",
-                }
-            )
-    return rows, items
-
-
 # -- the document -------------------------------------------------------------------------------
 def _source(
     service: str, what: str, regions: Sequence[str], items: list[dict[str, Any]]
 ) -> dict[str, str]:
-    published = _published(items)
+    published = published_date(items)
     return {
         "title": f"AWS Price List Query API GetProducts ({service}: {what}; regionCode "
         f"{', '.join(regions)}), publication {published}",
@@ -394,26 +91,26 @@ def refresh(
         for region in regions:
             if progress:
                 progress(f"prices for {region}")
-            rows, items = _lambda(client, region)
+            rows, items = lambda_products(client, region)
             lam += rows
             seen["lambda"] += items
-            rows, items = _fargate(client, region)
+            rows, items = fargate_products(client, region)
             fargate += rows
             seen["fargate"] += items
-            prices, specs, items = _ec2(client, region)
+            prices, specs, items = ec2_products(client, region)
             ec2[region] = prices
             new_specs.update(specs)
             seen["ec2"] += items
-            rows, items = _elb(client, region)
+            rows, items = alb_products(client, region)
             frontdoor += rows
             seen["elb"] += items
-            rows, items = _apigw(client, region)
+            rows, items = apigw_products(client, region)
             frontdoor += rows
             seen["apigw"] += items
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
         raise PriceBookError(f"cannot read the AWS Pricing API: {error_text(exc)}") from exc
 
-    base_doc = base if base is not None else json.loads(BUNDLED_PATH.read_text(encoding="utf-8"))
+    base_doc = base if base is not None else bundled_document()
     specs = {**base_doc.get("ec2_specs", {})}
     for itype, spec in new_specs.items():
         old = specs.get(itype, {})
@@ -456,58 +153,80 @@ def refresh(
     return doc
 
 
+def _price_problem(kind: str, region: str, what: str, value: str) -> list[str]:
+    """[] if `value` is a plausible USD price of this kind, else the one problem."""
+    try:
+        usd = float(value)
+    except (TypeError, ValueError):
+        return [f"{region}: {what} has no price"]
+    low, high = BOUNDS[kind]
+    if not low <= usd <= high:
+        return [f"{region}: {what} = {value} USD is outside {low:g}-{high:g}"]
+    return []
+
+
+def _lambda_problems(doc: dict[str, Any], region: str) -> list[str]:
+    rows = [r for r in doc["lambda"] if r["region"] == region]
+    problems: list[str] = []
+    for arch in ("x86_64", "arm64"):
+        dims = {r["dimension"] for r in rows if r["arch"] == arch}
+        problems += [
+            f"{region}: Lambda {arch} {d} missing" for d in REQUIRED_LAMBDA_DIMS if d not in dims
+        ]
+    for r in rows:
+        problems += _price_problem(
+            r["dimension"], region, f"Lambda {r['arch']} {r['dimension']}", r["usd"]
+        )
+    return problems
+
+
+def _fargate_problems(doc: dict[str, Any], region: str) -> list[str]:
+    by_arch = {r["arch"]: r for r in doc["fargate"] if r["region"] == region}
+    problems: list[str] = []
+    for arch in ("x86_64", "arm64"):
+        if arch not in by_arch:
+            problems.append(f"{region}: Fargate {arch} prices missing")
+            continue
+        for kind in ("usd_per_vcpu_hour", "usd_per_gb_hour", "usd_per_storage_gb_hour"):
+            problems += _price_problem(kind, region, f"Fargate {arch} {kind}", by_arch[arch][kind])
+    return problems
+
+
+def _ec2_problems(doc: dict[str, Any], region: str) -> list[str]:
+    prices = doc["ec2"].get(region) or {}
+    problems = [] if prices else [f"{region}: EC2 on-demand prices missing"]
+    for instance_type, usd in prices.items():
+        problems += _price_problem("ec2_hour", region, f"EC2 {instance_type}", usd)
+    return problems
+
+
+def _frontdoor_problems(doc: dict[str, Any], region: str) -> list[str]:
+    rows = [r for r in doc["frontdoor"] if r["region"] == region]
+    have = {(r["service"], r["dimension"]) for r in rows}
+    wanted = [
+        ("alb", "per_alb_hour"),
+        ("alb", "per_lcu_hour"),
+        *[(s, d) for s, tiers in APIGW_TIERS.items() for d in tiers.values()],
+    ]
+    problems = [f"{region}: {s} {d} missing" for s, d in wanted if (s, d) not in have]
+    for r in rows:
+        problems += _price_problem(
+            r["dimension"] if r["service"] == "alb" else "apigw",
+            region,
+            f"{r['service']} {r['dimension']}",
+            r["usd"],
+        )
+    return problems
+
+
 def validate(doc: dict[str, Any], regions: Sequence[str]) -> None:
     """Refuse a book with a missing dimension or a zero/absurd price in `regions`."""
-    problems: list[str] = []
-
-    def check(kind: str, region: str, what: str, value: str) -> None:
-        try:
-            usd = float(value)
-        except (TypeError, ValueError):
-            problems.append(f"{region}: {what} has no price")
-            return
-        lo, hi = BOUNDS[kind]
-        if not lo <= usd <= hi:
-            problems.append(f"{region}: {what} = {value} USD is outside {lo:g}-{hi:g}")
-
-    for region in regions:
-        lam = [r for r in doc["lambda"] if r["region"] == region]
-        for arch in ("x86_64", "arm64"):
-            dims = {r["dimension"] for r in lam if r["arch"] == arch}
-            problems += [
-                f"{region}: Lambda {arch} {d} missing"
-                for d in REQUIRED_LAMBDA_DIMS
-                if d not in dims
-            ]
-        for r in lam:
-            check(r["dimension"], region, f"Lambda {r['arch']} {r['dimension']}", r["usd"])
-        far = {r["arch"]: r for r in doc["fargate"] if r["region"] == region}
-        for arch in ("x86_64", "arm64"):
-            if arch not in far:
-                problems.append(f"{region}: Fargate {arch} prices missing")
-                continue
-            for k in ("usd_per_vcpu_hour", "usd_per_gb_hour", "usd_per_storage_gb_hour"):
-                check(k, region, f"Fargate {arch} {k}", far[arch][k])
-        prices = doc["ec2"].get(region) or {}
-        if not prices:
-            problems.append(f"{region}: EC2 on-demand prices missing")
-        for itype, usd in prices.items():
-            check("ec2_hour", region, f"EC2 {itype}", usd)
-        fd = [r for r in doc["frontdoor"] if r["region"] == region]
-        have = {(r["service"], r["dimension"]) for r in fd}
-        wanted = [
-            ("alb", "per_alb_hour"),
-            ("alb", "per_lcu_hour"),
-            *[(s, d) for s, tiers in APIGW_TIERS.items() for d in tiers.values()],
-        ]
-        problems += [f"{region}: {s} {d} missing" for s, d in wanted if (s, d) not in have]
-        for r in fd:
-            check(
-                r["dimension"] if r["service"] == "alb" else "apigw",
-                region,
-                f"{r['service']} {r['dimension']}",
-                r["usd"],
-            )
+    problems = [
+        problem
+        for region in regions
+        for check in (_lambda_problems, _fargate_problems, _ec2_problems, _frontdoor_problems)
+        for problem in check(doc, region)
+    ]
     if problems:
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
         raise PriceBookError(
@@ -523,62 +242,3 @@ def validate(doc: dict[str, Any], regions: Sequence[str]) -> None:
         book.alb(region)
         book.apigw_tiers(region, "apigw_rest")
         book.apigw_tiers(region, "apigw_http")
-
-
-# -- where books live ---------------------------------------------------------------------------
-def pricebook_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
-    return default_data_dir(data_dir) / PRICEBOOK_DIR
-
-
-def current_refreshed(data_dir: str | os.PathLike[str] | None = None) -> Path | None:
-    """The data directory's current refreshed book, if there is a valid pointer."""
-    pointer = pricebook_dir(data_dir) / CURRENT_POINTER
-    if not pointer.is_file():
-        return None
-    target = pointer.parent / pointer.read_text(encoding="utf-8").strip()
-    return target if target.is_file() else None
-
-
-def save(doc: dict[str, Any], data_dir: str | os.PathLike[str] | None = None) -> Path:
-    """Write the book as pricebooks/pricebook-<date>.json and point `current` at it.
-
-    Earlier books stay on disk (a same-day refresh gets a -2, -3, ... suffix).
-    """
-    folder = pricebook_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"pricebook-{doc['as_of']}.json"
-    n = 2
-    while path.exists():
-        path = folder / f"pricebook-{doc['as_of']}-{n}.json"
-        n += 1
-    atomic_write_text(path, json.dumps(doc, indent=1, sort_keys=True) + "\n")
-    atomic_write_text(folder / CURRENT_POINTER, path.name + "\n")
-    return path
-
-
-def resolve_pricebook_path(
-    data_dir: str | os.PathLike[str] | None = None, path: str | os.PathLike[str] | None = None
-) -> Path:
-    """explicit path > $CROSSOVER_PRICEBOOK > data dir's current refreshed book > bundled."""
-    return Path(describe_in_use(data_dir, path)["path"])
-
-
-def describe_in_use(
-    data_dir: str | os.PathLike[str] | None = None, path: str | os.PathLike[str] | None = None
-) -> dict[str, str]:
-    """Which book is in use and why: {"path", "chosen_by"}."""
-    if path:
-        return {"path": str(path), "chosen_by": "--pricebook"}
-    env = os.environ.get(ENV_PRICEBOOK)
-    if env:
-        return {"path": env, "chosen_by": f"${ENV_PRICEBOOK}"}
-    current = current_refreshed(data_dir)
-    if current is not None:
-        return {"path": str(current), "chosen_by": "refreshed (data directory)"}
-    return {"path": str(BUNDLED_PATH), "chosen_by": "bundled snapshot"}
-
-
-def load_in_use(
-    data_dir: str | os.PathLike[str] | None = None, path: str | os.PathLike[str] | None = None
-) -> PriceBook:
-    return PriceBook.load(resolve_pricebook_path(data_dir, path))

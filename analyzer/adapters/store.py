@@ -9,7 +9,7 @@ by `--data-dir` or $CROSSOVER_DATA_DIR):
     store/windows.json                       collected [start, end) windows per account/region
     store/meta.json                          meta of the last collection (failures, notes, ...)
     store/history/verdicts-<when>.parquet    dated snapshots of analysis verdicts
-    pricebooks/                              refreshed price books (see pricing_refresh.py)
+    pricebooks/                              refreshed price books (see pricebooks.py)
 
 Every file is written atomically (temp file + os.replace) and the traffic of a pair is written
 before its window is recorded, so an interrupted run leaves a consistent store that simply

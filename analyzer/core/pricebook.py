@@ -1,7 +1,8 @@
 """The price book: every price the models need, per region and architecture, with provenance.
 
 A price book is one JSON document (schema_version 1) written by `pricing_data/build_snapshot.py`
-(the bundled snapshot) or by `crossover prices refresh` (from the AWS Pricing API). Lookups never
+(the bundled snapshot, shipped inside the package as `analyzer/data/pricebook.json` and read with
+`importlib.resources`) or by `crossover prices refresh` (from the AWS Pricing API). Lookups never
 fall back to another region silently: a missing price raises `PriceBookError` saying what is
 missing and how to get it.
 """
@@ -12,6 +13,8 @@ import json
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +24,6 @@ import pandas as pd
 from analyzer.exceptions import PriceBookError
 
 SCHEMA_VERSION = 1
-BUNDLED_PATH = Path(__file__).resolve().parents[2] / "pricing_data" / "pricebook.json"
 ENV_PRICEBOOK = "CROSSOVER_PRICEBOOK"
 
 ARCHES = ("x86_64", "arm64")
@@ -35,6 +37,17 @@ _APIGW_TIERS: dict[str, tuple[float, float]] = {
     "per_million_requests_first_300m": (0, 300e6),
     "per_million_requests_over_300m": (300e6, np.inf),
 }
+
+
+def bundled_resource() -> Traversable:
+    """The bundled snapshot: package data `analyzer/data/pricebook.json` (works from a wheel)."""
+    return resources.files("analyzer") / "data" / "pricebook.json"
+
+
+def bundled_document() -> dict[str, Any]:
+    """The bundled snapshot's JSON document."""
+    document: dict[str, Any] = json.loads(bundled_resource().read_text(encoding="utf-8"))
+    return document
 
 
 @dataclass(frozen=True)
@@ -102,8 +115,15 @@ class PriceBook:
     # -- loading ---------------------------------------------------------------------------
     @classmethod
     def load(cls, path: str | Path | None = None) -> PriceBook:
-        """Load `path`, else $CROSSOVER_PRICEBOOK, else the bundled snapshot."""
-        p = Path(path or os.environ.get(ENV_PRICEBOOK) or BUNDLED_PATH)
+        """Load `path`, else $CROSSOVER_PRICEBOOK, else the bundled snapshot.
+
+        (A refreshed book in the data directory is the adapters' business:
+        `analyzer.adapters.pricebooks.resolve_pricebook`.)
+        """
+        chosen = path or os.environ.get(ENV_PRICEBOOK)
+        if not chosen:
+            return cls.bundled()
+        p = Path(chosen)
         try:
             doc = json.loads(p.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
@@ -114,7 +134,8 @@ class PriceBook:
 
     @classmethod
     def bundled(cls) -> PriceBook:
-        return cls.load(BUNDLED_PATH)
+        """The snapshot shipped inside the package."""
+        return cls(bundled_document())
 
     # -- provenance ------------------------------------------------------------------------
     def describe(self, source_id: str) -> str:

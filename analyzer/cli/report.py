@@ -14,7 +14,20 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from analyzer.adapters.pricebooks import resolve_pricebook
 from analyzer.adapters.report_config import ATTACH_FORMATS, ReportConfig, load_config
+from analyzer.cli.options import (
+    SOURCE_OPTION_NAMES,
+    Decorator,
+    apply_options,
+    assumption_options,
+    build_assumptions,
+    pricebook_option,
+    source_options,
+)
+from analyzer.cli.sources import load_fleet
+from analyzer.core.assumptions import DEFAULTS, Assumptions, from_mapping
+from analyzer.core.pricebook import PriceBook
 from analyzer.exceptions import InputError
 
 log = logging.getLogger(__name__)
@@ -39,7 +52,7 @@ _FIELD = {
 
 def report_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Every option of `crossover report` (also taken by `crossover schedule`)."""
-    options: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
+    options: list[Decorator] = [
         click.option(
             "--config",
             type=click.Path(dir_okay=False),
@@ -111,9 +124,7 @@ def report_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             help="With --dry-run: directory for report.eml and its parts.",
         ),
     ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
+    return apply_options(fn, options)
 
 
 def _explicit(ctx: click.Context, name: str) -> bool:
@@ -123,15 +134,13 @@ def _explicit(ctx: click.Context, name: str) -> bool:
     )
 
 
-def _build_config(
-    ctx: click.Context, opts: dict[str, Any], source_names: tuple[str, ...]
-) -> tuple[ReportConfig, dict[str, Any]]:
-    """The report settings (file, then flags) and the data-source keyword arguments."""
-    cfg = load_config(opts["config"]) if opts.get("config") else ReportConfig()
-    overrides: dict[str, Any] = {}
-    for name, fld in _FIELD.items():
-        if _explicit(ctx, name):
-            overrides[fld] = opts[name]
+def _config_overrides(ctx: click.Context, opts: dict[str, Any]) -> dict[str, Any]:
+    """The report settings given as flags (they override the --config file)."""
+    overrides: dict[str, Any] = {
+        field_name: opts[option_name]
+        for option_name, field_name in _FIELD.items()
+        if _explicit(ctx, option_name)
+    }
     if opts.get("starttls") and opts.get("tls"):
         raise InputError("--tls", True, "choose --tls (implicit) or --starttls, not both")
     if opts.get("starttls"):
@@ -142,18 +151,30 @@ def _build_config(
         overrides["charts"] = False
     if _explicit(ctx, "endpoint_url"):
         overrides["endpoint_url"] = opts.get("endpoint_url")
-    # data source: flags given on the command line replace the file's [source] table
-    source = {k: opts.get(k) for k in source_names}
-    unknown = [k for k in cfg.source if k not in source_names]
+    return overrides
+
+
+def _source_settings(ctx: click.Context, opts: dict[str, Any], cfg: ReportConfig) -> dict[str, Any]:
+    """The data-source options: flags given on the command line replace the file's [source]."""
+    source = {name: opts.get(name) for name in SOURCE_OPTION_NAMES}
+    unknown = [name for name in cfg.source if name not in SOURCE_OPTION_NAMES]
     if unknown:
         raise InputError(
             f"source.{unknown[0]}",
             cfg.source[unknown[0]],
-            f"unknown data-source setting; use {', '.join(source_names)}",
+            f"unknown data-source setting; use {', '.join(SOURCE_OPTION_NAMES)}",
         )
     chosen_on_cli = any(_explicit(ctx, k) for k in ("demo", "functions", "traffic", "aws", "store"))
     if not chosen_on_cli:
         source.update(cfg.source)
+    return source
+
+
+def _build_config(ctx: click.Context, opts: dict[str, Any]) -> tuple[ReportConfig, dict[str, Any]]:
+    """The report settings (file, then flags) and the data-source keyword arguments."""
+    cfg = load_config(opts["config"]) if opts.get("config") else ReportConfig()
+    overrides = _config_overrides(ctx, opts)
+    source = _source_settings(ctx, opts, cfg)
     if ctx.get_parameter_source("data_dir") == ParameterSource.COMMANDLINE or not cfg.data_dir:
         overrides["data_dir"] = opts.get("data_dir") or cfg.data_dir
     source["data_dir"] = overrides.get("data_dir", cfg.data_dir)
@@ -165,10 +186,7 @@ def _build_config(
 
 def _assumptions(
     cfg: ReportConfig, sets: tuple[str, ...], proxies: tuple[str, ...], assumptions_file: str | None
-) -> Any:
-    from analyzer.cli import build_assumptions
-    from analyzer.core.assumptions import DEFAULTS, from_mapping
-
+) -> Assumptions:
     base = (
         from_mapping(cfg.assumptions, DEFAULTS, where="config", prefix="")
         if cfg.assumptions
@@ -177,135 +195,131 @@ def _assumptions(
     return build_assumptions(sets, proxies, assumptions_file, base=base)
 
 
-def register(cli: click.Group) -> None:
-    """Add `report` and `schedule` to the top-level group."""
-    from analyzer.cli import assumption_options, load_pricebook, pricebook_option
-    from analyzer.cli_data import SOURCE_OPTION_NAMES, load_fleet, source_options
+def _prepare(
+    ctx: click.Context, opts: dict[str, Any]
+) -> tuple[ReportConfig, dict[str, Any], Assumptions, PriceBook]:
+    """The report settings, the data-source options, the assumptions and the price book (from
+    the same data directory as the store: --data-dir, else the config's, else the default)."""
+    cfg, source = _build_config(ctx, opts)
+    assumptions = _assumptions(cfg, opts["sets"], opts["proxies"], opts["assumptions_file"])
+    book = resolve_pricebook(opts.get("pricebook") or cfg.pricebook, source.get("data_dir"))
+    return cfg, source, assumptions, book
 
-    source_names = tuple(SOURCE_OPTION_NAMES)
 
-    def prepare(
-        ctx: click.Context, opts: dict[str, Any]
-    ) -> tuple[ReportConfig, dict[str, Any], Any, Any]:
-        cfg, source = _build_config(ctx, opts, source_names)
-        a = _assumptions(cfg, opts["sets"], opts["proxies"], opts["assumptions_file"])
-        book = load_pricebook(opts.get("pricebook") or cfg.pricebook)
-        return cfg, source, a, book
+def _common_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of `report`, also taken by `schedule`."""
+    return source_options(report_options(pricebook_option(assumption_options(fn))))
 
-    def common(fn: Callable[..., Any]) -> Callable[..., Any]:
-        return source_options(report_options(pricebook_option(assumption_options(fn))))
 
-    @cli.command()
-    @common
-    @click.pass_context
-    def report(ctx: click.Context, **opts: Any) -> None:
-        """Build the e-mail report (HTML + text, inline chart, attachments) and send it over SMTP
-        or SES, or write it to a directory with --dry-run.
+@click.command()
+@_common_options
+@click.pass_context
+def report(ctx: click.Context, **opts: Any) -> None:
+    """Build the e-mail report (HTML + text, inline chart, attachments) and send it over SMTP
+    or SES, or write it to a directory with --dry-run.
 
-        Lists headline spend and saving, functions newly Outgrown / Watch since the last sent
-        report (verdict history in the store), the top savings and the nearest crossovers.
-        With no data (no functions or no traffic) a short "no data" note is sent instead.
+    Lists headline spend and saving, functions newly Outgrown / Watch since the last sent
+    report (verdict history in the store), the top savings and the nearest crossovers.
+    With no data (no functions or no traffic) a short "no data" note is sent instead.
 
-        \b
-        Examples:
-          crossover report --demo --dry-run --out report/
-          crossover report --demo --smtp-host 127.0.0.1 --smtp-port 2525 \\
-              --to a@example.com --from crossover@example.com
-          CROSSOVER_SMTP_PASSWORD=... crossover report --config examples/report.toml
-          crossover report --store --ses --ses-region eu-west-1 \\
-              --to team@example.com --from crossover@example.com
-        """
-        from analyzer.adapters.email.report import run_report
+    \b
+    Examples:
+      crossover report --demo --dry-run --out report/
+      crossover report --demo --smtp-host 127.0.0.1 --smtp-port 2525 \\
+          --to a@example.com --from crossover@example.com
+      CROSSOVER_SMTP_PASSWORD=... crossover report --config examples/report.toml
+      crossover report --store --ses --ses-region eu-west-1 \\
+          --to team@example.com --from crossover@example.com
+    """
+    from analyzer.adapters.email.report import run_report
 
-        cfg, source, a, book = prepare(ctx, opts)
+    cfg, source, assumptions, book = _prepare(ctx, opts)
+    outcome = run_report(
+        cfg,
+        load_fleet=functools.partial(load_fleet, **source),
+        book=book,
+        assumptions=assumptions,
+        attempts=opts["attempts"],
+    )
+    if outcome.files:
+        for path in outcome.files:
+            click.echo(str(path))
+    click.echo(outcome.summary, err=True)
+
+
+@click.command()
+@click.option(
+    "--cron",
+    default=None,
+    metavar="EXPR",
+    help='5-field cron expression, e.g. "0 8 * * MON" (or [schedule] cron in --config).',
+)
+@click.option(
+    "--tz",
+    default=None,
+    metavar="ZONE",
+    help="Time zone of the cron expression, e.g. Europe/Paris [default: local].",
+)
+@click.option(
+    "--catch-up-minutes",
+    type=click.IntRange(0, 7 * 24 * 60),
+    default=60,
+    show_default=True,
+    help="On start, run the latest slot missed within this many minutes (never one already sent).",
+)
+@_common_options
+@click.pass_context
+def schedule(
+    ctx: click.Context, cron: str | None, tz: str | None, catch_up_minutes: int, **opts: Any
+) -> None:
+    """Run as a long-lived process that sends the report on a cron schedule.
+
+    Every run is logged to stderr; a failed run is logged and the schedule goes on; SIGTERM
+    or SIGINT stop it cleanly. Sent slots are recorded in the data directory, so a restart
+    never sends the same slot twice. Takes every option of `crossover report`.
+
+    \b
+    Example:
+      crossover schedule --cron "0 8 * * MON" --tz Europe/Paris --config examples/report.toml
+    """
+    from analyzer.adapters.email.report import run_report
+    from analyzer.adapters.schedule import Scheduler, SentLog, check_cron, parse_tz
+
+    cfg, source, assumptions, book = _prepare(ctx, opts)
+    expr = cron or cfg.cron
+    if not expr:
+        raise InputError("--cron", None, 'give a schedule, e.g. --cron "0 8 * * MON"')
+    check_cron(expr)
+    zone = parse_tz(tz or cfg.tz)
+    if not logging.getLogger("analyzer").isEnabledFor(logging.INFO):
+        _log_runs_to_stderr()
+
+    def job(slot: dt.datetime) -> str:
+        out = Path(cfg.out) / slot.astimezone(zone).strftime("%Y%m%dT%H%M%z") if cfg.out else None
         outcome = run_report(
             cfg,
             load_fleet=functools.partial(load_fleet, **source),
             book=book,
-            assumptions=a,
+            assumptions=assumptions,
+            today=slot.astimezone(zone).date(),
+            out=out,
             attempts=opts["attempts"],
         )
-        if outcome.files:
-            for path in outcome.files:
-                click.echo(str(path))
-        click.echo(outcome.summary, err=True)
+        return outcome.summary
 
-    @cli.command()
-    @click.option(
-        "--cron",
-        default=None,
-        metavar="EXPR",
-        help='5-field cron expression, e.g. "0 8 * * MON" (or [schedule] cron in --config).',
+    sched = Scheduler(
+        expr,
+        job,
+        tz=zone,
+        sent=SentLog(cfg.data_dir),
+        catch_up=dt.timedelta(minutes=catch_up_minutes),
     )
-    @click.option(
-        "--tz",
-        default=None,
-        metavar="ZONE",
-        help="Time zone of the cron expression, e.g. Europe/Paris [default: local].",
-    )
-    @click.option(
-        "--catch-up-minutes",
-        type=click.IntRange(0, 7 * 24 * 60),
-        default=60,
-        show_default=True,
-        help="On start, run the latest slot missed within this many minutes (never one "
-        "already sent).",
-    )
-    @common
-    @click.pass_context
-    def schedule(
-        ctx: click.Context, cron: str | None, tz: str | None, catch_up_minutes: int, **opts: Any
-    ) -> None:
-        """Run as a long-lived process that sends the report on a cron schedule.
-
-        Every run is logged to stderr; a failed run is logged and the schedule goes on; SIGTERM
-        or SIGINT stop it cleanly. Sent slots are recorded in the data directory, so a restart
-        never sends the same slot twice. Takes every option of `crossover report`.
-
-        \b
-        Example:
-          crossover schedule --cron "0 8 * * MON" --tz Europe/Paris --config examples/report.toml
-        """
-        from analyzer.adapters.email.report import run_report
-        from analyzer.adapters.schedule import Scheduler, SentLog, check_cron, parse_tz
-
-        cfg, source, a, book = prepare(ctx, opts)
-        expr = cron or cfg.cron
-        if not expr:
-            raise InputError("--cron", None, 'give a schedule, e.g. --cron "0 8 * * MON"')
-        check_cron(expr)
-        zone = parse_tz(tz or cfg.tz)
-        if not logging.getLogger("analyzer").isEnabledFor(logging.INFO):
-            _log_runs_to_stderr()
-
-        def job(slot: dt.datetime) -> str:
-            out = (
-                Path(cfg.out) / slot.astimezone(zone).strftime("%Y%m%dT%H%M%z") if cfg.out else None
-            )
-            outcome = run_report(
-                cfg,
-                load_fleet=functools.partial(load_fleet, **source),
-                book=book,
-                assumptions=a,
-                today=slot.astimezone(zone).date(),
-                out=out,
-                attempts=opts["attempts"],
-            )
-            return outcome.summary
-
-        sched = Scheduler(
-            expr,
-            job,
-            tz=zone,
-            sent=SentLog(cfg.data_dir),
-            catch_up=dt.timedelta(minutes=catch_up_minutes),
-        )
-        restore = sched.install_signal_handlers()
-        try:
-            failed = sched.run()
-        finally:
-            restore()
-        click.echo(f"schedule stopped after {len(sched.runs)} run(s), {failed} failed", err=True)
+    restore = sched.install_signal_handlers()
+    try:
+        failed = sched.run()
+    finally:
+        restore()
+    click.echo(f"schedule stopped after {len(sched.runs)} run(s), {failed} failed", err=True)
 
 
 def _log_runs_to_stderr() -> None:

@@ -1,0 +1,130 @@
+"""The data commands: `crossover collect` (AWS -> the local store) and `crossover prices show|
+refresh` (the price book in use, and rebuilding it from the AWS Pricing API)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from analyzer.adapters.pricebooks import describe_in_use, resolve_pricebook
+from analyzer.cli.options import aws_options, data_dir_option
+from analyzer.cli.sources import collect_from_aws
+from analyzer.exceptions import CrossoverError
+
+
+@click.command()
+@aws_options
+def collect(**opts: Any) -> None:
+    """Collect functions and hourly metrics from AWS into the local store (no analysis).
+
+    Shows what GetMetricData will cost and asks first (--yes skips). A second run fetches only
+    the hours the store lacks.
+
+    \b
+    Example:
+      crossover collect --org-role crossover-readonly --region us-east-1 --days 30 --yes
+    """
+    try:
+        fleet = collect_from_aws(opts)
+    except CrossoverError as exc:
+        raise click.ClickException(str(exc)) from exc
+    from analyzer.adapters.store import Store
+
+    failures = fleet.meta.get("failures", [])
+    click.echo(
+        f"stored {len(fleet.functions)} functions, {len(fleet.traffic)} function-hours from "
+        f"{fleet.start:%Y-%m-%d %H:%M} to {fleet.end:%Y-%m-%d %H:%M} UTC in "
+        f"{Store(opts.get('data_dir')).root} ({len(failures)} failures)"
+    )
+
+
+@click.group()
+def prices() -> None:
+    """The price book in use, and refreshing it from the AWS Pricing API."""
+
+
+@prices.command("show")
+@click.option(
+    "--pricebook",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Show this price book instead of the one in use.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@data_dir_option
+def prices_show(pricebook: str | None, fmt: str, data_dir: str | None) -> None:
+    """Say which price book is in use (bundled or refreshed), its date and its sources.
+
+    Order: --pricebook > $CROSSOVER_PRICEBOOK > the data dir's refreshed book > bundled.
+
+    \b
+    Example:
+      crossover prices show
+    """
+    try:
+        which = describe_in_use(data_dir, pricebook)
+        book = resolve_pricebook(pricebook, data_dir)
+    except CrossoverError as exc:
+        raise click.ClickException(str(exc)) from exc
+    info = {
+        **which,
+        "as_of": book.as_of,
+        "origin": book.origin,
+        "source": book.source,
+        "regions": book.regions("lambda"),
+        "sources": book.sources,
+    }
+    if fmt == "json":
+        click.echo(json.dumps(info, indent=2))
+        return
+    click.echo(f"price book: {which['path']}")
+    click.echo(f"chosen by:  {which['chosen_by']}")
+    click.echo(f"as of:      {book.as_of} ({book.origin})")
+    click.echo(f"source:     {book.source}")
+    click.echo(
+        f"regions:    Lambda {len(book.regions('lambda'))}, EC2 "
+        f"{', '.join(book.regions('ec2'))}, Fargate {', '.join(book.regions('fargate'))}"
+    )
+    click.echo("sources:")
+    for key, source in sorted(book.sources.items()):
+        click.echo(f"  {key}: {source.get('title', '')} ({source.get('date', '')})")
+
+
+@prices.command("refresh")
+@click.option(
+    "--region", multiple=True, required=True, metavar="REGION", help="Region to price (repeatable)."
+)
+@click.option("--profile", default=None, help="AWS profile (needs pricing:GetProducts).")
+@click.option("--endpoint-url", default=None, help="Pricing API endpoint override.")
+@data_dir_option
+def prices_refresh(
+    region: tuple[str, ...], profile: str | None, endpoint_url: str | None, data_dir: str | None
+) -> None:
+    """Rebuild the price book from the AWS Pricing API (GetProducts) for the regions asked.
+
+    Other regions keep the prices of the book in use. The new book is validated before it
+    replaces the one in use; the previous book stays in the data directory.
+
+    \b
+    Example:
+      crossover prices refresh --region us-east-1 --region eu-west-1
+    """
+    from analyzer.adapters.aws.session import base_session
+    from analyzer.adapters.pricebooks import save
+    from analyzer.adapters.pricing_products import pricing_client
+    from analyzer.adapters.pricing_refresh import refresh
+
+    try:
+        base = resolve_pricebook(data_dir=data_dir).doc
+        client = pricing_client(base_session(profile), endpoint_url)
+        doc = refresh(list(region), client, base=base, progress=lambda m: click.echo(m, err=True))
+        path = save(doc, data_dir)
+    except CrossoverError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot read or write the price book: {exc}") from exc
+    click.echo(f"price book {doc['as_of']} ({', '.join(region)}) written to {path}; now in use")
