@@ -13,7 +13,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import threading
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,8 +67,44 @@ def _one_line(text: str, limit: int = 300) -> str:
 
 
 def resolve_endpoint(endpoint_url: str | None = None) -> str | None:
-    """Explicit endpoint > $AWS_ENDPOINT_URL > None (the real AWS endpoints)."""
-    return endpoint_url or os.environ.get(ENV_ENDPOINT_URL) or None
+    """Explicit endpoint > $AWS_ENDPOINT_URL > None (the real AWS endpoints).
+
+    A given but empty or malformed endpoint is refused (`InputError`), never replaced by the real
+    AWS endpoints: a typo must not send a "local" run to AWS."""
+    if endpoint_url is not None:
+        return check_endpoint(endpoint_url, "--endpoint-url")
+    if ENV_ENDPOINT_URL in os.environ:
+        return check_endpoint(os.environ[ENV_ENDPOINT_URL], ENV_ENDPOINT_URL)
+    return None
+
+
+def _redacted_url(url: str) -> str:
+    """The URL as it may be shown: any user:password@ part replaced, control characters escaped."""
+    shown = re.sub(r"//[^/@]*@", "//***@", url)
+    return shown.encode("unicode_escape").decode("ascii")[:200]
+
+
+def check_endpoint(url: str, source: str) -> str:
+    """`url` if it is a usable http(s) endpoint URL, else `InputError` naming `source`."""
+    shown = _redacted_url(url)
+    if not url.strip():
+        raise InputError(source, "", "is empty: give an http(s) URL, or leave it out to use AWS")
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        port = parts.port  # raises ValueError when out of range or not a number
+    except ValueError as exc:
+        raise InputError(source, shown, f"is not a valid URL ({exc})") from None
+    if parts.scheme not in ("http", "https"):
+        raise InputError(source, shown, "must start with http:// or https://")
+    if not parts.hostname:
+        raise InputError(source, shown, "has no host name")
+    if parts.username is not None or parts.password is not None:
+        raise InputError(source, shown, "must not contain credentials (user:password@)")
+    if port == 0:
+        raise InputError(source, shown, "has port 0")
+    if any(ord(c) < 33 for c in url.strip()):
+        raise InputError(source, shown, "contains spaces or control characters")
+    return url.strip()
 
 
 def base_session(profile: str | None = None, region: str | None = None) -> boto3.Session:
