@@ -16,7 +16,7 @@ from typing import Any
 
 import boto3
 
-from analyzer.adapters.aws.session import RETRY_CONFIG
+from analyzer.adapters.aws.session import RETRY_CONFIG, check_endpoint
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +66,11 @@ APIGW_TIERS: dict[str, dict[Decimal, str]] = {
 
 # -- GetProducts --------------------------------------------------------------------------------
 def pricing_client(session: boto3.Session | None = None, endpoint_url: str | None = None) -> Any:
+    """A Pricing API client; a given endpoint must be a usable URL (never silently AWS)."""
     chosen = session or boto3.Session()
+    endpoint = None if endpoint_url is None else check_endpoint(endpoint_url, "--endpoint-url")
     return chosen.client(
-        "pricing", region_name=PRICING_REGION, endpoint_url=endpoint_url, config=RETRY_CONFIG
+        "pricing", region_name=PRICING_REGION, endpoint_url=endpoint, config=RETRY_CONFIG
     )
 
 

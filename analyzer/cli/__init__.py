@@ -13,20 +13,22 @@ Errors raised by the library (CrossoverError) become one line on stderr and exit
 
 from __future__ import annotations
 
-import logging
-import sys
 from typing import Any
 
 import click
 
 from analyzer import __version__
+from analyzer.adapters.logs import configure_logging, redact
 from analyzer.cli.analysis import analyze_cmd, cost
 from analyzer.cli.data import collect, prices
 from analyzer.cli.export import export_cmd
 from analyzer.cli.report import report, schedule
 from analyzer.exceptions import CrossoverError
+from analyzer.present.terminal import terminal_safe
 
 __all__ = ["cli", "main"]
+
+INTERNAL_ERROR_EXIT = 3  # an unexpected error (a bug), told apart from bad input (1) and usage (2)
 
 
 class CrossoverGroup(click.Group):
@@ -36,10 +38,23 @@ class CrossoverGroup(click.Group):
         try:
             return super().invoke(ctx)
         except CrossoverError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(terminal_safe(str(exc))) from exc
         except KeyboardInterrupt:
             click.echo("interrupted: nothing half-written was kept", err=True)
             raise SystemExit(130) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except (RecursionError, MemoryError) as exc:
+            click.echo(
+                f"Error: input too large or too deeply nested ({type(exc).__name__})", err=True
+            )
+            raise SystemExit(1) from None
+        except Exception as exc:  # a bug: still one line, never a traceback (nor secrets)
+            text = terminal_safe(redact(" ".join(str(exc).split())))[:300]
+            click.echo(
+                f"Error: internal error, please report it: {type(exc).__name__}: {text}", err=True
+            )
+            raise SystemExit(INTERNAL_ERROR_EXIT) from None
 
 
 @click.group(cls=CrossoverGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,10 +67,7 @@ def cli(verbose: int) -> None:
     Example:
       crossover analyze --demo
     """
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(verbose)  # secrets redacted; AWS wire dumps stay off even at -vv
 
 
 cli.add_command(cost)

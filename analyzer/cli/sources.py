@@ -64,9 +64,15 @@ def _confirm(yes: bool) -> Callable[[Any], bool]:
 def collect_from_aws(opts: dict[str, Any]) -> FleetData:
     """Discover accounts, collect into the store, and return the collected window's fleet."""
     from analyzer.adapters.aws.collect import collect_fleet
-    from analyzer.adapters.aws.session import base_session, discover_accounts, load_env_config
+    from analyzer.adapters.aws.session import (
+        base_session,
+        discover_accounts,
+        load_env_config,
+        resolve_endpoint,
+    )
     from analyzer.adapters.store import Store
 
+    resolve_endpoint(opts.get("endpoint_url"))  # an empty or malformed endpoint stops here
     store = Store(opts.get("data_dir"))
     session = base_session(opts.get("profile"))
     accounts, failures = discover_accounts(
