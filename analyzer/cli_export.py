@@ -78,7 +78,7 @@ def register(cli: click.Group) -> None:
           crossover export --demo --format csv --out recs.csv --environment prod --verdict outgrown
         """
         from analyzer.adapters.export import FORMATS, format_for_path, write
-        from analyzer.core.recommend import filter_recommendations, recommend_fleet
+        from analyzer.present.recommendations import filter_recommendations, recommend_fleet
 
         chosen = fmt or format_for_path(out)
         if chosen is None:

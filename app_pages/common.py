@@ -139,7 +139,7 @@ def _export(
     source_id: str, assumptions_key: str, function_ids: tuple[str, ...], fmt: str, _a: Assumptions
 ) -> bytes:
     from analyzer.adapters import export
-    from analyzer.core.recommend import recommend
+    from analyzer.present.recommendations import recommend
 
     runs = [m.subset_analysis(x, function_ids) for x in sensitivity_analyses(_a)]
     return export.render(recommend(runs[0], runs[1], runs[2]), fmt)

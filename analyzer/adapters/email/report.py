@@ -84,7 +84,7 @@ def export_attachments(
     attachments rendered by the export adapters."""
     try:
         from analyzer.adapters.export import render
-        from analyzer.core.recommend import recommend_fleet
+        from analyzer.present.recommendations import recommend_fleet
     except ImportError as exc:
         raise ExportError(f"attachments need the export adapters, missing here: {exc}") from exc
     recs = recommend_fleet(fleet, book, a)

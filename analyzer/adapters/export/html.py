@@ -9,7 +9,9 @@ import jinja2
 from markupsafe import Markup
 
 from analyzer.adapters.export._common import context_lines, money, number, plain, rounded, title
-from analyzer.core.recommend import DATA_TRANSFER_CAVEAT, VERDICT_NAMES, Recommendations
+from analyzer.core.recommend import Recommendations
+from analyzer.core.vocabulary import VERDICT_LABELS
+from analyzer.present.sentences import DATA_TRANSFER_CAVEAT
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +71,7 @@ def render_html(recs: Recommendations, charts: bool = True) -> bytes:
             by_account=recs.by_account.to_dict("records"),
             charts=_charts(recs) if charts else [],
             functions=rows,
-            verdict_names=VERDICT_NAMES,
+            verdict_names=VERDICT_LABELS,
             data_transfer=DATA_TRANSFER_CAVEAT,
             sensitivity=recs.sensitivity,
             assumptions=recs.assumptions.to_dict("records"),

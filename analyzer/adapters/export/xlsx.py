@@ -17,7 +17,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from analyzer.adapters.export._common import context_lines, plain, rounded, safe_text, title
-from analyzer.core.recommend import COLUMN_HELP, MONEY_COLUMNS, Recommendations
+from analyzer.core.columns import COLUMN_HELP, MONEY_COLUMNS
+from analyzer.core.recommend import Recommendations
 
 USD_FORMAT = '"$"#,##0.00'
 UNIT_PRICE_FORMAT = '"$"#,##0.000000'
