@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.core.vocabulary import OPTION_KINDS, VERDICTS
+from analyzer.core.vocabulary import HOURS_PER_MONTH, OPTION_KINDS, VERDICTS
 
 TEXT = "text"
 MONEY = "money"
@@ -82,7 +82,7 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
         NUMBER,
         decimals=0,
         unit="invocations/month",
-        help="invocations per month (730 hours)",
+        help=f"invocations per month ({HOURS_PER_MONTH:.0f} hours)",
     ),
     ColumnSpec(
         "avg_duration_ms", NUMBER, decimals=3, unit="ms", help="mean duration per invocation, ms"

@@ -21,7 +21,7 @@ from analyzer.core.fleet import FleetData
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.recommend import Recommendations, economics
 from analyzer.core.selection import filter_mask, sort_functions
-from analyzer.core.vocabulary import Verdict
+from analyzer.core.vocabulary import HOURS_PER_MONTH, Verdict
 from analyzer.present import sentences
 from analyzer.present.summary import group_summary, recommendations_summary
 
@@ -57,7 +57,7 @@ def recommend(
         prices=provenance.prices_used(analysis, fns),
         price_book=dict(analysis.book.summary()),
         window=provenance.window(analysis),
-        monthly_basis=str(analysis.meta.get("monthly_basis", "730 hours")),
+        monthly_basis=str(analysis.meta.get("monthly_basis", f"{HOURS_PER_MONTH:.0f} hours")),
         notes=list(analysis.meta.get("notes", [])),
         sensitivity=provenance.sensitivity(analysis, optimistic_analysis, pessimistic_analysis),
         thresholds=provenance.thresholds(analysis.assumptions),

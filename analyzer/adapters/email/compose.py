@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 import mimetypes
 import os
 import string
@@ -36,7 +35,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from analyzer.core.engine import Analysis
 from analyzer.core.fleet import FleetData
+from analyzer.core.vocabulary import HOURS_PER_MONTH
 from analyzer.exceptions import ExportError, InputError
+from analyzer.present.format import iso_date, money, number
+from analyzer.present.summary import fleet_summary
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +80,9 @@ class ReportData:
     no_data_reason: str = ""
     functions: int = 0
     counts: dict[str, int] = field(default_factory=dict)
-    lambda_usd: float = 0.0
-    outgrown_lambda_usd: float = 0.0
-    saving_usd: float = 0.0
+    lambda_usd_per_month: float = 0.0
+    outgrown_lambda_usd_per_month: float = 0.0
+    saving_usd_per_month: float = 0.0
     first_report: bool = True
     previous_at: str | None = None
     newly_outgrown: list[dict[str, Any]] = field(default_factory=list)
@@ -89,14 +91,16 @@ class ReportData:
     nearest: list[dict[str, Any]] = field(default_factory=list)
     price_book_as_of: str = ""
     price_book_source: str = ""
-    monthly_basis: str = "730 hours (cost over the window x 730 / window hours)"
+    monthly_basis: str = (
+        f"{HOURS_PER_MONTH:.0f} hours (cost over the window x {HOURS_PER_MONTH:.0f} / window hours)"
+    )
     window: str = ""
     source: str = ""
     notes: list[str] = field(default_factory=list)
 
     @property
-    def saving_usd_year(self) -> float:
-        return self.saving_usd * 12
+    def saving_usd_per_year(self) -> float:
+        return self.saving_usd_per_month * 12
 
 
 # -- numbers ---------------------------------------------------------------------------------
@@ -149,17 +153,17 @@ def build_report(
     """The report's numbers. `previous` is the last recorded verdict snapshot (columns
     function_id, verdict[, recorded_at]) or None for a first report."""
     f = analysis.functions
-    totals = analysis.totals()
+    summary = fleet_summary(f)
     date = (today or dt.date.today()).isoformat()
     book = analysis.price_book
     meta = analysis.meta
     rep = ReportData(
         date=date,
         functions=len(f),
-        counts={v: int((f["verdict"] == v).sum()) for v in ("outgrown", "watch", "stay")},
-        lambda_usd=totals["lambda_usd"],
-        outgrown_lambda_usd=totals["outgrown_lambda_usd"],
-        saving_usd=totals["saving_usd"],
+        counts={str(verdict): count for verdict, count in summary.counts.items()},
+        lambda_usd_per_month=summary.lambda_usd_per_month,
+        outgrown_lambda_usd_per_month=summary.outgrown_lambda_usd_per_month,
+        saving_usd_per_month=summary.saving_usd_per_month,
         price_book_as_of=str(book.get("as_of", "")),
         price_book_source=str(book.get("source", "")),
         monthly_basis=str(meta.get("monthly_basis", ReportData.monthly_basis)),
@@ -213,31 +217,19 @@ def _window(meta: Mapping[str, Any]) -> str:
     end = meta.get("window_end", meta.get("end"))
     if start is None or end is None:
         return ""
-    return f"{pd.Timestamp(start).date()} to {pd.Timestamp(end).date()}"
+    return f"{iso_date(start)} to {iso_date(end)}"
 
 
 # -- formatting ------------------------------------------------------------------------------
-def fmt_usd(x: Any, cents: bool = False) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "–"
-    return f"${float(x):,.2f}" if cents else f"${float(x):,.0f}"
-
-
-def fmt_num(x: Any, digits: int = 0) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "–"
-    return f"{float(x):,.{digits}f}"
-
-
 def subject_values(rep: ReportData) -> dict[str, str]:
     return {
         "date": rep.date,
-        "saving": fmt_num(rep.saving_usd),
-        "saving_year": fmt_num(rep.saving_usd_year),
+        "saving": number(rep.saving_usd_per_month, ",.0f"),
+        "saving_year": number(rep.saving_usd_per_year, ",.0f"),
         "outgrown": str(rep.counts.get("outgrown", 0)),
         "watch": str(rep.counts.get("watch", 0)),
         "functions": str(rep.functions),
-        "lambda_spend": fmt_num(rep.lambda_usd),
+        "lambda_spend": number(rep.lambda_usd_per_month, ",.0f"),
     }
 
 
@@ -283,8 +275,8 @@ def _env() -> Environment:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.filters["usd"] = fmt_usd
-        env.filters["num"] = fmt_num
+        env.filters["money"] = money
+        env.filters["number"] = number
         _ENV = env
     return _ENV
 

@@ -69,7 +69,9 @@ class ReportOutcome:
         r = self.report
         counts = f"{r.counts.get('outgrown', 0)} outgrown, {r.counts.get('watch', 0)} watch"
         what = (
-            "no-data note" if r.no_data else f"report: {counts}, ${r.saving_usd:,.0f}/month to save"
+            "no-data note"
+            if r.no_data
+            else f"report: {counts}, ${r.saving_usd_per_month:,.0f}/month to save"
         )
         if self.delivered_with == "dry-run":
             where = self.files[-1].parent if self.files else "?"

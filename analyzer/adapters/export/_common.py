@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -10,6 +11,8 @@ import pandas as pd
 
 from analyzer.core.columns import COLUMN_SPECS, COLUMNS, MONEY, TEXT_COLUMNS
 from analyzer.core.recommend import Recommendations
+from analyzer.present.format import money as format_money
+from analyzer.present.format import number as format_number
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -56,20 +59,13 @@ def assumptions_compact(recs: Recommendations) -> str:
     )
 
 
-def money(x: Any) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return ""
-    return f"${float(x):,.2f}"
+money = partial(format_money, missing="")
+"""$1,240.50 ("" when unknown)."""
+number = partial(format_number, missing="")
+"""A number in a format spec ("" when unknown)."""
 
 
-def number(x: Any, fmt: str = ",.2f") -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return ""
-    return format(float(x), fmt)
-
-
-def title(recs: Recommendations) -> str:
-    return "Crossover: Lambda migration recommendations"
+TITLE = "Crossover: Lambda migration recommendations"
 
 
 def context_lines(recs: Recommendations) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from analyzer.adapters.export._common import context_lines, money, number, plain, rounded, title
+from analyzer.adapters.export._common import TITLE, context_lines, money, number, plain, rounded
 from analyzer.core.recommend import Recommendations
 from analyzer.core.vocabulary import VERDICT_LABELS
 from analyzer.present.sentences import DATA_TRANSFER_CAVEAT
@@ -64,7 +64,7 @@ def render_html(recs: Recommendations, charts: bool = True) -> bytes:
         _env()
         .get_template("recommendations.html.j2")
         .render(
-            title=title(recs),
+            title=TITLE,
             context=context_lines(recs),
             s=recs.summary,
             by_target=recs.by_target.to_dict("records"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from analyzer.adapters.export._common import context_lines, money, number, plain, rounded, title
+from analyzer.adapters.export._common import TITLE, context_lines, money, number, plain, rounded
 from analyzer.core.recommend import Recommendations
 from analyzer.core.vocabulary import VERDICT_LABELS
 from analyzer.present.sentences import DATA_TRANSFER_CAVEAT
@@ -40,7 +40,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def render_markdown(recs: Recommendations) -> bytes:
     s = recs.summary
     f = rounded(recs)
-    lines = [f"# {title(recs)}", ""]
+    lines = [f"# {TITLE}", ""]
     lines += [f"- **{label}:** {md(text)}" for label, text in context_lines(recs)]
     lines += [
         "",
