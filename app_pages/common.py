@@ -1,6 +1,6 @@
 """What every page shares: session state, the data source, cached analyses, the sidebar.
 
-The logic lives in `analyzer.present.app_model`; this module only wires it to Streamlit.
+The logic lives in `analyzer.present.app`; this module only wires it to Streamlit.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from analyzer.core.engine import Analysis, analyze
 from analyzer.core.fleet import FleetData
 from analyzer.core.pricebook import PriceBook
 from analyzer.exceptions import CrossoverError
-from analyzer.present import app_model as m
+from analyzer.present import app as m
 
 log = logging.getLogger(__name__)
 

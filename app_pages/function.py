@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from analyzer.present import app_model as m
+from analyzer.core.vocabulary import HOURS_PER_MONTH
+from analyzer.present import app as m
 from analyzer.present.charts import breakdown_chart, cost_curve_chart, traffic_chart
 from app_pages import common
 
@@ -132,6 +133,6 @@ with common.guarded():
             column_config={"usd": st.column_config.NumberColumn("USD", format="%.10g")},
         )
     st.caption(
-        f"{row['days_of_data']:.0f} days of data; monthly figures normalised to 730 hours. "
+        f"{row['days_of_data']:.0f} days of data; monthly figures normalised to {HOURS_PER_MONTH:.0f} hours. "
         f"Errors {row['errors']:,.0f}, throttles {row['throttles']:,.0f} over the window."
     )

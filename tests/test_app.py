@@ -14,7 +14,7 @@ from analyzer.core.demo import demo_fleet
 from analyzer.core.engine import Analysis, analyze
 from analyzer.core.pricebook import PriceBook
 from analyzer.exceptions import InputError
-from analyzer.present import app_model as m
+from analyzer.present import app as m
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -55,16 +55,23 @@ def test_watch_and_stay_sentences_give_the_multiple_and_the_date() -> None:
     assert "stays cheapest" in m.verdict_sentence(stay)
 
 
-def test_headline_matches_the_engine_totals(analysis: Analysis) -> None:
-    h = m.headline(analysis.functions)
-    t = analysis.totals()
-    assert h.functions == len(analysis.functions)
-    assert h.lambda_usd == pytest.approx(t["lambda_usd"])
-    assert h.outgrown_lambda_usd == pytest.approx(t["outgrown_lambda_usd"])
-    assert h.saving_usd == pytest.approx(t["saving_usd"])
-    assert h.saving_usd_year == pytest.approx(12 * t["saving_usd"])
+def outgrown_saving(functions: pd.DataFrame) -> float:
+    return float(functions.loc[functions["verdict"] == "outgrown", "saving_usd_per_month"].sum())
+
+
+def test_headline_adds_up_the_functions(analysis: Analysis) -> None:
+    f = analysis.functions
+    h = m.fleet_summary(f)
+    outgrown = f["verdict"] == "outgrown"
+    assert h.functions == len(f)
+    assert h.lambda_usd_per_month == pytest.approx(f["lambda_usd_per_month"].sum())
+    assert h.outgrown_lambda_usd_per_month == pytest.approx(
+        f.loc[outgrown, "lambda_usd_per_month"].sum()
+    )
+    assert h.saving_usd_per_month == pytest.approx(outgrown_saving(f))
+    assert h.saving_usd_per_year == pytest.approx(12 * outgrown_saving(f))
     assert h.outgrown + h.watch + h.stay == h.functions
-    assert m.money(h.saving_usd) in h.sentence()
+    assert m.money(h.saving_usd_per_month) in h.sentence()
 
 
 def test_filters_combine_and_empty_means_all(analysis: Analysis) -> None:
@@ -213,7 +220,7 @@ def test_overview_headline_and_table_follow_the_filters() -> None:
     at = run_app()
     a = analyze(demo_fleet())
     all_saving = metric(at, "Possible saving")
-    assert all_saving == f"{m.money(a.totals()['saving_usd'])}/month"
+    assert all_saving == f"{m.money(outgrown_saving(a.functions))}/month"
     assert len(at.dataframe[0].value) == len(a.functions)
     at.multiselect(key="f_environment").set_value(["dev"]).run()
     dev = a.functions[a.functions["environment"] == "dev"]
@@ -229,9 +236,11 @@ def test_what_if_controls_change_the_numbers_on_every_page_and_reset_restores() 
     at.number_input(key="a_min_instances").set_value(1).run()
     after = metric(at, "Possible saving")
     assert after != before
-    expected = analyze(
-        demo_fleet(), assumptions=Assumptions(pricing_option="compute_sp_3y", min_instances=1)
-    ).totals()["saving_usd"]
+    expected = outgrown_saving(
+        analyze(
+            demo_fleet(), assumptions=Assumptions(pricing_option="compute_sp_3y", min_instances=1)
+        ).functions
+    )
     assert after == f"{m.money(expected)}/month"
     assert "`pricing_option` = compute_sp_3y" in texts(at)
     at.switch_page("app_pages/overview.py").run()

@@ -27,6 +27,7 @@ from analyzer.core.demo import demo_fleet
 from analyzer.core.engine import analyze
 from analyzer.core.fleet import FleetData
 from analyzer.exceptions import DeliveryError, InputError
+from analyzer.present.summary import fleet_summary
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +69,7 @@ def test_starttls_auth_report_has_html_text_inline_chart_and_attachments(
     msg = srv.sink.messages[0]
     analysis = analyze(fleet)
     outgrown = int((analysis.functions["verdict"] == "outgrown").sum())
-    saving = analysis.totals()["saving_usd"]
+    saving = fleet_summary(analysis.functions).saving_usd_per_month
     assert msg["Subject"].startswith(f"Crossover: {outgrown} functions outgrew Lambda, ")
     assert f"${saving:,.0f}/month" in msg["Subject"]
     p = parts(msg)

@@ -141,7 +141,7 @@ def analysis_table(a: Analysis, limit: int | None = None) -> str:
         rows,
         {4, 5, 7, 8, 10},
     )
-    summary = (
+    totals = (
         f"\n{summary.functions} functions: {summary.outgrown} outgrown, {summary.watch} watch, "
         f"{summary.stay} stay. Lambda {money(summary.lambda_usd_per_month)}/month; moving the "
         f"outgrown functions saves {money(summary.saving_usd_per_month)}/month "
@@ -152,7 +152,7 @@ def analysis_table(a: Analysis, limit: int | None = None) -> str:
         f"\nFailed: account {x.get('account_id')} {x.get('region')}: {x.get('error')}"
         for x in failures
     )
-    return head + "\n" + summary + fail + "\n" + _footer(a)
+    return head + "\n" + totals + fail + "\n" + _footer(a)
 
 
 __all__ = ["analysis_table", "cost_table", "count", "money", "multiple", "pd"]

@@ -38,6 +38,7 @@ from analyzer.core.fleet import FleetData
 from analyzer.core.vocabulary import HOURS_PER_MONTH
 from analyzer.exceptions import ExportError, InputError
 from analyzer.present.format import iso_date, money, number
+from analyzer.present.palette import VERDICT_COLORS
 from analyzer.present.summary import fleet_summary
 
 log = logging.getLogger(__name__)
@@ -289,7 +290,7 @@ def render_bodies(
         "r": rep,
         "chart_cid": chart_cid,
         "chart_note": chart_note,
-        "verdict_colors": {"outgrown": "#d62728", "watch": "#ff7f0e", "stay": "#2ca02c"},
+        "verdict_colors": VERDICT_COLORS,
     }
     html = _env().get_template("email.html.j2").render(**ctx)
     text = _env().get_template("email.txt.j2").render(**ctx)
