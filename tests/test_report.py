@@ -13,12 +13,7 @@ import pandas as pd
 import pytest
 from test_report_support import PASSWORD, USER, Sink, parts, smtp_server
 
-from analyzer.adapters.email.compose import (
-    build_report,
-    check_subject,
-    compose_message,
-    no_data_reason,
-)
+from analyzer.adapters.email.compose import check_subject, compose_message
 from analyzer.adapters.email.report import run_report
 from analyzer.adapters.email.smtp import SmtpSettings
 from analyzer.adapters.report_config import ReportConfig
@@ -27,6 +22,7 @@ from analyzer.core.demo import demo_fleet
 from analyzer.core.engine import analyze
 from analyzer.core.fleet import FleetData
 from analyzer.exceptions import DeliveryError, InputError
+from analyzer.present.email_body import build_report, no_data_reason
 from analyzer.present.summary import fleet_summary
 
 

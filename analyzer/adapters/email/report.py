@@ -22,13 +22,9 @@ import pandas as pd
 
 from analyzer.adapters.email.compose import (
     Attachment,
-    ReportData,
     attachment_for,
-    build_report,
     compose_message,
     fleet_chart_png,
-    no_data_reason,
-    no_data_report,
     write_dry_run,
 )
 from analyzer.adapters.email.retry import DEFAULT_ATTEMPTS
@@ -40,6 +36,7 @@ from analyzer.core.engine import Analysis, analyze
 from analyzer.core.fleet import FleetData
 from analyzer.core.pricebook import PriceBook
 from analyzer.exceptions import ExportError, StoreError
+from analyzer.present.email_body import ReportData, build_report, no_data_reason, no_data_report
 
 log = logging.getLogger(__name__)
 
