@@ -30,7 +30,7 @@ with common.guarded():
     row = a.functions[a.functions["function_id"] == fid].iloc[0]
     opts = a.options[a.options["function_id"] == fid].sort_values("monthly_usd")
 
-    sentence = m.verdict_sentence(row)
+    sentence = m.verdict_sentence(m.function_recommendation(a, fid), a.assumptions.max_multiple)
     {"outgrown": st.error, "watch": st.warning}.get(str(row["verdict"]), st.success)(sentence)
 
     k = float(row["crossover_multiple"])

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
@@ -114,3 +114,24 @@ def filter_recommendations(
     used["sort"] = sort
     out = dataclasses.replace(recs, functions=sort_functions(fns[keep], sort), filters=used)
     return with_summary(out)
+
+
+def subset_analysis(analysis: Analysis, function_ids: Sequence[str]) -> Analysis:
+    """The analysis restricted to some functions (fleet order kept, as the engine guarantees)."""
+    ids = pd.Index(function_ids)
+    f = analysis.functions
+    o = analysis.options
+    return dataclasses.replace(
+        analysis,
+        functions=f[f["function_id"].isin(ids)].reset_index(drop=True),
+        options=o[o["function_id"].isin(ids)].reset_index(drop=True),
+        fleet=analysis.fleet.subset(ids),
+        groups=None,  # recomputed for the subset, in its order
+    )
+
+
+def function_recommendation(analysis: Analysis, function_id: str) -> pd.Series:
+    """One function's recommendation row (no sensitivity run): what the app's function page
+    words with `sentences.verdict_sentence`."""
+    one = subset_analysis(analysis, [function_id])
+    return worded(economics(one), analysis.assumptions.max_multiple).iloc[0]

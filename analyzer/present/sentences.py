@@ -2,8 +2,8 @@
 
 The exports and the e-mail attachments use the vectorised column writers (`sizing_column`,
 `tune_advice_column`, `caveats_column`, `recommendation_column`), which turn the numbers of
-`analyzer.core.recommend.economics` into words; the app's function page shows `verdict_sentence`
-for one analysed function.
+`analyzer.core.recommend.economics` into words; the app's function page shows the same verdict
+sentence (`verdict_sentence`) for one function.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pandas as pd
 
 from analyzer.core.recommend import FEW_DAYS, LONG_TIMEOUT_S
 from analyzer.core.vocabulary import KIND_LABELS, OptionKind, Verdict
-from analyzer.present.format import money, money_column, number_column
+from analyzer.present.format import money_column, number_column
 
 DATA_TRANSFER_CAVEAT = (
     "data transfer (internet egress, NAT gateway, cross-AZ traffic) is not modelled"
@@ -158,16 +158,19 @@ def caveats_column(rec: pd.DataFrame) -> pd.Series:
     return join_columns(caveats)
 
 
-# -- the recommendation ---------------------------------------------------------------------------
-def recommendation_column(rec: pd.DataFrame, max_multiple: float) -> pd.Series:
-    """The recommendation in one sentence per function (verdict, money or date, tune)."""
+# -- the verdict sentence ------------------------------------------------------------------------
+def verdict_sentence_column(rec: pd.DataFrame, max_multiple: float) -> pd.Series:
+    """The verdict in one sentence per function: the target, sizing, saving and payback when
+    Outgrown; the crossover and its forecast date otherwise."""
     target = rec["best_option_kind"].map(KIND_LABELS).fillna("")
     saving = rec["saving_usd_per_month"].astype(float)
     multiple = rec["crossover_multiple"].astype(float)
     k_text = number_column(multiple, ".2f") + "x today's traffic"
     date = rec["crossover_date"]
     when = pd.Series(
-        np.where(date.notna(), ", forecast around " + date.fillna("").astype(str), ""), dtype=str
+        np.where(date.notna(), ", forecast around " + date.fillna("").astype(str), ""),
+        index=rec.index,
+        dtype=str,
     )
     outgrown = (
         "Move to " + target + ": " + rec["best_option_sizing"].astype(str)
@@ -191,54 +194,18 @@ def recommendation_column(rec: pd.DataFrame, max_multiple: float) -> pd.Series:
     sentence = np.where(
         verdict == Verdict.OUTGROWN, outgrown, np.where(verdict == Verdict.WATCH, watch, stay)
     )
-    return pd.Series(sentence) + _when(rec["tune"], "; tune: " + rec["tune_advice"])
+    return pd.Series(sentence, index=rec.index)
 
 
-# -- the app's one-function sentence --------------------------------------------------------------
-def kind_name(kind: str | None) -> str:
-    """An option kind's label ('–' when there is none)."""
-    return KIND_LABELS.get(str(kind), str(kind or "–"))
+def verdict_sentence(rec: Mapping[str, Any] | pd.Series, max_multiple: float) -> str:
+    """`verdict_sentence_column` for one recommendation row (the app's function page)."""
+    row = pd.DataFrame([dict(rec)])
+    for column in ("crossover_date", "best_option_kind"):
+        row[column] = row[column].astype(object).where(row[column].notna(), None)
+    return str(verdict_sentence_column(row, max_multiple).iloc[0])
 
 
-def months_text(months: float) -> str:
-    if not np.isfinite(months):
-        return "no date"
-    if months < 1:
-        return "within a month"
-    if months < 24:
-        return f"in about {months:.0f} months"
-    return f"in about {months / 12:.0f} years"
-
-
-def _app_money(x: float) -> str:
-    return money(x, 0, sign_first=True)
-
-
-def _forecast(row: Mapping[str, Any] | pd.Series, lead: str) -> str:
-    date, months = row.get("crossover_date"), float(row["months_to_crossover"])
-    if isinstance(date, str) and date and np.isfinite(months):
-        return lead.format(date=date, months=months_text(months))
-    return ""
-
-
-def verdict_sentence(row: Mapping[str, Any] | pd.Series) -> str:
-    """One line a product owner reads: the verdict and the money or the date behind it."""
-    verdict = str(row["verdict"])
-    best = kind_name(row.get("best_option_kind"))
-    k = float(row["crossover_multiple"])
-    saving = float(row["saving_usd_per_month"])
-    if verdict == Verdict.OUTGROWN:
-        yearly = _app_money(saving * 12)
-        return f"Outgrown: moving to {best} would save {_app_money(saving)}/month ({yearly}/year)"
-    if verdict == Verdict.WATCH:
-        if np.isfinite(k) and k < 1:
-            return (
-                f"Watch: {best} is already cheaper, but only by {_app_money(saving)}/month "
-                "(below the Outgrown threshold)"
-            )
-        when = _forecast(row, ", forecast around {date} ({months})")
-        return f"Watch: {best} becomes cheaper at {k:.1f}x today's traffic{when}"
-    if not np.isfinite(k):
-        return "Stay: Lambda stays cheapest across the whole traffic range searched"
-    when = _forecast(row, "; at the current trend that is around {date}")
-    return f"Stay: Lambda is cheapest until traffic grows {k:,.1f}x{when}"
+def recommendation_column(rec: pd.DataFrame, max_multiple: float) -> pd.Series:
+    """The recommendation: the verdict sentence, then what to tune on Lambda."""
+    sentence = verdict_sentence_column(rec, max_multiple).reset_index(drop=True)
+    return sentence + _when(rec["tune"], "; tune: " + rec["tune_advice"])

@@ -8,8 +8,8 @@ streamlit import; tested in tests/test_app.py):
     sensitivity  verdicts under the optimistic and the pessimistic assumptions
     source       whether live AWS collection is on; the traffic window caption
 
-The headline is `analyzer.present.summary.fleet_summary`; the verdict sentence is
-`analyzer.present.sentences.verdict_sentence`. Pages import this package as `m`.
+The headline is `analyzer.present.summary.fleet_summary`; the verdict sentence is the exports'
+(`analyzer.present.sentences.verdict_sentence` of `function_recommendation`). Pages import this package as `m`.
 """
 
 from analyzer.core.vocabulary import VERDICT_LABELS
@@ -37,7 +37,7 @@ from analyzer.present.app.labels import (
     months_text,
     verdict_sentence,
 )
-from analyzer.present.app.sensitivity import sensitivity, sensitivity_summary, subset_analysis
+from analyzer.present.app.sensitivity import sensitivity, sensitivity_summary
 from analyzer.present.app.source import ENABLE_AWS_ENV, aws_enabled, window_caption
 from analyzer.present.app.tables import (
     FLEET_TABLE_COLUMNS,
@@ -50,6 +50,7 @@ from analyzer.present.app.tables import (
     price_table,
     sizing_text,
 )
+from analyzer.present.recommendations import function_recommendation, subset_analysis
 from analyzer.present.summary import FleetSummary, fleet_summary
 
 __all__ = [
@@ -79,6 +80,7 @@ __all__ = [
     "fleet_table",
     "function_choices",
     "function_label",
+    "function_recommendation",
     "kind_name",
     "lambda_breakdown",
     "money",

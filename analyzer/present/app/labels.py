@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analyzer.core.vocabulary import KIND_LABELS
 from analyzer.present.format import DASH, count
 from analyzer.present.format import money as format_money
-from analyzer.present.sentences import kind_name, months_text, verdict_sentence
+from analyzer.present.sentences import verdict_sentence
 
 PRICING_LABELS = {
     "on_demand": "On-demand (no commitment)",
@@ -65,3 +66,18 @@ def display_value(v: Any) -> str:
 
 def function_label(row: Mapping[str, Any] | pd.Series) -> str:
     return f"{row['name']} · {row['account_name']} ({row['environment']}) · {row['region']}"
+
+
+def kind_name(kind: str | None) -> str:
+    """An option kind's label ('–' when there is none)."""
+    return KIND_LABELS.get(str(kind), str(kind or "–"))
+
+
+def months_text(months: float) -> str:
+    if not np.isfinite(months):
+        return "no date"
+    if months < 1:
+        return "within a month"
+    if months < 24:
+        return f"in about {months:.0f} months"
+    return f"in about {months / 12:.0f} years"

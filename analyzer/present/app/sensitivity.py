@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Sequence
-
 import pandas as pd
 
-from analyzer.core.engine import Analysis
 from analyzer.core.vocabulary import VERDICT_LABELS, Verdict
 
 
@@ -53,18 +49,4 @@ def sensitivity_summary(table: pd.DataFrame) -> str:
     return (
         f"{ok} of {n} verdicts hold under both the optimistic and the pessimistic assumptions; "
         f"{firm} of {len(out_rows)} Outgrown verdicts are firm."
-    )
-
-
-def subset_analysis(analysis: Analysis, function_ids: Sequence[str]) -> Analysis:
-    """The analysis restricted to some functions (fleet order kept, as the engine guarantees)."""
-    ids = pd.Index(function_ids)
-    f = analysis.functions
-    o = analysis.options
-    return dataclasses.replace(
-        analysis,
-        functions=f[f["function_id"].isin(ids)].reset_index(drop=True),
-        options=o[o["function_id"].isin(ids)].reset_index(drop=True),
-        fleet=analysis.fleet.subset(ids),
-        groups=None,  # recomputed for the subset, in its order
     )
