@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from analyzer.core.vocabulary import HOURS_PER_MONTH
+from analyzer.core.vocabulary import HOURS_PER_MONTH, Verdict
 from analyzer.present import app as m
 from analyzer.present.charts import breakdown_chart, cost_curve_chart, traffic_chart
 from app_pages import common
@@ -31,7 +31,9 @@ with common.guarded():
     opts = a.options[a.options["function_id"] == fid].sort_values("monthly_usd")
 
     sentence = m.verdict_sentence(m.function_recommendation(a, fid), a.assumptions.max_multiple)
-    {"outgrown": st.error, "watch": st.warning}.get(str(row["verdict"]), st.success)(sentence)
+    {Verdict.OUTGROWN: st.error, Verdict.WATCH: st.warning}.get(str(row["verdict"]), st.success)(
+        sentence
+    )
 
     k = float(row["crossover_multiple"])
     months = float(row["months_to_crossover"])

@@ -14,7 +14,7 @@ import pandas as pd
 
 from analyzer.core.engine import Analysis
 from analyzer.core.fleet import FleetData
-from analyzer.core.vocabulary import HOURS_PER_MONTH
+from analyzer.core.vocabulary import HOURS_PER_MONTH, Verdict
 from analyzer.present.format import iso_date
 from analyzer.present.summary import fleet_summary
 
@@ -128,12 +128,12 @@ def build_report(
         )
         before = f["function_id"].map(prev)
         rep.newly_outgrown = _rows(
-            f[(f["verdict"] == "outgrown") & (before != "outgrown")].sort_values(
+            f[(f["verdict"] == Verdict.OUTGROWN) & (before != Verdict.OUTGROWN)].sort_values(
                 "saving_usd_per_month", ascending=False
             )
         )
         rep.newly_watch = _rows(
-            f[(f["verdict"] == "watch") & (before != "watch")].sort_values(
+            f[(f["verdict"] == Verdict.WATCH) & (before != Verdict.WATCH)].sort_values(
                 "months_to_crossover", na_position="last"
             )
         )

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from analyzer.adapters.export._common import TITLE, context_lines, money, number, plain, rounded
 from analyzer.core.recommend import Recommendations
-from analyzer.core.vocabulary import VERDICT_LABELS
+from analyzer.core.vocabulary import VERDICT_LABELS, Verdict
 from analyzer.present.sentences import DATA_TRANSFER_CAVEAT
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,9 @@ def _charts(recs: Recommendations) -> list[Markup]:
             fleet_chart(analysis, analysis.functions[analysis.functions["function_id"].isin(ids)]),
         )
     ]
-    top = recs.functions[recs.functions["verdict"].isin(["outgrown", "watch"])].head(MAX_CURVES)
+    top = recs.functions[recs.functions["verdict"].isin([Verdict.OUTGROWN, Verdict.WATCH])].head(
+        MAX_CURVES
+    )
     for i, fid in enumerate(top["function_id"]):
         figs.append((f"cost-curve-{i + 1}", cost_curve_chart(analysis, str(fid))))
     out = []
