@@ -1,6 +1,6 @@
 """What every page shares: session state, the data source, cached analyses, the sidebar.
 
-The logic lives in `analyzer.present.app_model`; this module only wires it to Streamlit.
+The logic lives in `analyzer.present.app`; this module only wires it to Streamlit.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from analyzer.core.fleet import FleetData
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.vocabulary import HOURS_PER_MONTH
 from analyzer.exceptions import CrossoverError
-from analyzer.present import app_model as m
+from analyzer.present import app as m
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ def _export(
 ) -> bytes:
     """The source id and the assumptions key are the cache key standing for `_a` (not hashed)."""
     from analyzer.adapters import export
-    from analyzer.core.recommend import recommend
+    from analyzer.present.recommendations import recommend
 
     log.debug(
         "writing the %s export of %d functions of %s under assumptions %s",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analyzer.adapters.export import FORMATS
-from analyzer.present import app_model as m
+from analyzer.present import app as m
 from app_pages import common
 
 NAMES = {

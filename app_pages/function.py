@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from analyzer.present import app_model as m
+from analyzer.core.vocabulary import HOURS_PER_MONTH, Verdict
+from analyzer.present import app as m
 from analyzer.present.charts import breakdown_chart, cost_curve_chart, traffic_chart
 from app_pages import common
 
@@ -29,8 +30,10 @@ with common.guarded():
     row = a.functions[a.functions["function_id"] == fid].iloc[0]
     opts = a.options[a.options["function_id"] == fid].sort_values("monthly_usd")
 
-    sentence = m.verdict_sentence(row)
-    {"outgrown": st.error, "watch": st.warning}.get(str(row["verdict"]), st.success)(sentence)
+    sentence = m.verdict_sentence(m.function_recommendation(a, fid), a.assumptions.max_multiple)
+    {Verdict.OUTGROWN: st.error, Verdict.WATCH: st.warning}.get(str(row["verdict"]), st.success)(
+        sentence
+    )
 
     k = float(row["crossover_multiple"])
     months = float(row["months_to_crossover"])
@@ -132,6 +135,6 @@ with common.guarded():
             column_config={"usd": st.column_config.NumberColumn("USD", format="%.10g")},
         )
     st.caption(
-        f"{row['days_of_data']:.0f} days of data; monthly figures normalised to 730 hours. "
+        f"{row['days_of_data']:.0f} days of data; monthly figures normalised to {HOURS_PER_MONTH:.0f} hours. "
         f"Errors {row['errors']:,.0f}, throttles {row['throttles']:,.0f} over the window."
     )

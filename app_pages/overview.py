@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analyzer.present import app_model as m
+from analyzer.core.vocabulary import HOURS_PER_MONTH
+from analyzer.present import app as m
 from analyzer.present.charts import fleet_chart
 from app_pages import common
 
@@ -33,22 +34,26 @@ with common.guarded():
             format_func=(lambda v: m.VERDICT_LABELS.get(v, v)) if key == "verdict" else str,
         )
     f = m.filter_functions(everything, common.filters())
-    h = m.headline(f)
+    h = m.fleet_summary(f)
 
     st.markdown(f"#### {h.sentence()}")
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Lambda spend", f"{m.money(h.lambda_usd)}/month", help="All shown functions, today")
+    c1.metric(
+        "Lambda spend",
+        f"{m.money(h.lambda_usd_per_month)}/month",
+        help="All shown functions, today",
+    )
     c2.metric(
         "Spend on outgrown functions",
-        f"{m.money(h.outgrown_lambda_usd)}/month",
+        f"{m.money(h.outgrown_lambda_usd_per_month)}/month",
         help=f"{h.outgrown} function(s) that are cheaper elsewhere today",
     )
     c3.metric(
         "Possible saving",
-        f"{m.money(h.saving_usd)}/month",
+        f"{m.money(h.saving_usd_per_month)}/month",
         help="Moving every Outgrown function to its cheapest alternative",
     )
-    c4.metric("Possible saving per year", f"{m.money(h.saving_usd_year)}/year")
+    c4.metric("Possible saving per year", f"{m.money(h.saving_usd_per_year)}/year")
 
     if f.empty:
         st.info("No functions match these filters.")
@@ -89,7 +94,8 @@ with common.guarded():
             st.session_state[common.FUNCTION_KEY] = table.index[rows[0]]
             st.switch_page("app_pages/function.py")
         st.caption(
-            "Select a row to open the function. Monthly figures are normalised to 730 hours. "
+            "Select a row to open the function. Monthly figures are normalised to "
+            f"{HOURS_PER_MONTH:.0f} hours. "
             f"Traffic window {str(a.meta.get('window_start', ''))[:10]} to "
             f"{str(a.meta.get('window_end', ''))[:10]}."
         )

@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from analyzer.core.assumptions import Assumptions
-from analyzer.present import app_model as m
+from analyzer.present import app as m
 from app_pages import common
 
 GROUPS = ["Options", "Commitment", "Provisioned sizing", "People", "Lambda billing", "Verdicts"]
@@ -46,14 +46,14 @@ with common.guarded():
     left, right = st.columns([3, 2], gap="large")
     with right:
         a = common.analysis()
-        now = m.headline(a.functions)
-        ref = m.headline(common.analysis(Assumptions()).functions)
+        now = m.fleet_summary(a.functions)
+        ref = m.fleet_summary(common.analysis(Assumptions()).functions)
         st.subheader("With these assumptions")
         c1, c2 = st.columns(2)
         c1.metric(
             "Possible saving",
-            f"{m.money(now.saving_usd)}/month",
-            delta=f"{m.money(now.saving_usd - ref.saving_usd)} vs defaults",
+            f"{m.money(now.saving_usd_per_month)}/month",
+            delta=f"{m.money(now.saving_usd_per_month - ref.saving_usd_per_month)} vs defaults",
         )
         c2.metric(
             "Outgrown functions",

@@ -9,8 +9,9 @@ import pytest
 from analyzer.core.demo import demo_fleet
 from analyzer.core.fleet import FleetData
 from analyzer.core.pricebook import PriceBook
-from analyzer.core.recommend import Recommendations, recommend_fleet
+from analyzer.core.recommend import Recommendations
 from analyzer.core.scenario import scenario_fleet
+from analyzer.present.recommendations import recommend_fleet
 
 GENERATED_AT = "2026-11-26T08:00:00Z"
 NASTY_NAMES = ('=HYPERLINK("http://x","y")', "<script>alert(1)</script>")

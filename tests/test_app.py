@@ -14,7 +14,8 @@ from analyzer.core.demo import demo_fleet
 from analyzer.core.engine import Analysis, analyze
 from analyzer.core.pricebook import PriceBook
 from analyzer.exceptions import InputError
-from analyzer.present import app_model as m
+from analyzer.present import app as m
+from analyzer.present.recommendations import recommend
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -31,40 +32,60 @@ def test_money_formats_dollars_with_thousands() -> None:
     assert m.money(float("nan")) == "–"
 
 
-def test_outgrown_sentence_names_the_target_and_the_saving() -> None:
+def test_outgrown_sentence_names_the_target_the_sizing_and_the_saving() -> None:
     row = {
         "verdict": "outgrown", "best_option_kind": "fargate", "crossover_multiple": 0.4,
-        "saving_usd_per_month": 1240.0, "months_to_crossover": 0.0, "crossover_date": None,
+        "best_option_sizing": "2-5 tasks of 1 vCPU / 2 GB, autoscaled over the day",
+        "saving_usd_per_month": 1240.0, "payback_months": 3.0, "crossover_date": None,
+        "crossover_invocations_per_month": 4e6,
     }  # fmt: skip
-    assert m.verdict_sentence(row) == (
-        "Outgrown: moving to Fargate would save $1,240/month ($14,880/year)"
+    assert m.verdict_sentence(row, max_multiple=50) == (
+        "Move to Fargate: 2-5 tasks of 1 vCPU / 2 GB, autoscaled over the day; saves "
+        "$1,240.00/month ($14,880.00/year), payback 3.0 months"
     )
 
 
 def test_watch_and_stay_sentences_give_the_multiple_and_the_date() -> None:
     watch = {
         "verdict": "watch", "best_option_kind": "ec2", "crossover_multiple": 1.6,
-        "saving_usd_per_month": 0.0, "months_to_crossover": 7.2, "crossover_date": "2027-06-01",
+        "best_option_sizing": "", "saving_usd_per_month": 0.0, "payback_months": np.nan,
+        "crossover_date": "2027-06-01", "crossover_invocations_per_month": 16e6,
     }  # fmt: skip
-    s = m.verdict_sentence(watch)
-    assert "EC2" in s
-    assert "1.6x" in s
+    s = m.verdict_sentence(watch, max_multiple=50)
+    assert "1.60x" in s
+    assert "16,000,000 invocations/month" in s
     assert "2027-06-01" in s
-    assert "7 months" in s
     stay = {**watch, "verdict": "stay", "crossover_multiple": np.nan, "crossover_date": None}
-    assert "stays cheapest" in m.verdict_sentence(stay)
+    assert m.verdict_sentence(stay, max_multiple=50) == (
+        "Stay on Lambda: no crossover up to 50x today's traffic"
+    )
 
 
-def test_headline_matches_the_engine_totals(analysis: Analysis) -> None:
-    h = m.headline(analysis.functions)
-    t = analysis.totals()
-    assert h.functions == len(analysis.functions)
-    assert h.lambda_usd == pytest.approx(t["lambda_usd"])
-    assert h.outgrown_lambda_usd == pytest.approx(t["outgrown_lambda_usd"])
-    assert h.saving_usd == pytest.approx(t["saving_usd"])
-    assert h.saving_usd_year == pytest.approx(12 * t["saving_usd"])
+def test_the_app_and_the_exports_say_the_same_sentence(analysis: Analysis) -> None:
+    recs = recommend(analysis)
+    for _, rec in recs.functions.head(5).iterrows():
+        one = m.function_recommendation(analysis, rec["function_id"])
+        sentence = m.verdict_sentence(one, analysis.assumptions.max_multiple)
+        assert rec["recommendation"].startswith(sentence)
+
+
+def outgrown_saving(functions: pd.DataFrame) -> float:
+    return float(functions.loc[functions["verdict"] == "outgrown", "saving_usd_per_month"].sum())
+
+
+def test_headline_adds_up_the_functions(analysis: Analysis) -> None:
+    f = analysis.functions
+    h = m.fleet_summary(f)
+    outgrown = f["verdict"] == "outgrown"
+    assert h.functions == len(f)
+    assert h.lambda_usd_per_month == pytest.approx(f["lambda_usd_per_month"].sum())
+    assert h.outgrown_lambda_usd_per_month == pytest.approx(
+        f.loc[outgrown, "lambda_usd_per_month"].sum()
+    )
+    assert h.saving_usd_per_month == pytest.approx(outgrown_saving(f))
+    assert h.saving_usd_per_year == pytest.approx(12 * outgrown_saving(f))
     assert h.outgrown + h.watch + h.stay == h.functions
-    assert m.money(h.saving_usd) in h.sentence()
+    assert m.money(h.saving_usd_per_month) in h.sentence()
 
 
 def test_filters_combine_and_empty_means_all(analysis: Analysis) -> None:
@@ -213,7 +234,7 @@ def test_overview_headline_and_table_follow_the_filters() -> None:
     at = run_app()
     a = analyze(demo_fleet())
     all_saving = metric(at, "Possible saving")
-    assert all_saving == f"{m.money(a.totals()['saving_usd'])}/month"
+    assert all_saving == f"{m.money(outgrown_saving(a.functions))}/month"
     assert len(at.dataframe[0].value) == len(a.functions)
     at.multiselect(key="f_environment").set_value(["dev"]).run()
     dev = a.functions[a.functions["environment"] == "dev"]
@@ -229,9 +250,11 @@ def test_what_if_controls_change_the_numbers_on_every_page_and_reset_restores() 
     at.number_input(key="a_min_instances").set_value(1).run()
     after = metric(at, "Possible saving")
     assert after != before
-    expected = analyze(
-        demo_fleet(), assumptions=Assumptions(pricing_option="compute_sp_3y", min_instances=1)
-    ).totals()["saving_usd"]
+    expected = outgrown_saving(
+        analyze(
+            demo_fleet(), assumptions=Assumptions(pricing_option="compute_sp_3y", min_instances=1)
+        ).functions
+    )
     assert after == f"{m.money(expected)}/month"
     assert "`pricing_option` = compute_sp_3y" in texts(at)
     at.switch_page("app_pages/overview.py").run()
@@ -276,7 +299,8 @@ def test_function_page_shows_verdict_curves_and_crossover_date() -> None:
     assert not at.exception
     assert metric(at, "Projected crossover date") == row["crossover_date"]
     body = texts(at)
-    assert m.verdict_sentence(row) in body
+    one = m.function_recommendation(a, row["function_id"])
+    assert m.verdict_sentence(one, a.assumptions.max_multiple) in body
     assert f"around **{row['crossover_date']}**" in body
     assert "Every price used (price book as of" in "\n".join(e.label for e in at.expander)
 

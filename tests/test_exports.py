@@ -17,7 +17,7 @@ from export_helpers import NASTY_NAMES
 from analyzer.adapters.export import FORMATS, format_for_path, render, write
 from analyzer.adapters.export.json_export import SCHEMA_PATH
 from analyzer.cli import cli
-from analyzer.core.recommend import COLUMNS
+from analyzer.core.columns import COLUMNS
 from analyzer.exceptions import ExportError
 
 

@@ -11,13 +11,13 @@ from analyzer.core.assumptions import DEFAULTS, optimistic, pessimistic
 from analyzer.core.engine import analyze
 from analyzer.core.fleet import FleetData
 from analyzer.core.pricebook import PriceBook
-from analyzer.core.recommend import (
-    DATA_TRANSFER_CAVEAT,
+from analyzer.exceptions import InputError
+from analyzer.present.recommendations import (
     filter_recommendations,
     recommend,
     recommend_fleet,
 )
-from analyzer.exceptions import InputError
+from analyzer.present.sentences import DATA_TRANSFER_CAVEAT
 
 BOOK = PriceBook.bundled()
 STEADY_API = {

@@ -13,12 +13,7 @@ import pandas as pd
 import pytest
 from test_report_support import PASSWORD, USER, Sink, parts, smtp_server
 
-from analyzer.adapters.email.compose import (
-    build_report,
-    check_subject,
-    compose_message,
-    no_data_reason,
-)
+from analyzer.adapters.email.compose import check_subject, compose_message
 from analyzer.adapters.email.report import run_report
 from analyzer.adapters.email.smtp import SmtpSettings
 from analyzer.adapters.report_config import ReportConfig
@@ -27,6 +22,8 @@ from analyzer.core.demo import demo_fleet
 from analyzer.core.engine import analyze
 from analyzer.core.fleet import FleetData
 from analyzer.exceptions import DeliveryError, InputError
+from analyzer.present.email_body import build_report, no_data_reason
+from analyzer.present.summary import fleet_summary
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +65,7 @@ def test_starttls_auth_report_has_html_text_inline_chart_and_attachments(
     msg = srv.sink.messages[0]
     analysis = analyze(fleet)
     outgrown = int((analysis.functions["verdict"] == "outgrown").sum())
-    saving = analysis.totals()["saving_usd"]
+    saving = fleet_summary(analysis.functions).saving_usd_per_month
     assert msg["Subject"].startswith(f"Crossover: {outgrown} functions outgrew Lambda, ")
     assert f"${saving:,.0f}/month" in msg["Subject"]
     p = parts(msg)

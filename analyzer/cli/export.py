@@ -103,7 +103,7 @@ def export_cmd(
       crossover export --demo --format csv --out recs.csv --environment prod --verdict outgrown
     """
     from analyzer.adapters.export import write
-    from analyzer.core.recommend import filter_recommendations, recommend_fleet
+    from analyzer.present.recommendations import filter_recommendations, recommend_fleet
 
     chosen = _export_format(fmt, out)
     assumptions = build_assumptions(sets, proxies, assumptions_file)

@@ -11,14 +11,11 @@ import plotly.graph_objects as go
 
 from analyzer.core.engine import Analysis, cost_curves
 from analyzer.core.forecast import DAYS_PER_MONTH, daily_matrix, fit_trend
+from analyzer.core.vocabulary import KIND_LABELS, Verdict
+from analyzer.present.palette import VERDICT_COLORS
 
-VERDICT_COLORS = {"outgrown": "#d62728", "watch": "#ff7f0e", "stay": "#2ca02c"}
-KIND_NAMES = {
-    "lambda": "Lambda",
-    "ec2": "EC2",
-    "fargate": "Fargate",
-    "lmi": "Lambda Managed Instances",
-}
+SERIES_LABELS: dict[str, str] = {"lambda": "Lambda", **KIND_LABELS}
+"""Curve and bar names: Lambda, then every option kind."""
 
 
 def fleet_chart(
@@ -37,7 +34,8 @@ def fleet_chart(
     spend = f["lambda_usd_per_month"].clip(lower=0)
     size = 8 + 40 * np.sqrt(spend / max(float(spend.max()), 1e-9))
     headroom = f["crossover_multiple"].fillna(analysis.assumptions.max_multiple).clip(lower=1e-2)
-    for verdict, color in VERDICT_COLORS.items():
+    for verdict in Verdict:
+        color = VERDICT_COLORS[verdict]
         m = f["verdict"] == verdict
         if not m.any():
             continue
@@ -46,7 +44,7 @@ def fleet_chart(
                 x=f.loc[m, "monthly_invocations"].clip(lower=1),
                 y=headroom[m],
                 mode="markers",
-                name=verdict.capitalize(),
+                name=verdict.label,
                 marker={
                     "color": color,
                     "size": size[m],
@@ -76,7 +74,7 @@ def fleet_chart(
     fig.add_hrect(
         y0=1e-2,
         y1=1,
-        fillcolor=VERDICT_COLORS["outgrown"],
+        fillcolor=VERDICT_COLORS[Verdict.OUTGROWN],
         opacity=0.08,
         line_width=0,
         annotation_text="outgrown zone (crossover below today's traffic)",
@@ -109,11 +107,11 @@ def cost_curve_chart(analysis: Analysis, function_id: str, points: int = 60) -> 
             go.Scatter(
                 x=curves["monthly_invocations"],
                 y=curves[kind],
-                name=KIND_NAMES[kind],
+                name=SERIES_LABELS[kind],
                 mode="lines",
                 line={"width": 3 if kind == "lambda" else 2},
                 hovertemplate="%{x:,.0f} invocations/month: $%{y:,.2f}/month<extra>"
-                + KIND_NAMES[kind]
+                + SERIES_LABELS[kind]
                 + "</extra>",
             )
         )
@@ -133,7 +131,7 @@ def cost_curve_chart(analysis: Analysis, function_id: str, points: int = 60) -> 
         fig.add_vline(
             x=k_star * inv,
             line_dash="dash",
-            line_color=VERDICT_COLORS["outgrown"],
+            line_color=VERDICT_COLORS[Verdict.OUTGROWN],
             annotation_text=f"crossover {k_star * inv:,.0f}/month",
             annotation_position="top",
         )
@@ -206,7 +204,7 @@ def traffic_chart(analysis: Analysis, function_id: str, horizon_months: float = 
         fig.add_hline(
             y=level,
             line_dash="dot",
-            line_color=VERDICT_COLORS["outgrown"],
+            line_color=VERDICT_COLORS[Verdict.OUTGROWN],
             annotation_text=f"crossover: {level:,.0f} invocations/day ({k_star:.2f}x today)",
             annotation_position="top left",
         )
@@ -216,7 +214,7 @@ def traffic_chart(analysis: Analysis, function_id: str, horizon_months: float = 
         fig.add_vline(
             x=x.timestamp() * 1000,
             line_dash="dash",
-            line_color=VERDICT_COLORS["outgrown"],
+            line_color=VERDICT_COLORS[Verdict.OUTGROWN],
             annotation_text=f"projected crossover {date}",
             annotation_position="bottom right",
         )
@@ -227,7 +225,7 @@ def traffic_chart(analysis: Analysis, function_id: str, horizon_months: float = 
                 mode="markers",
                 name=f"Projected crossover ({date})",
                 hovertemplate=f"projected crossover {date}: %{{y:,.0f}} per day<extra></extra>",
-                marker={"size": 11, "color": VERDICT_COLORS["outgrown"], "symbol": "x"},
+                marker={"size": 11, "color": VERDICT_COLORS[Verdict.OUTGROWN], "symbol": "x"},
             )
         )
         title = f"{row['name']}: traffic, crossover {date}"
@@ -276,7 +274,7 @@ def breakdown_chart(analysis: Analysis, function_id: str) -> go.Figure:
         "monthly_usd"
     )
     bars = ["Lambda (today)"] + [
-        f"{KIND_NAMES.get(k, k)}<br>{label}"
+        f"{SERIES_LABELS.get(k, k)}<br>{label}"
         for k, label in zip(opts["kind"], opts["label"], strict=True)
     ]
     parts: dict[str, list[float]] = {}

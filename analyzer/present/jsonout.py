@@ -1,6 +1,6 @@
-"""The JSON shapes of `crossover cost` and `crossover analyze --format json` (INTERFACES.md).
+"""The JSON shapes of `crossover cost` and `crossover analyze --format json` (docs/interfaces.md).
 
-Money is USD per month (730 h) as numbers rounded to the cent; the crossover multiple is null
+Money is USD per month (`HOURS_PER_MONTH` hours) as numbers rounded to the cent; the crossover multiple is null
 where no crossover exists within the searched range.
 """
 
@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.core.engine import Analysis
+from analyzer.present.summary import fleet_summary
 
 
 def usd(x: Any) -> float | None:
@@ -130,14 +131,14 @@ def analysis_json(analysis: Analysis, detail: bool) -> dict[str, Any]:
         function_json(row, by_fn.get(row["function_id"], empty), detail)
         for _, row in analysis.functions.iterrows()
     ]
-    t = analysis.totals()
+    summary = fleet_summary(analysis.functions)
     doc: dict[str, Any] = {
         "price_book": analysis.price_book,
         "functions": functions,
         "totals": {
-            "lambda_usd": usd(t["lambda_usd"]),
-            "best_usd": usd(t["best_usd"]),
-            "outgrown_saving_usd": usd(t["saving_usd"]),
+            "lambda_usd": usd(summary.lambda_usd_per_month),
+            "best_usd": usd(summary.best_usd_per_month),
+            "outgrown_saving_usd": usd(summary.saving_usd_per_month),
         },
         "monthly_basis": analysis.meta["monthly_basis"],
         "notes": analysis.meta["notes"],

@@ -8,28 +8,16 @@ from collections.abc import Sequence
 import pandas as pd
 
 from analyzer.core.engine import Analysis
+from analyzer.core.selection import VERDICT_RANK
+from analyzer.core.vocabulary import HOURS_PER_MONTH, Verdict
+from analyzer.present.format import count, multiple
+from analyzer.present.format import money as format_money
+from analyzer.present.summary import fleet_summary
 
 
 def money(x: float | None) -> str:
-    if x is None or not math.isfinite(float(x)):
-        return "-"
-    return f"${float(x):,.2f}"
-
-
-def multiple(x: float) -> str:
-    if not math.isfinite(float(x)):
-        return "none"
-    if float(x) == 0.0:
-        return "any"  # Lambda is dearer at any traffic (e.g. idle provisioned concurrency)
-    return f"{float(x):.2f}x" if x < 100 else f"{float(x):,.0f}x"
-
-
-def count(x: float) -> str:
-    x = float(x)
-    for unit, div in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(x) >= div:
-            return f"{x / div:.1f}{unit}"
-    return f"{x:.0f}"
+    """$1,240.50, '-' when unknown."""
+    return format_money(x, missing="-")
 
 
 def render(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> str:
@@ -48,7 +36,9 @@ def render(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int
 
 def _footer(a: Analysis) -> str:
     pb = a.price_book
-    lines = [f"Prices: {pb['origin']} price book of {pb['as_of']}. Monthly = 730 hours."]
+    lines = [
+        f"Prices: {pb['origin']} price book of {pb['as_of']}. Monthly = {HOURS_PER_MONTH:.0f} hours."
+    ]
     lines += [f"Note: {n}" for n in a.meta["notes"]]
     return "\n".join(lines)
 
@@ -90,7 +80,7 @@ def cost_table(a: Analysis) -> str:
             + f". Verdict: {verdict}"
             + (
                 f", saving {money(f['saving_usd_per_month'])}/month"
-                if f["verdict"] == "outgrown"
+                if f["verdict"] == Verdict.OUTGROWN
                 else ""
             )
             + "\n"
@@ -102,7 +92,7 @@ def cost_table(a: Analysis) -> str:
 def analysis_table(a: Analysis, limit: int | None = None) -> str:
     f = a.functions.sort_values(
         ["verdict", "saving_usd_per_month", "lambda_usd_per_month"],
-        key=lambda s: s.map({"outgrown": 0, "watch": 1, "stay": 2}) if s.name == "verdict" else -s,
+        key=lambda s: s.map(VERDICT_RANK) if s.name == "verdict" else -s,
     )
     if limit:
         f = f.head(limit)
@@ -130,11 +120,10 @@ def analysis_table(a: Analysis, limit: int | None = None) -> str:
                 money(r["best_option_usd_per_month"]),
                 multiple(r["crossover_multiple"]),
                 when,
-                money(r["saving_usd_per_month"]) if r["verdict"] == "outgrown" else "-",
+                money(r["saving_usd_per_month"]) if r["verdict"] == Verdict.OUTGROWN else "-",
             ]
         )
-    t = a.totals()
-    n = a.functions["verdict"].value_counts()
+    summary = fleet_summary(a.functions)
     head = render(
         [
             "verdict",
@@ -152,17 +141,18 @@ def analysis_table(a: Analysis, limit: int | None = None) -> str:
         rows,
         {4, 5, 7, 8, 10},
     )
-    summary = (
-        f"\n{len(a.functions)} functions: {n.get('outgrown', 0)} outgrown, {n.get('watch', 0)} watch, "
-        f"{n.get('stay', 0)} stay. Lambda {money(t['lambda_usd'])}/month; moving the outgrown "
-        f"functions saves {money(t['saving_usd'])}/month ({money(t['saving_usd'] * 12)}/year)."
+    totals = (
+        f"\n{summary.functions} functions: {summary.outgrown} outgrown, {summary.watch} watch, "
+        f"{summary.stay} stay. Lambda {money(summary.lambda_usd_per_month)}/month; moving the "
+        f"outgrown functions saves {money(summary.saving_usd_per_month)}/month "
+        f"({money(summary.saving_usd_per_year)}/year)."
     )
     failures = a.fleet.meta.get("failures") or []
     fail = "".join(
         f"\nFailed: account {x.get('account_id')} {x.get('region')}: {x.get('error')}"
         for x in failures
     )
-    return head + "\n" + summary + fail + "\n" + _footer(a)
+    return head + "\n" + totals + fail + "\n" + _footer(a)
 
 
-__all__ = ["analysis_table", "cost_table", "money", "pd"]
+__all__ = ["analysis_table", "cost_table", "count", "money", "multiple", "pd"]

@@ -19,24 +19,24 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 import mimetypes
 import os
 import string
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from analyzer.core.engine import Analysis
-from analyzer.core.fleet import FleetData
 from analyzer.exceptions import ExportError, InputError
+from analyzer.present.email_body import ReportData
+from analyzer.present.format import money, number
+from analyzer.present.palette import VERDICT_COLORS
 
 log = logging.getLogger(__name__)
 
@@ -69,175 +69,16 @@ class Attachment:
         return self.mime_type.split("/", 1)[1]
 
 
-@dataclass
-class ReportData:
-    """Everything the templates show, computed once from an Analysis."""
-
-    date: str
-    no_data: bool = False
-    no_data_reason: str = ""
-    functions: int = 0
-    counts: dict[str, int] = field(default_factory=dict)
-    lambda_usd: float = 0.0
-    outgrown_lambda_usd: float = 0.0
-    saving_usd: float = 0.0
-    first_report: bool = True
-    previous_at: str | None = None
-    newly_outgrown: list[dict[str, Any]] = field(default_factory=list)
-    newly_watch: list[dict[str, Any]] = field(default_factory=list)
-    top_savings: list[dict[str, Any]] = field(default_factory=list)
-    nearest: list[dict[str, Any]] = field(default_factory=list)
-    price_book_as_of: str = ""
-    price_book_source: str = ""
-    monthly_basis: str = "730 hours (cost over the window x 730 / window hours)"
-    window: str = ""
-    source: str = ""
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def saving_usd_year(self) -> float:
-        return self.saving_usd * 12
-
-
-# -- numbers ---------------------------------------------------------------------------------
-_ROW_COLUMNS = [
-    "function_id",
-    "name",
-    "account_name",
-    "account_id",
-    "environment",
-    "region",
-    "verdict",
-    "best_option_label",
-    "best_option_kind",
-    "lambda_usd_per_month",
-    "best_option_usd_per_month",
-    "saving_usd_per_month",
-    "crossover_multiple",
-    "crossover_date",
-    "months_to_crossover",
-    "forecast_confidence",
-]
-
-
-def _rows(df: pd.DataFrame) -> list[dict[str, Any]]:
-    out = df.reindex(columns=_ROW_COLUMNS).copy()
-    out["account"] = out["account_name"].where(
-        out["account_name"].astype(str) != "", out["account_id"]
-    )
-    out = out.astype(object).where(out.notna(), None)
-    return [{str(k): v for k, v in rec.items()} for rec in out.to_dict("records")]
-
-
-def no_data_reason(fleet: FleetData) -> str | None:
-    """Why a fleet cannot make a report (no functions, no traffic), or None when it can."""
-    if fleet.functions.empty:
-        return "the data source has no functions"
-    t = fleet.traffic
-    if t.empty or "invocations" not in t or float(t["invocations"].fillna(0).sum()) <= 0:
-        return "the data source has no traffic (0 invocations in the window)"
-    return None
-
-
-def build_report(
-    analysis: Analysis,
-    previous: pd.DataFrame | None = None,
-    *,
-    top: int = 10,
-    today: dt.date | None = None,
-) -> ReportData:
-    """The report's numbers. `previous` is the last recorded verdict snapshot (columns
-    function_id, verdict[, recorded_at]) or None for a first report."""
-    f = analysis.functions
-    totals = analysis.totals()
-    date = (today or dt.date.today()).isoformat()
-    book = analysis.price_book
-    meta = analysis.meta
-    rep = ReportData(
-        date=date,
-        functions=len(f),
-        counts={v: int((f["verdict"] == v).sum()) for v in ("outgrown", "watch", "stay")},
-        lambda_usd=totals["lambda_usd"],
-        outgrown_lambda_usd=totals["outgrown_lambda_usd"],
-        saving_usd=totals["saving_usd"],
-        price_book_as_of=str(book.get("as_of", "")),
-        price_book_source=str(book.get("source", "")),
-        monthly_basis=str(meta.get("monthly_basis", ReportData.monthly_basis)),
-        window=_window(meta),
-        source=str(meta.get("source", analysis.fleet.meta.get("source", ""))),
-        notes=[str(n) for n in meta.get("notes", [])],
-    )
-    if previous is not None and not previous.empty:
-        rep.first_report = False
-        if "recorded_at" in previous:
-            rep.previous_at = str(pd.Timestamp(previous["recorded_at"].iloc[0]).date())
-        prev = (
-            previous.drop_duplicates("function_id").set_index("function_id")["verdict"].astype(str)
-        )
-        before = f["function_id"].map(prev)
-        rep.newly_outgrown = _rows(
-            f[(f["verdict"] == "outgrown") & (before != "outgrown")].sort_values(
-                "saving_usd_per_month", ascending=False
-            )
-        )
-        rep.newly_watch = _rows(
-            f[(f["verdict"] == "watch") & (before != "watch")].sort_values(
-                "months_to_crossover", na_position="last"
-            )
-        )
-    saving = f[f["saving_usd_per_month"].fillna(0) > 0]
-    rep.top_savings = _rows(saving.sort_values("saving_usd_per_month", ascending=False).head(top))
-    ahead = f[
-        (f["crossover_multiple"] >= 1)
-        & f["crossover_date"].notna()
-        & (f["months_to_crossover"] > 0)
-    ]
-    rep.nearest = _rows(ahead.sort_values("months_to_crossover").head(top))
-    return rep
-
-
-def no_data_report(reason: str, fleet: FleetData, today: dt.date | None = None) -> ReportData:
-    return ReportData(
-        date=(today or dt.date.today()).isoformat(),
-        no_data=True,
-        no_data_reason=reason,
-        functions=len(fleet.functions),
-        source=str(fleet.meta.get("source", "")),
-        window=_window(fleet.meta),
-        notes=[str(n) for n in fleet.meta.get("notes", [])],
-    )
-
-
-def _window(meta: Mapping[str, Any]) -> str:
-    start = meta.get("window_start", meta.get("start"))
-    end = meta.get("window_end", meta.get("end"))
-    if start is None or end is None:
-        return ""
-    return f"{pd.Timestamp(start).date()} to {pd.Timestamp(end).date()}"
-
-
 # -- formatting ------------------------------------------------------------------------------
-def fmt_usd(x: Any, cents: bool = False) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "–"
-    return f"${float(x):,.2f}" if cents else f"${float(x):,.0f}"
-
-
-def fmt_num(x: Any, digits: int = 0) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "–"
-    return f"{float(x):,.{digits}f}"
-
-
 def subject_values(rep: ReportData) -> dict[str, str]:
     return {
         "date": rep.date,
-        "saving": fmt_num(rep.saving_usd),
-        "saving_year": fmt_num(rep.saving_usd_year),
+        "saving": number(rep.saving_usd_per_month, ",.0f"),
+        "saving_year": number(rep.saving_usd_per_year, ",.0f"),
         "outgrown": str(rep.counts.get("outgrown", 0)),
         "watch": str(rep.counts.get("watch", 0)),
         "functions": str(rep.functions),
-        "lambda_spend": fmt_num(rep.lambda_usd),
+        "lambda_spend": number(rep.lambda_usd_per_month, ",.0f"),
     }
 
 
@@ -283,8 +124,8 @@ def _env() -> Environment:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.filters["usd"] = fmt_usd
-        env.filters["num"] = fmt_num
+        env.filters["money"] = money
+        env.filters["number"] = number
         _ENV = env
     return _ENV
 
@@ -297,7 +138,7 @@ def render_bodies(
         "r": rep,
         "chart_cid": chart_cid,
         "chart_note": chart_note,
-        "verdict_colors": {"outgrown": "#d62728", "watch": "#ff7f0e", "stay": "#2ca02c"},
+        "verdict_colors": VERDICT_COLORS,
     }
     html = _env().get_template("email.html.j2").render(**ctx)
     text = _env().get_template("email.txt.j2").render(**ctx)

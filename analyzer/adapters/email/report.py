@@ -22,24 +22,22 @@ import pandas as pd
 
 from analyzer.adapters.email.compose import (
     Attachment,
-    ReportData,
     attachment_for,
-    build_report,
     compose_message,
     fleet_chart_png,
-    no_data_reason,
-    no_data_report,
     write_dry_run,
 )
 from analyzer.adapters.email.retry import DEFAULT_ATTEMPTS
 from analyzer.adapters.email.ses import send_ses
 from analyzer.adapters.email.smtp import SmtpSettings, read_password, send_smtp
+from analyzer.adapters.pricebooks import resolve_pricebook
 from analyzer.adapters.report_config import ReportConfig
 from analyzer.core.assumptions import Assumptions
 from analyzer.core.engine import Analysis, analyze
 from analyzer.core.fleet import FleetData
 from analyzer.core.pricebook import PriceBook
 from analyzer.exceptions import ExportError, StoreError
+from analyzer.present.email_body import ReportData, build_report, no_data_reason, no_data_report
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +67,9 @@ class ReportOutcome:
         r = self.report
         counts = f"{r.counts.get('outgrown', 0)} outgrown, {r.counts.get('watch', 0)} watch"
         what = (
-            "no-data note" if r.no_data else f"report: {counts}, ${r.saving_usd:,.0f}/month to save"
+            "no-data note"
+            if r.no_data
+            else f"report: {counts}, ${r.saving_usd_per_month:,.0f}/month to save"
         )
         if self.delivered_with == "dry-run":
             where = self.files[-1].parent if self.files else "?"
@@ -84,7 +84,7 @@ def export_attachments(
     attachments rendered by the export adapters."""
     try:
         from analyzer.adapters.export import render
-        from analyzer.core.recommend import recommend_fleet
+        from analyzer.present.recommendations import recommend_fleet
     except ImportError as exc:
         raise ExportError(f"attachments need the export adapters, missing here: {exc}") from exc
     recs = recommend_fleet(fleet, book, a)
@@ -151,7 +151,7 @@ def run_report(
             password=read_password(cfg.smtp_password_file) if cfg.smtp_user else None,
         )
     if book is None:
-        book = PriceBook.load(cfg.pricebook) if cfg.pricebook else PriceBook.load()
+        book = resolve_pricebook(cfg.pricebook, cfg.data_dir)  # the same book as `analyze`
     a = assumptions or Assumptions()
     started = now()
     date = today or started.date()

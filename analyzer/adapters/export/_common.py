@@ -3,36 +3,18 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analyzer.core.recommend import COLUMNS, MONEY_COLUMNS, TEXT_COLUMNS, Recommendations
+from analyzer.core.columns import COLUMN_SPECS, COLUMNS, MONEY, TEXT_COLUMNS
+from analyzer.core.recommend import Recommendations
+from analyzer.present.format import money as format_money
+from analyzer.present.format import number as format_number
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-# Decimal places per non-money numeric column (money is always to the cent).
-DECIMALS: dict[str, int] = {
-    "memory_mb": 0,
-    "timeout_s": 1,
-    "pc_allocated": 0,
-    "monthly_invocations": 0,
-    "avg_duration_ms": 3,
-    "mean_concurrency": 4,
-    "peak_concurrency": 2,
-    "days_of_data": 0,
-    "best_option_units_min": 0,
-    "best_option_units_max": 0,
-    "crossover_multiple": 6,
-    "crossover_invocations_per_month": 0,
-    "crossover_requests_per_second": 4,
-    "monthly_growth": 4,
-    "months_to_crossover": 2,
-    "migration_hours": 1,
-    "payback_months": 2,
-}
-UNIT_PRICE_DECIMALS = 6  # best_option_usd_per_unit_hour
 
 
 def safe_text(value: str) -> str:
@@ -56,18 +38,14 @@ def plain(value: Any) -> Any:
 def rounded(recs: Recommendations) -> pd.DataFrame:
     """The per-function table, rounded for people (cents, sensible decimals), NaN kept."""
     f = recs.functions[list(COLUMNS)].copy()
-    for col in COLUMNS:
-        if col in TEXT_COLUMNS or col == "tune":
+    for spec in COLUMN_SPECS:
+        if spec.is_text or spec.decimals is None:
             continue
-        vals = pd.to_numeric(f[col], errors="coerce").astype(float)
-        if col == "best_option_usd_per_unit_hour":
-            f[col] = vals.round(UNIT_PRICE_DECIMALS)
-        elif col in MONEY_COLUMNS:
-            f[col] = vals.round(2) + 0.0  # + 0.0: no "-0.0"
-        elif DECIMALS.get(col, 4) == 0:
-            f[col] = vals.round().astype("Int64")
+        vals = pd.to_numeric(f[spec.name], errors="coerce").astype(float)
+        if spec.decimals == 0 and spec.kind != MONEY:
+            f[spec.name] = vals.round().astype("Int64")
         else:
-            f[col] = vals.round(DECIMALS.get(col, 4)) + 0.0
+            f[spec.name] = vals.round(spec.decimals) + 0.0  # + 0.0: no "-0.0"
     for col in TEXT_COLUMNS:
         f[col] = f[col].astype(object).where(f[col].notna(), None)
     return f
@@ -81,20 +59,13 @@ def assumptions_compact(recs: Recommendations) -> str:
     )
 
 
-def money(x: Any) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return ""
-    return f"${float(x):,.2f}"
+money = partial(format_money, missing="")
+"""$1,240.50 ("" when unknown)."""
+number = partial(format_number, missing="")
+"""A number in a format spec ("" when unknown)."""
 
 
-def number(x: Any, fmt: str = ",.2f") -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return ""
-    return format(float(x), fmt)
-
-
-def title(recs: Recommendations) -> str:
-    return "Crossover: Lambda migration recommendations"
+TITLE = "Crossover: Lambda migration recommendations"
 
 
 def context_lines(recs: Recommendations) -> list[tuple[str, str]]:

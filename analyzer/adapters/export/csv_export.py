@@ -6,7 +6,8 @@ import csv
 import io
 
 from analyzer.adapters.export._common import assumptions_compact, rounded, safe_text
-from analyzer.core.recommend import TEXT_COLUMNS, Recommendations
+from analyzer.core.columns import TEXT_COLUMNS
+from analyzer.core.recommend import Recommendations
 
 # Context on every row, so a lone CSV still says which prices, window and assumptions it used.
 CONTEXT_COLUMNS = (

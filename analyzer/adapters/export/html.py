@@ -8,8 +8,10 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from analyzer.adapters.export._common import context_lines, money, number, plain, rounded, title
-from analyzer.core.recommend import DATA_TRANSFER_CAVEAT, VERDICT_NAMES, Recommendations
+from analyzer.adapters.export._common import TITLE, context_lines, money, number, plain, rounded
+from analyzer.core.recommend import Recommendations
+from analyzer.core.vocabulary import VERDICT_LABELS, Verdict
+from analyzer.present.sentences import DATA_TRANSFER_CAVEAT
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,9 @@ def _charts(recs: Recommendations) -> list[Markup]:
             fleet_chart(analysis, analysis.functions[analysis.functions["function_id"].isin(ids)]),
         )
     ]
-    top = recs.functions[recs.functions["verdict"].isin(["outgrown", "watch"])].head(MAX_CURVES)
+    top = recs.functions[recs.functions["verdict"].isin([Verdict.OUTGROWN, Verdict.WATCH])].head(
+        MAX_CURVES
+    )
     for i, fid in enumerate(top["function_id"]):
         figs.append((f"cost-curve-{i + 1}", cost_curve_chart(analysis, str(fid))))
     out = []
@@ -62,14 +66,14 @@ def render_html(recs: Recommendations, charts: bool = True) -> bytes:
         _env()
         .get_template("recommendations.html.j2")
         .render(
-            title=title(recs),
+            title=TITLE,
             context=context_lines(recs),
             s=recs.summary,
             by_target=recs.by_target.to_dict("records"),
             by_account=recs.by_account.to_dict("records"),
             charts=_charts(recs) if charts else [],
             functions=rows,
-            verdict_names=VERDICT_NAMES,
+            verdict_names=VERDICT_LABELS,
             data_transfer=DATA_TRANSFER_CAVEAT,
             sensitivity=recs.sensitivity,
             assumptions=recs.assumptions.to_dict("records"),

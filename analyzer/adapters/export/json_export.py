@@ -13,7 +13,8 @@ from typing import Any
 import pandas as pd
 
 from analyzer.adapters.export._common import plain, rounded
-from analyzer.core.recommend import COLUMN_HELP, SCHEMA_VERSION, Recommendations
+from analyzer.core.columns import COLUMN_HELP
+from analyzer.core.recommend import SCHEMA_VERSION, Recommendations
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "recommendations.schema.json"
 

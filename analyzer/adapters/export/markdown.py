@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from analyzer.adapters.export._common import context_lines, money, number, plain, rounded, title
-from analyzer.core.recommend import DATA_TRANSFER_CAVEAT, VERDICT_NAMES, Recommendations
+from analyzer.adapters.export._common import TITLE, context_lines, money, number, plain, rounded
+from analyzer.core.recommend import Recommendations
+from analyzer.core.vocabulary import VERDICT_LABELS
+from analyzer.present.sentences import DATA_TRANSFER_CAVEAT
 
 _ESCAPES = str.maketrans(
     {
@@ -38,7 +40,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def render_markdown(recs: Recommendations) -> bytes:
     s = recs.summary
     f = rounded(recs)
-    lines = [f"# {title(recs)}", ""]
+    lines = [f"# {TITLE}", ""]
     lines += [f"- **{label}:** {md(text)}" for label, text in context_lines(recs)]
     lines += [
         "",
@@ -118,7 +120,7 @@ def render_markdown(recs: Recommendations) -> bytes:
                 md(r["name"]),
                 md(r["environment"]),
                 md(r["region"]),
-                VERDICT_NAMES.get(str(r["verdict"]), md(r["verdict"]))
+                VERDICT_LABELS.get(str(r["verdict"]), md(r["verdict"]))
                 + (" + Tune" if r["tune"] else ""),
                 md(r["confidence"]),
                 money(r["lambda_usd_per_month"]),

@@ -16,8 +16,9 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from analyzer.adapters.export._common import context_lines, plain, rounded, safe_text, title
-from analyzer.core.recommend import COLUMN_HELP, MONEY_COLUMNS, Recommendations
+from analyzer.adapters.export._common import TITLE, context_lines, plain, rounded, safe_text
+from analyzer.core.columns import COLUMN_HELP, MONEY_COLUMNS
+from analyzer.core.recommend import Recommendations
 
 USD_FORMAT = '"$"#,##0.00'
 UNIT_PRICE_FORMAT = '"$"#,##0.000000'
@@ -72,17 +73,9 @@ def _money_formats(columns: list[str]) -> dict[str, str]:
     return fmt
 
 
-def render_xlsx(recs: Recommendations) -> bytes:
-    wb = Workbook()
-    wb.properties.created = FIXED_DATE
-    wb.properties.modified = FIXED_DATE
-    wb.properties.creator = "crossover"
-
-    # Summary ----------------------------------------------------------------------------
-    ws = wb.active
-    assert ws is not None
+def _summary_sheet(ws: Any, recs: Recommendations) -> None:
     ws.title = "Summary"
-    ws.cell(row=1, column=1, value=title(recs)).font = Font(bold=True, size=14)
+    ws.cell(row=1, column=1, value=TITLE).font = Font(bold=True, size=14)
     r = 3
     for label, text in context_lines(recs):
         ws.cell(row=r, column=1, value=label).font = Font(bold=True)
@@ -151,8 +144,8 @@ def render_xlsx(recs: Recommendations) -> bytes:
             ws.cell(row=r, column=1, value=safe_text(n)).data_type = "s"
     _widths(ws, {1: 48, 2: 40, 3: 16, 4: 14, 5: 14, 6: 14, 7: 16, 8: 16})
 
-    # Recommendations ----------------------------------------------------------------------
-    ws = wb.create_sheet("Recommendations")
+
+def _recommendations_sheet(ws: Any, recs: Recommendations) -> None:
     f = rounded(recs)
     f["tune"] = f["tune"].astype(bool)
     _write_table(ws, f, 1, _money_formats(list(f.columns)))
@@ -164,8 +157,8 @@ def render_xlsx(recs: Recommendations) -> bytes:
         ws.column_dimensions[get_column_letter(j)].width = width
     # Column meanings on a row under the data would be read as data: put them in Assumptions.
 
-    # Assumptions ------------------------------------------------------------------------
-    ws = wb.create_sheet("Assumptions")
+
+def _assumptions_sheet(ws: Any, recs: Recommendations) -> None:
     a = recs.assumptions.copy()
     a["value"] = a["value"].map(plain)
     end = _write_table(ws, a, 1)
@@ -177,8 +170,8 @@ def render_xlsx(recs: Recommendations) -> bytes:
     _write_table(ws, cols, end + 2)
     _widths(ws, {1: 34, 2: 24, 3: 16, 4: 90, 5: 18})
 
-    # Prices --------------------------------------------------------------------------------
-    ws = wb.create_sheet("Prices")
+
+def _prices_sheet(ws: Any, recs: Recommendations) -> None:
     ws.cell(row=1, column=1, value="service")  # header written by _write_table below
     end = _write_table(ws, recs.prices, 1, {"usd": "0.0000000000"})
     ws.freeze_panes = "A2"
@@ -194,6 +187,18 @@ def render_xlsx(recs: Recommendations) -> bytes:
     for row in ws.iter_rows(min_row=2, max_col=7):
         row[6].alignment = Alignment(wrap_text=False)
 
+
+def render_xlsx(recs: Recommendations) -> bytes:
+    wb = Workbook()
+    wb.properties.created = FIXED_DATE
+    wb.properties.modified = FIXED_DATE
+    wb.properties.creator = "crossover"
+    ws = wb.active
+    assert ws is not None
+    _summary_sheet(ws, recs)
+    _recommendations_sheet(wb.create_sheet("Recommendations"), recs)
+    _assumptions_sheet(wb.create_sheet("Assumptions"), recs)
+    _prices_sheet(wb.create_sheet("Prices"), recs)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

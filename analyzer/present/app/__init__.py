@@ -1,0 +1,99 @@
+"""Everything the Streamlit app needs that is not UI, one module per concern (pure: no
+streamlit import; tested in tests/test_app.py):
+
+    labels       money and counts as the app shows them, option/setting labels, values
+    filters      the overview's filters
+    tables       fleet, options, prices, assumptions and bill tables
+    controls     the what-if widgets for every assumption, and back to Assumptions
+    sensitivity  verdicts under the optimistic and the pessimistic assumptions
+    source       whether live AWS collection is on; the traffic window caption
+
+The headline is `analyzer.present.summary.fleet_summary`; the verdict sentence is the exports'
+(`analyzer.present.sentences.verdict_sentence` of `function_recommendation`). Pages import this package as `m`.
+"""
+
+from analyzer.core.vocabulary import VERDICT_LABELS
+from analyzer.present.app.controls import (
+    CONTROLS,
+    STATE_PREFIX,
+    ControlSpec,
+    assumptions_from_widgets,
+    changed_assumptions,
+    control_spec,
+    default_widget_values,
+    state_key,
+    widget_value,
+)
+from analyzer.present.app.filters import FILTER_COLUMNS, Filters, filter_functions, filter_options
+from analyzer.present.app.labels import (
+    LOAD_BALANCER_LABELS,
+    PRICING_LABELS,
+    TARGET_LABELS,
+    compact,
+    display_value,
+    function_label,
+    kind_name,
+    money,
+    months_text,
+    verdict_sentence,
+)
+from analyzer.present.app.sensitivity import sensitivity, sensitivity_summary
+from analyzer.present.app.source import ENABLE_AWS_ENV, aws_enabled, window_caption
+from analyzer.present.app.tables import (
+    FLEET_TABLE_COLUMNS,
+    assumption_table,
+    fleet_table,
+    function_choices,
+    lambda_breakdown,
+    option_breakdown,
+    options_table,
+    price_table,
+    sizing_text,
+)
+from analyzer.present.recommendations import function_recommendation, subset_analysis
+from analyzer.present.summary import FleetSummary, fleet_summary
+
+__all__ = [
+    "CONTROLS",
+    "ENABLE_AWS_ENV",
+    "FILTER_COLUMNS",
+    "FLEET_TABLE_COLUMNS",
+    "LOAD_BALANCER_LABELS",
+    "PRICING_LABELS",
+    "STATE_PREFIX",
+    "TARGET_LABELS",
+    "VERDICT_LABELS",
+    "ControlSpec",
+    "Filters",
+    "FleetSummary",
+    "assumption_table",
+    "assumptions_from_widgets",
+    "aws_enabled",
+    "changed_assumptions",
+    "compact",
+    "control_spec",
+    "default_widget_values",
+    "display_value",
+    "filter_functions",
+    "filter_options",
+    "fleet_summary",
+    "fleet_table",
+    "function_choices",
+    "function_label",
+    "function_recommendation",
+    "kind_name",
+    "lambda_breakdown",
+    "money",
+    "months_text",
+    "option_breakdown",
+    "options_table",
+    "price_table",
+    "sensitivity",
+    "sensitivity_summary",
+    "sizing_text",
+    "state_key",
+    "subset_analysis",
+    "verdict_sentence",
+    "widget_value",
+    "window_caption",
+]
