@@ -16,8 +16,8 @@ from typing import Any
 import click
 
 from analyzer import __version__
+from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.assumptions import DEFAULTS, Assumptions, from_mapping
-from analyzer.core.engine import Analysis, analyze
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.scenario import read_scenario, scenario_fleet
 from analyzer.exceptions import CrossoverError, InputError

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzer.core.engine import analyze, cost_curves
+from analyzer.core.analyze import analyze
+from analyzer.core.curves import cost_curves
 from analyzer.core.fleet import FleetData
 from analyzer.core.forecast import fit_trend
 from analyzer.core.pricebook import PriceBook

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.core.engine import analyze
+from analyzer.core.analyze import analyze
+from analyzer.core.options.candidates import fargate_task_usd
 from analyzer.core.pricebook import PriceBook
-from analyzer.core.provisioned import fargate_task_usd
 from analyzer.core.scenario import scenario_fleet
 
 

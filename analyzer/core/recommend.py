@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.assumptions import (
     FIELDS,
     OPTIMISTIC_FOR_MOVING,
@@ -36,9 +37,9 @@ from analyzer.core.assumptions import (
     optimistic,
     pessimistic,
 )
-from analyzer.core.engine import VERDICTS, Analysis, analyze
 from analyzer.core.fleet import HTTP_FRONT_DOORS, FleetData
 from analyzer.core.pricebook import PriceBook
+from analyzer.core.vocabulary import VERDICTS
 from analyzer.exceptions import InputError, PriceBookError
 
 log = logging.getLogger(__name__)

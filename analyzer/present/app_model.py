@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analyzer.core.analyze import Analysis
 from analyzer.core.assumptions import (
     FIELDS,
     LOAD_BALANCER,
@@ -24,7 +25,6 @@ from analyzer.core.assumptions import (
     FieldInfo,
     from_mapping,
 )
-from analyzer.core.engine import Analysis
 from analyzer.core.pricebook import PriceBook
 from analyzer.present.charts import KIND_NAMES as CHART_KIND_NAMES
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from analyzer.core.engine import Analysis
+from analyzer.core.analyze import Analysis
 
 
 def money(x: float | None) -> str:

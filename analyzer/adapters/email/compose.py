@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from analyzer.core.engine import Analysis
+from analyzer.core.analyze import Analysis
 from analyzer.core.fleet import FleetData
 from analyzer.exceptions import ExportError, InputError
 
