@@ -206,8 +206,8 @@ def option_breakdown(
     unit_hours = counts.sum(axis=1) if a.autoscaling else counts.max(axis=1) * hours
     unit_hours_per_month = unit_hours * (HOURS_PER_MONTH / hours)
     monthly_usd = compute_usd + pricing.fixed_usd + pricing.variable_usd
-    c = pricing.candidates
-    ondemand = c.ondemand_usd_per_hour[unit]
+    candidates = pricing.candidates
+    ondemand = candidates.ondemand_usd_per_hour[unit]
     management_fee = np.full(n, np.nan)
     if pricing.kind == OptionKind.LMI:  # carved out of the unit price it is part of
         management_fee = ondemand * unit_hours_per_month * a.lmi_management_fee
@@ -215,14 +215,14 @@ def option_breakdown(
     table = pd.DataFrame(
         {
             "kind": pricing.kind,
-            "label": c.label[unit],
-            "arch": c.arch[unit],
-            "vcpu": c.vcpu[unit],
-            "memory_gb": c.memory_mb[unit] / 1024.0,
+            "label": candidates.label[unit],
+            "arch": candidates.arch[unit],
+            "vcpu": candidates.vcpu[unit],
+            "memory_gb": candidates.memory_mb[unit] / 1024.0,
             "units_min": counts.min(axis=1).astype(int),
             "units_max": counts.max(axis=1).astype(int),
             "unit_hours_per_month": unit_hours_per_month,
-            "usd_per_unit_hour": c.usd_per_hour[unit],
+            "usd_per_unit_hour": candidates.usd_per_hour[unit],
             "ondemand_usd_per_unit_hour": ondemand,
             "compute_usd": compute_usd,
             **pricing.parts,

@@ -73,10 +73,12 @@ def demand(
     arch: np.ndarray,
     a: Assumptions,
 ) -> Demand:
-    mean_c = duration_s / 3600.0
+    mean_concurrency = duration_s / 3600.0
     measured = ~np.isnan(concurrency_max)
-    base = np.where(measured, mean_c, mean_c * a.burst_factor)
-    excess = np.where(measured, np.maximum(np.nan_to_num(concurrency_max) - mean_c, 0.0), 0.0)
+    base = np.where(measured, mean_concurrency, mean_concurrency * a.burst_factor)
+    excess = np.where(
+        measured, np.maximum(np.nan_to_num(concurrency_max) - mean_concurrency, 0.0), 0.0
+    )
     vcpu_req = np.minimum(memory_mb * VCPU_PER_MB, MAX_LAMBDA_VCPU) * a.cpu_busy_fraction
     mem_req = (
         np.full(len(memory_mb), float(a.memory_per_worker_mb))
@@ -101,15 +103,20 @@ def units_per_request(d: Demand, c: Candidates, a: Assumptions) -> np.ndarray:
 
 
 def unit_counts(
-    base: np.ndarray, excess: np.ndarray, r: np.ndarray, k: np.ndarray | float, m: int
+    base: np.ndarray,
+    excess: np.ndarray,
+    per_request: np.ndarray,
+    k: np.ndarray | float,
+    min_instances: int,
 ) -> np.ndarray:
-    """n = max(m, ceil(p(k) r)), p(k) = k base + sqrt(k) excess; base/excess (..., H), r (...,)."""
+    """n = max(min_instances, ceil(p(k) r)), p(k) = k base + sqrt(k) excess, r units per
+    concurrent request; base/excess (..., H), per_request (...,)."""
     kk = np.asarray(k, dtype=float)[..., None]
-    x = (kk * base + np.sqrt(kk) * excess) * r[..., None]
+    x = (kk * base + np.sqrt(kk) * excess) * per_request[..., None]
     # In place: x is the one big (..., S, H) array; fresh temporaries per step cost more.
     x -= EPS
     np.ceil(x, out=x)
-    return np.maximum(x, m, out=x)
+    return np.maximum(x, min_instances, out=x)
 
 
 @dataclass(frozen=True)

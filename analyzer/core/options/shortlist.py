@@ -52,58 +52,62 @@ class Shortlist:
 
 def shortlist(
     d: Demand,
-    c: Candidates,
-    r_all: np.ndarray,
+    candidates: Candidates,
+    per_request: np.ndarray,
     a: Assumptions,
     multiples: tuple[float, ...] = SHORTLIST_UP,
 ) -> Shortlist:
     """Pick the candidates worth exact pricing, from scores on a small sorted demand profile
     (rounding up included): the best at each traffic multiple and the best per unit of
-    capacity. Every multiple set includes 1 (today's traffic)."""
+    capacity. Every multiple set includes 1 (today's traffic). `per_request`: F x T units per
+    concurrent request (`units_per_request`)."""
     profile = compress_profile(d, SHORTLIST_BINS)
-    base, excess, w = profile.base, profile.excess, profile.weights
-    m = a.min_instances
-    price = c.usd_per_hour[None, :]
-    ok = np.isfinite(r_all)
-    r = np.where(ok, r_all, 0.0)
+    base, excess, weights = profile.base, profile.excess, profile.weights
+    price = candidates.usd_per_hour[None, :]
+    allowed = np.isfinite(per_request)
+    finite_per_request = np.where(allowed, per_request, 0.0)
     picks = []
     for k in multiples:
-        load = (k * base + np.sqrt(k) * excess)[:, None, :] * r[:, :, None]  # F x T x bins
-        load -= EPS  # in place: load is the big F x T x bins array
-        np.ceil(load, out=load)
-        np.maximum(load, m, out=load)
-        load *= w[:, None, :]
-        units = load.sum(axis=2)
-        picks.append(np.argmin(np.where(ok, price * units, np.inf), axis=1))
-    picks.append(np.argmin(np.where(ok, price * r_all, np.inf), axis=1))  # per unit of capacity
+        # F x T x bins units, computed in place: it is the big array here
+        units = (k * base + np.sqrt(k) * excess)[:, None, :] * finite_per_request[:, :, None]
+        units -= EPS
+        np.ceil(units, out=units)
+        np.maximum(units, a.min_instances, out=units)
+        units *= weights[:, None, :]
+        unit_hours = units.sum(axis=2)
+        picks.append(np.argmin(np.where(allowed, price * unit_hours, np.inf), axis=1))
+    # the best per unit of capacity
+    picks.append(np.argmin(np.where(allowed, price * per_request, np.inf), axis=1))
     idx = np.stack(picks, axis=1)
-    rr = np.take_along_axis(r_all, idx, axis=1)
-    pp = c.usd_per_hour[idx]
-    return Shortlist(idx, rr, pp)
+    return Shortlist(
+        idx, np.take_along_axis(per_request, idx, axis=1), candidates.usd_per_hour[idx]
+    )
 
 
 def compute_cost(
     base: np.ndarray,
     excess: np.ndarray,
-    sl: Shortlist,
+    chosen: Shortlist,
     k: np.ndarray,
-    m: int,
+    min_instances: int,
     autoscaling: bool,
     weights: np.ndarray | None = None,
     hours: int | None = None,
 ) -> np.ndarray:
-    """Monthly compute USD (F x S) at traffic multiple k (F,), over a demand profile F x Q.
-
-    With `weights` (F x Q hours per bin, a compressed profile) the sum is weighted."""
+    """Monthly compute USD (F x S) of the `chosen` candidates at traffic multiple k (F,), over
+    a demand profile F x Q. With `weights` (F x Q hours per bin, a compressed profile) the sum
+    is weighted."""
     hours = hours if hours is not None else base.shape[1]
-    norm = HOURS_PER_MONTH / hours
-    finite = np.isfinite(sl.r)
-    r = np.where(finite, sl.r, 0.0)
-    n = unit_counts(base[:, None, :], excess[:, None, :], r, k[:, None], m)  # F x S x Q
+    to_month = HOURS_PER_MONTH / hours
+    finite = np.isfinite(chosen.r)
+    per_request = np.where(finite, chosen.r, 0.0)
+    units = unit_counts(
+        base[:, None, :], excess[:, None, :], per_request, k[:, None], min_instances
+    )  # F x S x Q
     if autoscaling:
         if weights is not None:
-            n *= weights[:, None, :]
-        unit_hours = n.sum(axis=2)
+            units *= weights[:, None, :]
+        unit_hours = units.sum(axis=2)
     else:
-        unit_hours = n.max(axis=2) * hours
-    return np.where(finite, unit_hours * sl.price * norm, np.inf)
+        unit_hours = units.max(axis=2) * hours
+    return np.where(finite, unit_hours * chosen.price * to_month, np.inf)
