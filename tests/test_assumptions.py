@@ -49,8 +49,8 @@ def test_values_apply_on_top_of_the_base() -> None:
     assert (a.min_instances, a.burst_factor) == (4, 3.0)
 
 
-LO = FIELDS["target_utilization"].lo
-HI = FIELDS["target_utilization"].hi
+LO = FIELDS["target_utilization"].lo or 0.0
+HI = FIELDS["target_utilization"].hi or 1.0
 
 
 @pytest.mark.parametrize(
@@ -72,7 +72,7 @@ HI = FIELDS["target_utilization"].hi
         ("target_utilization", math.nan, "must be a number"),
         ("target_utilization", None, "must be a number"),
         ("target_utilization", LO / 2, f"must be at least {LO:g}"),
-        ("target_utilization", (HI or 1) * 2, f"must be at most {HI:g}"),
+        ("target_utilization", HI * 2, f"must be at most {HI:g}"),
     ],
 )
 def test_bad_values_are_refused_naming_key_and_reason(key: str, value: object, reason: str) -> None:

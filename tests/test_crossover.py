@@ -31,7 +31,8 @@ def steps(*pairs: tuple[float, float], then: float) -> Step:
 
 
 # (name, (fixed, variable, credit), P, max_multiple, expected k*)
-CASES: list[tuple[str, tuple[float, float, float], Step, float, float]] = [
+Case = tuple[str, tuple[float, float, float], Step, float, float]
+CASES: list[Case] = [
     # L = 10k meets the flat 20 at k = 2.
     ("flat option", (0.0, 10.0, 0.0), steps(then=20.0), 1000.0, 2.0),
     # P steps from 50 to 100 at k = 3, before L reaches 50: L = 10k first meets 100 at k = 10.
@@ -56,7 +57,7 @@ CASES: list[tuple[str, tuple[float, float, float], Step, float, float]] = [
 ]
 
 
-def solve(cases: list[tuple[str, tuple[float, float, float], Step, float, float]]) -> np.ndarray:
+def solve(cases: list[Case]) -> np.ndarray:
     """All cases at once (rows are independent); one max_multiple for all of them."""
     line = LambdaLine(*(np.array(column) for column in zip(*[c[1] for c in cases], strict=True)))
     step_of_row = [c[2] for c in cases]
@@ -71,7 +72,7 @@ def solve(cases: list[tuple[str, tuple[float, float, float], Step, float, float]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_first_crossing_of_hand_built_steps(case) -> None:
+def test_first_crossing_of_hand_built_steps(case: Case) -> None:
     (k_star,) = solve([case])
     expected = case[4]
     if math.isnan(expected):
@@ -90,7 +91,9 @@ WIDE = [c for c in CASES if c[0] != "narrow early crossing"]
 
 
 @pytest.mark.parametrize("case", WIDE, ids=[c[0] for c in WIDE])
-def test_scan_and_bisection_find_the_same_crossing(case, monkeypatch) -> None:
+def test_scan_and_bisection_find_the_same_crossing(
+    case: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Without the fixed-point walk, the fallback (log-grid scan from k = 1, then bisection)
     # finds the same first crossing, to its precision. (Not a crossing narrower than a grid
     # step: that is why the walk, which cannot step over one, comes first.)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import pytest
 
 from analyzer.core.analyze import analyze
@@ -15,11 +18,11 @@ def book() -> PriceBook:
     return PriceBook.load()
 
 
-def cents(x: float) -> float:
+def cents(x: float | np.ndarray) -> float:
     return round(float(x) + 1e-12, 2)
 
 
-def options(book: PriceBook, fn: dict, **assumptions: object):
+def options(book: PriceBook, fn: dict[str, object], **assumptions: object) -> tuple[Any, Any]:
     fleet, a = scenario_fleet(
         {"region": "us-east-1", "functions": [fn], "assumptions": assumptions}, book
     )
