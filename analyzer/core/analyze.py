@@ -87,21 +87,25 @@ def analyze(
     region_map = price_regions(fleet, run_assumptions)
     traffic = option_traffic(fleet, usage, lambda_bill)
     priced = price_fleet_options(fleet, groups, region_map, lambda_bill, traffic, book, chunk)
-    trend = fit_trend(
-        daily_matrix(
-            fleet.traffic,
-            fleet.functions["function_id"],
-            fleet.start,
-            fleet.end,
-            codes=fleet.traffic_codes(),
-        )
-    )
+    trend = fleet_trend(fleet)
     outlook = forecast(trend, priced.crossover_multiple, fleet.end)
     saving = saving_usd_per_month(lambda_bill, priced)
     verdicts = decide_verdicts(priced.crossover_multiple, saving, outlook, groups)
     functions = function_table(fleet, usage, lambda_bill, priced, saving, verdicts, trend, outlook)
     meta = analysis_meta(fleet, region_map)
     return Analysis(functions, priced.options, run_assumptions, book, fleet, meta, groups)
+
+
+def fleet_trend(fleet: FleetData) -> Trend:
+    """Each function's robust trend of daily invocations over the window."""
+    daily = daily_matrix(
+        fleet.traffic,
+        fleet.functions["function_id"],
+        fleet.start,
+        fleet.end,
+        codes=fleet.traffic_codes(),
+    )
+    return fit_trend(daily)
 
 
 def with_data_source_proxy(a: Assumptions, fleet: FleetData) -> Assumptions:

@@ -51,6 +51,7 @@ class Block:
     """Functions of one chunk that share assumptions and price region."""
 
     rows: np.ndarray  # positions in the fleet
+    function_ids: np.ndarray
     demand: Demand
     assumptions: Assumptions
     price_region: str
@@ -73,6 +74,7 @@ def blocks(
     """The fleet in chunks of `chunk` functions (one hourly matrix in memory at a time), each
     chunk split by (assumption set, price region)."""
     functions = fleet.functions
+    function_ids = functions["function_id"].to_numpy()
     memory_mb = functions["memory_mb"].to_numpy().astype(float)
     arch = functions["arch"].to_numpy()
     price_region = functions["region"].map(region_map).to_numpy()
@@ -85,13 +87,23 @@ def blocks(
         for code, (group, region) in enumerate(block_keys):
             local = np.flatnonzero(block_codes == code)
             rows = chunk_rows[local]
-            yield _block(hourly, local, rows, memory_mb, arch, groups.groups[group], str(region))
+            yield _block(
+                hourly,
+                local,
+                rows,
+                function_ids,
+                memory_mb,
+                arch,
+                groups.groups[group],
+                str(region),
+            )
 
 
 def _block(
     hourly: HourlyMatrix,
     local: np.ndarray,
     rows: np.ndarray,
+    function_ids: np.ndarray,
     memory_mb: np.ndarray,
     arch: np.ndarray,
     a: Assumptions,
@@ -100,7 +112,9 @@ def _block(
     block_demand = demand(
         hourly.duration_s[local], hourly.concurrency_max[local], memory_mb[rows], arch[rows], a
     )
-    return Block(rows, block_demand, a, price_region, block_demand.base.shape[1])
+    return Block(
+        rows, function_ids[rows], block_demand, a, price_region, block_demand.base.shape[1]
+    )
 
 
 def price_fleet_options(
@@ -119,7 +133,6 @@ def price_fleet_options(
     )
     lambda_total = lambda_bill.frame["total_usd"].to_numpy()
     cache = CandidateCache(book)
-    function_ids = fleet.functions["function_id"].to_numpy()
     best_kind = np.full(n, None, dtype=object)
     best_usd = np.full(n, np.inf)
     peak = np.zeros(n)
@@ -130,9 +143,7 @@ def price_fleet_options(
         result = analyse_block(
             block, traffic.rows(rows), lambda_line.rows(rows), lambda_total[rows], cache
         )
-        tables += [
-            table.assign(function_id=function_ids[rows][table.index]) for table in result.tables
-        ]
+        tables += result.tables
         best_kind[rows] = result.best_kind
         best_usd[rows] = result.best_usd
         peak[rows] = result.peak_concurrency
@@ -161,7 +172,10 @@ def analyse_block(
     tables = []
     for pricing in pricings:
         breakdown = option_breakdown(pricing, block.demand, a, block.hours)
-        tables.append(breakdown.table.assign(price_region=block.price_region)[breakdown.feasible])
+        table = breakdown.table.assign(
+            function_id=block.function_ids, price_region=block.price_region
+        )
+        tables.append(table[breakdown.feasible])
         cheaper = breakdown.monthly_usd < best_usd
         best_usd = np.where(cheaper, breakdown.monthly_usd, best_usd)
         best_kind = np.where(cheaper, pricing.kind, best_kind)
