@@ -6,9 +6,10 @@ The public API: load a fleet (demo, scenario, CSV, AWS), a price book and assump
 
 from __future__ import annotations
 
+from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.assumptions import DEFAULTS, FIELDS, Assumptions
+from analyzer.core.curves import cost_curves
 from analyzer.core.demo import demo_fleet
-from analyzer.core.engine import Analysis, analyze, cost_curves
 from analyzer.core.fleet import FleetData
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.scenario import read_scenario, scenario_fleet

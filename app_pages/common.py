@@ -15,9 +15,9 @@ from typing import Any
 import streamlit as st
 
 from analyzer.adapters.pricebooks import resolve_pricebook
+from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.assumptions import FIELDS, Assumptions, optimistic, pessimistic
 from analyzer.core.demo import demo_fleet
-from analyzer.core.engine import Analysis, analyze
 from analyzer.core.fleet import FleetData
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.vocabulary import HOURS_PER_MONTH

@@ -20,8 +20,8 @@ import pandas as pd
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from analyzer.core.analyze import analyze
 from analyzer.core.demo import demo_fleet
-from analyzer.core.engine import analyze
 from analyzer.core.fleet import FleetData, function_id
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

@@ -26,8 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from analyzer.core.analyze import analyze
 from analyzer.core.assumptions import DEFAULTS, Assumptions
-from analyzer.core.engine import _Pricer, analyze
+from analyzer.core.options.candidates import CandidateCache
 from analyzer.core.pricebook import PriceBook
 from benchmarks.fleetgen import PRICE_PROXY, SEED, synthetic_fleet
 
@@ -43,10 +44,8 @@ def candidate_count(book: PriceBook, a: Assumptions, regions: list[str]) -> int:
     a = dataclasses.replace(a, price_region_proxy={**PRICE_PROXY, **a.price_region_proxy})
     price_regions = sorted({a.price_region_proxy.get(r, r) for r in regions})
     arches = ("x86_64", "arm64")
-    pricer = _Pricer(book)
-    return sum(
-        len(pricer.candidates(kind, reg, a, arches)) for reg in price_regions for kind in a.targets
-    )
+    cache = CandidateCache(book)
+    return sum(len(cache.get(kind, reg, a, arches)) for reg in price_regions for kind in a.targets)
 
 
 def changed(a: Assumptions) -> Assumptions:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analyzer.core.engine import analyze
+from analyzer.core.analyze import analyze
 from analyzer.core.pricebook import PriceBook
 from benchmarks.fleetgen import SEED, synthetic_fleet
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.assumptions import FIELDS, Assumptions, optimistic, pessimistic
 from analyzer.core.demo import demo_fleet
-from analyzer.core.engine import Analysis, analyze
 from analyzer.core.pricebook import PriceBook
 from analyzer.exceptions import InputError
 from analyzer.present import app as m

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
+from analyzer.core.analyze import analyze
 from analyzer.core.demo import demo_fleet
-from analyzer.core.engine import analyze
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or (

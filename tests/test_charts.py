@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.demo import demo_fleet
-from analyzer.core.engine import Analysis, analyze
 from analyzer.present.charts import (
     breakdown_chart,
     cost_curve_chart,

@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
+from analyzer.core.analyze import analyze
 from analyzer.core.demo import demo_fleet
-from analyzer.core.engine import analyze
 from analyzer.present import format as fmt
 from analyzer.present.recommendations import recommend
 from analyzer.present.summary import fleet_summary

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from analyzer.core.analyze import analyze
 from analyzer.core.assumptions import DEFAULTS
-from analyzer.core.engine import analyze
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.scenario import scenario_fleet
 from analyzer.exceptions import PriceBookError

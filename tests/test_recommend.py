@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from export_helpers import scenario
 
+from analyzer.core.analyze import analyze
 from analyzer.core.assumptions import DEFAULTS, optimistic, pessimistic
-from analyzer.core.engine import analyze
 from analyzer.core.fleet import FleetData
 from analyzer.core.pricebook import PriceBook
 from analyzer.exceptions import InputError

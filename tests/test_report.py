@@ -18,8 +18,8 @@ from analyzer.adapters.email.report import run_report
 from analyzer.adapters.email.smtp import SmtpSettings
 from analyzer.adapters.report_config import ReportConfig
 from analyzer.adapters.store import Store
+from analyzer.core.analyze import analyze
 from analyzer.core.demo import demo_fleet
-from analyzer.core.engine import analyze
 from analyzer.core.fleet import FleetData
 from analyzer.exceptions import DeliveryError, InputError
 from analyzer.present.email_body import build_report, no_data_reason

@@ -16,7 +16,7 @@ from analyzer.cli.options import (
     source_options,
 )
 from analyzer.cli.sources import load_fleet
-from analyzer.core.engine import Analysis, analyze
+from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.scenario import read_scenario, scenario_fleet
 from analyzer.present.jsonout import analysis_json
 from analyzer.present.table import analysis_table, cost_table

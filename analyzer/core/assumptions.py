@@ -3,12 +3,15 @@
 `Assumptions` is immutable; `replace()` makes a changed copy. `from_mapping()` validates a user
 mapping (scenario file, app, CLI) and raises `InputError` naming the key, value and reason.
 `FIELDS` describes each knob for the app's controls and for every export.
+
+(Over 400 lines on purpose: the `Assumptions` declaration is one list of every knob with its
+unit, help and bounds, and it reads best in one place.)
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -378,64 +381,81 @@ def from_mapping(
         name = f"{prefix}{key}"
         if key not in FIELDS:
             raise _bad(name, value, "unknown assumption", where)
-        info = FIELDS[key]
-        default = info.default
-        if key in ("targets", "instance_types"):
-            if value is None and key == "instance_types":
-                changes[key] = None
-                continue
-            if isinstance(value, str):
-                value = [v.strip() for v in value.split(",") if v.strip()]
-            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-                raise _bad(name, value, "must be a list of strings", where)
-            if key == "targets":
-                bad = [v for v in value if v not in TARGETS]
-                if bad or not value:
-                    raise _bad(
-                        name, value, f"each target must be one of {', '.join(TARGETS)}", where
-                    )
-            changes[key] = tuple(value)
-        elif key == "pricing_option":
-            if value not in PRICING_OPTIONS:
-                raise _bad(name, value, f"must be one of {', '.join(PRICING_OPTIONS)}", where)
-            changes[key] = value
-        elif key == "load_balancer":
-            v = (
-                {True: "true", False: "false"}.get(value, value)
-                if isinstance(value, bool)
-                else value
-            )
-            if v not in LOAD_BALANCER:
-                raise _bad(name, value, "must be auto, true or false", where)
-            changes[key] = v
-        elif key == "price_region_proxy":
-            if not isinstance(value, Mapping) or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-            ):
-                raise _bad(
-                    name, value, "must map region to region, e.g. {eu-west-1: us-east-1}", where
-                )
-            changes[key] = dict(value)
-        elif isinstance(default, bool):
-            if not isinstance(value, bool):
-                raise _bad(name, value, "must be true or false", where)
-            changes[key] = value
-        else:
-            if value is None and key == "memory_per_worker_mb":
-                changes[key] = None
-                continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise _bad(name, value, "must be a number", where)
-            if key == "min_instances" and (not float(value).is_integer()):
-                raise _bad(name, value, "must be a whole number", where)
-            if value != value:  # NaN
-                raise _bad(name, value, "must be a number", where)
-            if info.lo is not None and value < info.lo:
-                raise _bad(name, value, f"must be at least {info.lo:g} {info.unit}", where)
-            if info.hi is not None and value > info.hi:
-                raise _bad(name, value, f"must be at most {info.hi:g} {info.unit}", where)
-            changes[key] = int(value) if key == "min_instances" else float(value)
+        parse = _PARSERS.get(key)
+        if parse is None:
+            parse = _parse_bool if isinstance(FIELDS[key].default, bool) else _parse_number
+        changes[key] = parse(key, value, name, where)
     return dataclasses.replace(base, **changes)
+
+
+def _parse_names(key: str, value: Any, name: str, where: str | None) -> tuple[str, ...] | None:
+    """targets / instance_types: a list of strings or a comma-separated string."""
+    if value is None and key == "instance_types":
+        return None
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise _bad(name, value, "must be a list of strings", where)
+    if key == "targets":
+        bad = [v for v in value if v not in TARGETS]
+        if bad or not value:
+            raise _bad(name, value, f"each target must be one of {', '.join(TARGETS)}", where)
+    return tuple(value)
+
+
+def _parse_pricing_option(_key: str, value: Any, name: str, where: str | None) -> str:
+    if value not in PRICING_OPTIONS:
+        raise _bad(name, value, f"must be one of {', '.join(PRICING_OPTIONS)}", where)
+    return str(value)
+
+
+def _parse_load_balancer(_key: str, value: Any, name: str, where: str | None) -> str:
+    v = {True: "true", False: "false"}.get(value, value) if isinstance(value, bool) else value
+    if v not in LOAD_BALANCER:
+        raise _bad(name, value, "must be auto, true or false", where)
+    return str(v)
+
+
+def _parse_region_map(_key: str, value: Any, name: str, where: str | None) -> dict[str, str]:
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise _bad(name, value, "must map region to region, e.g. {eu-west-1: us-east-1}", where)
+    return dict(value)
+
+
+def _parse_bool(_key: str, value: Any, name: str, where: str | None) -> bool:
+    if not isinstance(value, bool):
+        raise _bad(name, value, "must be true or false", where)
+    return value
+
+
+def _parse_number(key: str, value: Any, name: str, where: str | None) -> float | int | None:
+    """A number within the field's bounds (min_instances whole; memory_per_worker_mb may be
+    None)."""
+    if value is None and key == "memory_per_worker_mb":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _bad(name, value, "must be a number", where)
+    if key == "min_instances" and (not float(value).is_integer()):
+        raise _bad(name, value, "must be a whole number", where)
+    if value != value:  # NaN
+        raise _bad(name, value, "must be a number", where)
+    info = FIELDS[key]
+    if info.lo is not None and value < info.lo:
+        raise _bad(name, value, f"must be at least {info.lo:g} {info.unit}", where)
+    if info.hi is not None and value > info.hi:
+        raise _bad(name, value, f"must be at most {info.hi:g} {info.unit}", where)
+    return int(value) if key == "min_instances" else float(value)
+
+
+_PARSERS: dict[str, Callable[[str, Any, str, str | None], Any]] = {
+    "targets": _parse_names,
+    "instance_types": _parse_names,
+    "pricing_option": _parse_pricing_option,
+    "load_balancer": _parse_load_balancer,
+    "price_region_proxy": _parse_region_map,
+}
 
 
 # The sensitivity sets: does a verdict survive assumptions tilted each way?

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.core.fleet import FleetData, function_id
+from analyzer.core.vocabulary import HOURS_PER_MONTH
 
 SEED = 20261126
 DAYS = 90
@@ -203,7 +204,9 @@ def demo_fleet(seed: int = SEED, days: int = DAYS, end: pd.Timestamp = END) -> F
                         "package_type": "Zip",
                         "front_door": arc.front_door,
                         "pc_allocated": arc.pc if env == "prod" else 0,
-                        "pc_hours_per_month": 730.0 if (arc.pc and env == "prod") else 0.0,
+                        "pc_hours_per_month": HOURS_PER_MONTH
+                        if (arc.pc and env == "prod")
+                        else 0.0,
                         "tags": f"team={arc.name.split('-')[0]}",
                     }
                 )

@@ -83,10 +83,8 @@ class FleetData:
         recomputed if `traffic` or `functions` is replaced."""
         c = self._codes
         if c is None or c[0] is not self.traffic or c[1] is not self.functions:
-            codes = pd.Categorical(
-                self.traffic["function_id"], categories=self.functions["function_id"]
-            ).codes
-            self._codes = c = (self.traffic, self.functions, np.asarray(codes, dtype=np.int64))
+            codes = positions(self.traffic["function_id"], self.functions["function_id"])
+            self._codes = c = (self.traffic, self.functions, codes)
         return c[2]
 
     # -- window ----------------------------------------------------------------------------
@@ -120,6 +118,11 @@ class FleetData:
         t = self.traffic[self.traffic["function_id"].isin(ids)]
         meta = {**self.meta, "start": self.start, "end": self.end}
         return FleetData(f, t, meta, {k: v for k, v in self.overrides.items() if k in set(ids)})
+
+
+def positions(ids: pd.Series, function_ids: pd.Series) -> np.ndarray:
+    """Each of `ids`' position in `function_ids` (unique), -1 where it is not there."""
+    return np.asarray(pd.Index(function_ids).get_indexer(ids), dtype=np.int64)
 
 
 def normalise_functions(df: pd.DataFrame) -> pd.DataFrame:
@@ -180,8 +183,7 @@ def _normalise_traffic(
         out[col] = out[col].astype(float)
     for col in ("invocations", "duration_sum_ms", "errors", "throttles"):
         out[col] = out[col].fillna(0.0)
-    order = pd.Categorical(out["function_id"], categories=functions["function_id"])
-    codes = np.asarray(order.codes, dtype=np.int64)
+    codes = positions(out["function_id"], functions["function_id"])
     if _in_order_without_duplicates(codes, out["timestamp"]):
         # The usual case (every data source writes function by function, hour by hour): the
         # sort below would be the identity and there is nothing to add up, so skip both and
@@ -197,8 +199,9 @@ def _normalise_traffic(
             errors=("errors", "sum"),
             throttles=("throttles", "sum"),
         )
-    order = pd.Categorical(out["function_id"], categories=functions["function_id"])
-    out = out.assign(_code=order.codes).sort_values(["_code", "timestamp"], kind="stable")
+    out = out.assign(_code=positions(out["function_id"], functions["function_id"])).sort_values(
+        ["_code", "timestamp"], kind="stable"
+    )
     out = out[out["_code"] >= 0]
     codes = out["_code"].to_numpy().astype(np.int64)
     return out[list(TRAFFIC_COLUMNS)].reset_index(drop=True), codes

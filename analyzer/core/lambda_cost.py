@@ -1,6 +1,6 @@
 """Lambda's bill, for a whole fleet at once (vectorised).
 
-Per function, monthly (730 h):
+Per function, monthly (HOURS_PER_MONTH = 730 h):
   requests      invocations x request price (free-tier requests allocated pro rata per account)
   duration      GB-s on on-demand: tiers apply to the aggregate per (account, region, arch)
                 (or per (region, arch) across the organisation under consolidated billing); the
@@ -26,11 +26,11 @@ import pandas as pd
 
 from analyzer.core.assumptions import Assumptions
 from analyzer.core.pricebook import LambdaRates, PriceBook
+from analyzer.core.vocabulary import HOURS_PER_MONTH
 from analyzer.exceptions import PriceBookError
 
 FREE_REQUESTS = 1_000_000.0
 FREE_GB_S = 400_000.0
-HOURS_PER_MONTH = 730.0
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,56 @@ def _rates_per_function(
     return table.iloc[codes].reset_index(drop=True), codes, rates
 
 
+def _free_tier_shares(
+    inp: LambdaInputs, od_gb_s: np.ndarray, a: Assumptions
+) -> tuple[np.ndarray, np.ndarray]:
+    """Free tier per account: each function's share of free on-demand GB-s and of free
+    requests, pro rata (zeros without the free tier)."""
+    n = len(od_gb_s)
+    free_gb_share = np.zeros(n)
+    free_req_share = np.zeros(n)
+    if a.free_tier:
+        acc_codes, n_acc = _group_codes(inp.account_id)
+        acc_gbs = np.bincount(acc_codes, weights=od_gb_s, minlength=n_acc)
+        acc_req = np.bincount(acc_codes, weights=inp.invocations, minlength=n_acc)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            free_gb_share = np.nan_to_num(np.minimum(1.0, FREE_GB_S / acc_gbs))[acc_codes]
+            free_req_share = np.nan_to_num(np.minimum(1.0, FREE_REQUESTS / acc_req))[acc_codes]
+    return free_gb_share, free_req_share
+
+
+def _tiered_duration_rate(
+    inp: LambdaInputs,
+    billable_gb_s: np.ndarray,
+    a: Assumptions,
+    book: PriceBook,
+    ra_codes: np.ndarray,
+    ra_list: list[LambdaRates],
+) -> np.ndarray:
+    """Each function's average USD per GB-s: tiers on the aggregate per (account, region,
+    arch), or per (region, arch) under consolidated billing, allocated pro rata."""
+    n = len(billable_gb_s)
+    acct_key = np.full(n, "*") if a.consolidated_billing else inp.account_id
+    g_codes, n_groups = _group_codes(acct_key, inp.region, inp.arch)
+    g_gbs = np.bincount(g_codes, weights=billable_gb_s, minlength=n_groups)
+    g_ra = pd.Series(ra_codes).groupby(g_codes).first().to_numpy()
+    g_cost = np.zeros(n_groups)
+    for ra in np.unique(g_ra):  # one pass per distinct (region, arch) price list
+        sel = g_ra == ra
+        tiers = ra_list[ra].duration
+        if np.any(g_gbs[sel] > tiers.covered_to):
+            r = ra_list[ra]
+            raise PriceBookError(
+                f"the price book ({book.as_of}) has Lambda duration tiers for {r.arch} in "
+                f"{r.region} only up to {tiers.covered_to:,.0f} GB-s/month; run `crossover prices "
+                f"refresh --region {r.region}`"
+            )
+        g_cost[sel] = tiers.cost(g_gbs[sel])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g_rate = np.where(g_gbs > 0, g_cost / g_gbs, [ra_list[i].duration.first_rate for i in g_ra])
+    return g_rate[g_codes]
+
+
 def lambda_cost(inp: LambdaInputs, book: PriceBook, a: Assumptions) -> LambdaCost:
     n = len(inp.memory_mb)
     if n == 0:
@@ -122,38 +172,10 @@ def lambda_cost(inp: LambdaInputs, book: PriceBook, a: Assumptions) -> LambdaCos
     pc_gb_s_run = np.where(has_pc, gb_s * pc_share, 0.0)
     od_gb_s = gb_s - pc_gb_s_run
 
-    # Free tier per account: pro rata on on-demand GB-s and on requests.
-    free_gb_share = np.zeros(n)
-    free_req_share = np.zeros(n)
-    if a.free_tier:
-        acc_codes, n_acc = _group_codes(inp.account_id)
-        acc_gbs = np.bincount(acc_codes, weights=od_gb_s, minlength=n_acc)
-        acc_req = np.bincount(acc_codes, weights=inp.invocations, minlength=n_acc)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            free_gb_share = np.nan_to_num(np.minimum(1.0, FREE_GB_S / acc_gbs))[acc_codes]
-            free_req_share = np.nan_to_num(np.minimum(1.0, FREE_REQUESTS / acc_req))[acc_codes]
+    free_gb_share, free_req_share = _free_tier_shares(inp, od_gb_s, a)
     billable_gb_s = od_gb_s * (1.0 - free_gb_share)
 
-    # Tiers on the aggregate per (account, region, arch), allocated pro rata.
-    acct_key = np.full(n, "*") if a.consolidated_billing else inp.account_id
-    g_codes, n_groups = _group_codes(acct_key, inp.region, inp.arch)
-    g_gbs = np.bincount(g_codes, weights=billable_gb_s, minlength=n_groups)
-    g_ra = pd.Series(ra_codes).groupby(g_codes).first().to_numpy()
-    g_cost = np.zeros(n_groups)
-    for ra in np.unique(g_ra):  # one pass per distinct (region, arch) price list
-        sel = g_ra == ra
-        tiers = ra_list[ra].duration
-        if np.any(g_gbs[sel] > tiers.covered_to):
-            r = ra_list[ra]
-            raise PriceBookError(
-                f"the price book ({book.as_of}) has Lambda duration tiers for {r.arch} in "
-                f"{r.region} only up to {tiers.covered_to:,.0f} GB-s/month; run `crossover prices "
-                f"refresh --region {r.region}`"
-            )
-        g_cost[sel] = tiers.cost(g_gbs[sel])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        g_rate = np.where(g_gbs > 0, g_cost / g_gbs, [ra_list[i].duration.first_rate for i in g_ra])
-    avg_rate = g_rate[g_codes]
+    avg_rate = _tiered_duration_rate(inp, billable_gb_s, a, book, ra_codes, ra_list)
 
     sp = 1.0 - a.discount("lambda")
     duration_usd = billable_gb_s * avg_rate * sp

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from analyzer.core.analyze import Analysis
 from analyzer.core.assumptions import (
     FIELDS,
     OPTIMISTIC_FOR_MOVING,
@@ -16,7 +17,6 @@ from analyzer.core.assumptions import (
     optimistic,
     pessimistic,
 )
-from analyzer.core.engine import Analysis
 from analyzer.core.recommend import (
     BURSTY_MIN_PEAK,
     BURSTY_PEAK_TO_MEAN,

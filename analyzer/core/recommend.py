@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analyzer.core.analyze import Analysis
 from analyzer.core.assumptions import AssumptionGroups, Assumptions
 from analyzer.core.columns import COLUMNS
-from analyzer.core.engine import Analysis
 from analyzer.core.fleet import HTTP_FRONT_DOORS
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.vocabulary import OptionKind

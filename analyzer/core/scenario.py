@@ -1,4 +1,4 @@
-"""Scenario files for `crossover cost` (JSON or YAML, shape in INTERFACES.md) -> FleetData.
+"""Scenario files for `crossover cost` (JSON or YAML, shape in docs/interfaces.md) -> FleetData.
 
 A scenario function has flat traffic over 730 hours unless it gives `hourly_profile` (24 or 168
 relative weights, tiled over the month). `avg_duration_ms` is the billed duration, so no
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import yaml
 from analyzer.core.assumptions import DEFAULTS, Assumptions, from_mapping
 from analyzer.core.fleet import ARCHES, FRONT_DOORS, FleetData, function_id
 from analyzer.core.pricebook import PriceBook
+from analyzer.core.vocabulary import HOURS_PER_MONTH
 from analyzer.exceptions import InputError
 
 TOP_KEYS = {"region", "free_tier", "assumptions", "functions", "account_id"}
@@ -41,7 +43,7 @@ FUNCTION_KEYS = {
 }
 PC_KEYS = {"allocated", "hours_per_month", "share_of_invocations"}
 SCENARIO_START = pd.Timestamp("2026-01-05T00:00:00Z")  # a Monday: 168-hour profiles line up
-HOURS = 730
+HOURS = int(HOURS_PER_MONTH)  # a scenario covers one month of hourly traffic
 
 
 def read_scenario(path: str | Path) -> dict[str, Any]:
@@ -135,6 +137,30 @@ def scenario_fleet(
     """Validate a scenario mapping; return its FleetData (730 h of traffic) and Assumptions."""
     _check_keys(data, TOP_KEYS, "")
     region = _check_region(data.get("region", "us-east-1"), "region", book)
+    a = _scenario_assumptions(data, book)
+    account = str(data.get("account_id", "scenario"))
+    funcs = data.get("functions")
+    if not isinstance(funcs, list) or not funcs:
+        raise InputError("functions", funcs, "must be a non-empty list of functions")
+    # input validation: one pass over the user's list
+    parsed = [_scenario_function(f, i, region, account, a, book) for i, f in enumerate(funcs)]
+    functions = pd.DataFrame([p.row for p in parsed])
+    if functions["function_id"].duplicated().any():
+        dup = functions.loc[functions["function_id"].duplicated(), "name"].iloc[0]
+        raise InputError("functions.name", dup, "appears twice")
+    overrides: dict[str, Mapping[str, Any]] = {
+        p.row["function_id"]: p.overrides for p in parsed if p.overrides is not None
+    }
+    traffic = _scenario_traffic(functions, parsed)
+    meta = {
+        "source": "scenario",
+        "start": SCENARIO_START,
+        "end": SCENARIO_START + pd.Timedelta(hours=HOURS),
+    }
+    return FleetData(functions, traffic, meta, overrides), a
+
+
+def _scenario_assumptions(data: Mapping[str, Any], book: PriceBook | None) -> Assumptions:
     assumptions_in = data.get("assumptions") or {}
     if not isinstance(assumptions_in, Mapping):
         raise InputError("assumptions", assumptions_in, "must be an object")
@@ -144,123 +170,138 @@ def scenario_fleet(
             raise InputError("free_tier", data["free_tier"], "must be true or false")
         a = from_mapping({"free_tier": data["free_tier"]}, a)
     _check_instance_types(a, "assumptions.instance_types", book)
-    account = str(data.get("account_id", "scenario"))
-    funcs = data.get("functions")
-    if not isinstance(funcs, list) or not funcs:
-        raise InputError("functions", funcs, "must be a non-empty list of functions")
+    return a
 
-    rows: list[dict[str, Any]] = []
-    profiles = np.zeros((len(funcs), HOURS))
-    monthly = np.zeros(len(funcs))
-    durations = np.zeros(len(funcs))
-    overrides: dict[str, Mapping[str, Any]] = {}
-    for i, f in enumerate(funcs):  # input validation: one pass over the user's list
-        w = f"functions[{i}]."
-        if not isinstance(f, Mapping):
-            raise InputError(f"functions[{i}]", f, "must be an object")
-        _check_keys(f, FUNCTION_KEYS, w)
-        name = f.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise InputError(f"{w}name", name, "must be a non-empty string")
-        for req in ("memory_mb", "monthly_invocations", "avg_duration_ms"):
-            if req not in f:
-                raise InputError(f"{w}{req}", None, "is required")
-        mem = _num(f["memory_mb"], f"{w}memory_mb", 128, 10240, integer=True, unit=" MB")
-        arch = f.get("arch", "x86_64")
-        if arch not in ARCHES:
-            raise InputError(f"{w}arch", arch, "must be x86_64 or arm64")
-        eph = _num(
-            f.get("ephemeral_storage_mb", 512),
-            f"{w}ephemeral_storage_mb",
-            512,
-            10240,
-            integer=True,
-            unit=" MB",
+
+@dataclass(frozen=True)
+class _ScenarioFunction:
+    row: dict[str, Any]  # the FleetData functions row
+    monthly_invocations: float
+    avg_duration_ms: float
+    profile: np.ndarray  # HOURS relative weights
+    overrides: dict[str, Any] | None
+
+
+def _scenario_function(
+    f: Any, i: int, region: str, account: str, a: Assumptions, book: PriceBook | None
+) -> _ScenarioFunction:
+    w = f"functions[{i}]."
+    if not isinstance(f, Mapping):
+        raise InputError(f"functions[{i}]", f, "must be an object")
+    _check_keys(f, FUNCTION_KEYS, w)
+    name = f.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise InputError(f"{w}name", name, "must be a non-empty string")
+    for req in ("memory_mb", "monthly_invocations", "avg_duration_ms"):
+        if req not in f:
+            raise InputError(f"{w}{req}", None, "is required")
+    mem = _num(f["memory_mb"], f"{w}memory_mb", 128, 10240, integer=True, unit=" MB")
+    arch = f.get("arch", "x86_64")
+    if arch not in ARCHES:
+        raise InputError(f"{w}arch", arch, "must be x86_64 or arm64")
+    eph = _num(
+        f.get("ephemeral_storage_mb", 512),
+        f"{w}ephemeral_storage_mb",
+        512,
+        10240,
+        integer=True,
+        unit=" MB",
+    )
+    monthly = _num(f["monthly_invocations"], f"{w}monthly_invocations", 0)
+    duration = _num(f["avg_duration_ms"], f"{w}avg_duration_ms", 0, 900000, unit=" ms")
+    fd = f.get("front_door", "none")
+    if fd not in FRONT_DOORS:
+        raise InputError(f"{w}front_door", fd, f"must be one of {', '.join(FRONT_DOORS)}")
+    pc_alloc, pc_hours, pc_share = _provisioned_concurrency(f, w)
+    f_region = _check_region(f.get("region", region), f"{w}region", book)
+    acct = str(f.get("account_id", account))
+    row = {
+        "function_id": function_id(acct, f_region, name),
+        "account_id": acct,
+        "account_name": acct,
+        "environment": str(f.get("environment", "")),
+        "region": f_region,
+        "name": name,
+        "memory_mb": int(mem),
+        "arch": arch,
+        "ephemeral_storage_mb": int(eph),
+        "runtime": str(f.get("runtime", "")),
+        "timeout_s": float(f.get("timeout_s", 3.0)),
+        "front_door": fd,
+        "pc_allocated": int(pc_alloc),
+        "pc_hours_per_month": pc_hours,
+        "pc_share_of_invocations": pc_share,
+        "duration_is_billed": True,
+    }
+    profile = _hourly_profile(f.get("hourly_profile"), w)
+    return _ScenarioFunction(row, monthly, duration, profile, _overrides(f, w, a, book))
+
+
+def _provisioned_concurrency(f: Mapping[str, Any], w: str) -> tuple[float, float, float]:
+    """(allocated, hours per month, share of invocations or NaN) of a scenario function."""
+    pc = f.get("provisioned_concurrency") or {}
+    if not isinstance(pc, Mapping):
+        raise InputError(f"{w}provisioned_concurrency", pc, "must be an object")
+    _check_keys(pc, PC_KEYS, f"{w}provisioned_concurrency.")
+    pc_alloc = _num(
+        pc.get("allocated", 0), f"{w}provisioned_concurrency.allocated", 0, integer=True
+    )
+    pc_hours = _num(
+        pc.get("hours_per_month", HOURS if pc_alloc else 0),
+        f"{w}provisioned_concurrency.hours_per_month",
+        0,
+        744,
+        unit=" h",
+    )
+    pc_share = (
+        np.nan
+        if pc.get("share_of_invocations") is None
+        else _num(
+            pc["share_of_invocations"], f"{w}provisioned_concurrency.share_of_invocations", 0, 1
         )
-        monthly[i] = _num(f["monthly_invocations"], f"{w}monthly_invocations", 0)
-        durations[i] = _num(f["avg_duration_ms"], f"{w}avg_duration_ms", 0, 900000, unit=" ms")
-        fd = f.get("front_door", "none")
-        if fd not in FRONT_DOORS:
-            raise InputError(f"{w}front_door", fd, f"must be one of {', '.join(FRONT_DOORS)}")
-        pc = f.get("provisioned_concurrency") or {}
-        if not isinstance(pc, Mapping):
-            raise InputError(f"{w}provisioned_concurrency", pc, "must be an object")
-        _check_keys(pc, PC_KEYS, f"{w}provisioned_concurrency.")
-        pc_alloc = _num(
-            pc.get("allocated", 0), f"{w}provisioned_concurrency.allocated", 0, integer=True
-        )
-        pc_hours = _num(
-            pc.get("hours_per_month", HOURS if pc_alloc else 0),
-            f"{w}provisioned_concurrency.hours_per_month",
-            0,
-            744,
-            unit=" h",
-        )
-        pc_share = (
-            np.nan
-            if pc.get("share_of_invocations") is None
-            else _num(
-                pc["share_of_invocations"], f"{w}provisioned_concurrency.share_of_invocations", 0, 1
-            )
-        )
-        f_region = _check_region(f.get("region", region), f"{w}region", book)
-        prof = f.get("hourly_profile")
-        if prof is None:
-            profiles[i] = 1.0
-        else:
-            if not isinstance(prof, list) or len(prof) not in (24, 168):
-                raise InputError(f"{w}hourly_profile", prof, "must be a list of 24 or 168 weights")
-            wts = np.array([_num(x, f"{w}hourly_profile", 0) for x in prof])
-            if wts.sum() <= 0:
-                raise InputError(f"{w}hourly_profile", prof, "needs at least one positive weight")
-            profiles[i] = np.resize(wts, HOURS)
-        acct = str(f.get("account_id", account))
-        fid = function_id(acct, f_region, name)
-        if "assumptions" in f:
-            ov = f["assumptions"]
-            if not isinstance(ov, Mapping):
-                raise InputError(f"{w}assumptions", ov, "must be an object")
-            eff = from_mapping(ov, a, prefix=f"{w}assumptions.")
-            _check_instance_types(eff, f"{w}assumptions.instance_types", book)
-            overrides[fid] = dict(ov)
-        rows.append(
-            {
-                "function_id": fid,
-                "account_id": acct,
-                "account_name": acct,
-                "environment": str(f.get("environment", "")),
-                "region": f_region,
-                "name": name,
-                "memory_mb": int(mem),
-                "arch": arch,
-                "ephemeral_storage_mb": int(eph),
-                "runtime": str(f.get("runtime", "")),
-                "timeout_s": float(f.get("timeout_s", 3.0)),
-                "front_door": fd,
-                "pc_allocated": int(pc_alloc),
-                "pc_hours_per_month": pc_hours,
-                "pc_share_of_invocations": pc_share,
-                "duration_is_billed": True,
-            }
-        )
-    functions = pd.DataFrame(rows)
-    if functions["function_id"].duplicated().any():
-        dup = functions.loc[functions["function_id"].duplicated(), "name"].iloc[0]
-        raise InputError("functions.name", dup, "appears twice")
+    )
+    return pc_alloc, pc_hours, pc_share
+
+
+def _hourly_profile(prof: Any, w: str) -> np.ndarray:
+    """HOURS relative weights: flat, or 24 / 168 weights tiled over the month."""
+    if prof is None:
+        return np.ones(HOURS)
+    if not isinstance(prof, list) or len(prof) not in (24, 168):
+        raise InputError(f"{w}hourly_profile", prof, "must be a list of 24 or 168 weights")
+    wts = np.array([_num(x, f"{w}hourly_profile", 0) for x in prof])
+    if wts.sum() <= 0:
+        raise InputError(f"{w}hourly_profile", prof, "needs at least one positive weight")
+    return np.resize(wts, HOURS)
+
+
+def _overrides(
+    f: Mapping[str, Any], w: str, a: Assumptions, book: PriceBook | None
+) -> dict[str, Any] | None:
+    """A scenario function's own assumptions (validated), or None."""
+    if "assumptions" not in f:
+        return None
+    ov = f["assumptions"]
+    if not isinstance(ov, Mapping):
+        raise InputError(f"{w}assumptions", ov, "must be an object")
+    eff = from_mapping(ov, a, prefix=f"{w}assumptions.")
+    _check_instance_types(eff, f"{w}assumptions.instance_types", book)
+    return dict(ov)
+
+
+def _scenario_traffic(functions: pd.DataFrame, parsed: list[_ScenarioFunction]) -> pd.DataFrame:
+    """HOURS rows per function: monthly invocations spread by the profile, flat duration."""
+    profiles = np.stack([p.profile for p in parsed])
+    monthly = np.array([p.monthly_invocations for p in parsed])
+    durations = np.array([p.avg_duration_ms for p in parsed])
     share = profiles / profiles.sum(axis=1, keepdims=True)
     inv = share * monthly[:, None]
     hours = SCENARIO_START + pd.to_timedelta(np.arange(HOURS), unit="h")
-    traffic = pd.DataFrame(
+    return pd.DataFrame(
         {
             "function_id": np.repeat(functions["function_id"].to_numpy(), HOURS),
-            "timestamp": np.tile(hours, len(funcs)),
+            "timestamp": np.tile(hours, len(parsed)),
             "invocations": inv.ravel(),
             "duration_sum_ms": (inv * durations[:, None]).ravel(),
         }
     )
-    meta = {
-        "source": "scenario",
-        "start": SCENARIO_START,
-        "end": SCENARIO_START + pd.Timedelta(hours=HOURS),
-    }
-    return FleetData(functions, traffic, meta, overrides), a

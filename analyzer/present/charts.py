@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analyzer.core.engine import Analysis, cost_curves
+from analyzer.core.analyze import Analysis
+from analyzer.core.curves import cost_curves
 from analyzer.core.forecast import DAYS_PER_MONTH, daily_matrix, fit_trend
 from analyzer.core.vocabulary import KIND_LABELS, Verdict
 from analyzer.present.palette import VERDICT_COLORS

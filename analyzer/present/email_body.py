@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from analyzer.core.engine import Analysis
+from analyzer.core.analyze import Analysis
 from analyzer.core.fleet import FleetData
 from analyzer.core.vocabulary import HOURS_PER_MONTH, Verdict
 from analyzer.present.format import iso_date

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analyzer.core.engine import Analysis
+from analyzer.core.analyze import Analysis
 from analyzer.present.summary import fleet_summary
 
 

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 
 from analyzer.core import provenance
+from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.assumptions import Assumptions, optimistic, pessimistic
 from analyzer.core.columns import COLUMNS
-from analyzer.core.engine import Analysis, analyze
 from analyzer.core.fleet import FleetData
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.recommend import Recommendations, economics

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from analyzer.core.engine import Analysis
+from analyzer.core.analyze import Analysis
 from analyzer.core.selection import VERDICT_RANK
 from analyzer.core.vocabulary import HOURS_PER_MONTH, Verdict
 from analyzer.present.format import count, multiple

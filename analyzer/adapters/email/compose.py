@@ -32,7 +32,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from analyzer.core.engine import Analysis
+from analyzer.core.analyze import Analysis
 from analyzer.exceptions import ExportError, InputError
 from analyzer.present.email_body import ReportData
 from analyzer.present.format import money, number

@@ -32,8 +32,8 @@ from analyzer.adapters.email.ses import send_ses
 from analyzer.adapters.email.smtp import SmtpSettings, read_password, send_smtp
 from analyzer.adapters.pricebooks import resolve_pricebook
 from analyzer.adapters.report_config import ReportConfig
+from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.assumptions import Assumptions
-from analyzer.core.engine import Analysis, analyze
 from analyzer.core.fleet import FleetData
 from analyzer.core.pricebook import PriceBook
 from analyzer.exceptions import ExportError, StoreError

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import pytest
 
-from analyzer.core.engine import analyze
+from analyzer.core.analyze import analyze
+from analyzer.core.options.candidates import fargate_task_usd
 from analyzer.core.pricebook import PriceBook
-from analyzer.core.provisioned import fargate_task_usd
 from analyzer.core.scenario import scenario_fleet
 
 
@@ -15,11 +18,11 @@ def book() -> PriceBook:
     return PriceBook.load()
 
 
-def cents(x: float) -> float:
+def cents(x: float | np.ndarray) -> float:
     return round(float(x) + 1e-12, 2)
 
 
-def options(book: PriceBook, fn: dict, **assumptions: object):
+def options(book: PriceBook, fn: dict[str, object], **assumptions: object) -> tuple[Any, Any]:
     fleet, a = scenario_fleet(
         {"region": "us-east-1", "functions": [fn], "assumptions": assumptions}, book
     )
@@ -60,7 +63,7 @@ def test_fargate_one_minute_minimum(book: PriceBook) -> None:
 def test_ec2_sizing_by_hand(book: PriceBook) -> None:
     # mean concurrency 3M/730 h x 0.12 s / 3600 = 0.137; peak x2 = 0.274; a c7g.medium holds
     # (2048 - 512) MB x 0.7 = 1075 MB -> 1536 MB per request needs 0.39 instances: min 2 rule.
-    # 2 x $0.0363 x 730 h = $53.00 (the figure INTERFACES.md shows).
+    # 2 x $0.0363 x 730 h = $53.00 (the figure docs/interfaces.md shows).
     opts, _ = options(book, ORDERS, instance_types=["c7g.medium"], targets=["ec2"])
     ec2 = opts.loc["ec2"]
     assert ec2["label"] == "c7g.medium"
@@ -152,3 +155,25 @@ def test_burstable_only_when_allowed(book: PriceBook) -> None:
     assert not opts.loc["ec2", "label"].startswith("t")
     opts, _ = options(book, {**ORDERS, "memory_mb": 256}, targets=["ec2"], allow_burstable=True)
     assert opts.loc["ec2", "label"].startswith("t")
+
+
+def test_every_option_bill_adds_up_from_its_parts(book: PriceBook) -> None:
+    # One option's bill: compute + management fee (LMI) + load balancer + ops (EC2, Fargate)
+    # + requests + front door (LMI) = monthly_usd, with the fee only on LMI rows.
+    from analyzer.core.demo import demo_fleet
+
+    options = analyze(demo_fleet(), book).options
+    parts = [
+        "compute_usd",
+        "management_fee_usd",
+        "load_balancer_usd",
+        "ops_usd",
+        "requests_usd",
+        "front_door_usd",
+    ]
+    total = options[parts].fillna(0.0).sum(axis=1)
+    assert total.to_numpy() == pytest.approx(options["monthly_usd"].to_numpy(), rel=1e-12)
+    lmi = options["kind"] == "lmi"
+    assert options.loc[lmi, "management_fee_usd"].gt(0).all()
+    assert options.loc[~lmi, "management_fee_usd"].isna().all()
+    assert options.loc[lmi, ["load_balancer_usd", "ops_usd"]].isna().all().all()

@@ -1,0 +1,304 @@
+"""analyze(): fleet + price book + assumptions -> Analysis (costs, options, crossover, verdicts).
+
+The steps, each a function below: the fleet's monthly usage -> Lambda's bill -> every option's
+cost and the crossover, block by block -> forecast -> verdicts -> the result tables.
+
+The fleet is processed in chunks of functions (bounded memory, see blocks.py); inside a chunk
+every step is vectorised over functions x candidates (x hours). Python loops run only over chunks, distinct
+assumption sets, price regions and the three option kinds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analyzer.core.assumptions import DEFAULTS, AssumptionGroups, Assumptions
+from analyzer.core.blocks import CHUNK, PricedOptions, price_fleet_options
+from analyzer.core.fleet import FleetData, totals
+from analyzer.core.forecast import Forecast, Trend, daily_matrix, fit_trend, forecast
+from analyzer.core.lambda_cost import LambdaCost, LambdaInputs, lambda_cost
+from analyzer.core.options.cost import OptionTraffic
+from analyzer.core.pricebook import PriceBook
+from analyzer.core.vocabulary import HOURS_PER_MONTH, SECONDS_PER_MONTH, Verdict
+from analyzer.exceptions import InputError
+
+
+@dataclass
+class Analysis:
+    """The result: one row per function, one row per (function, option kind), and context."""
+
+    functions: pd.DataFrame
+    options: pd.DataFrame
+    assumptions: Assumptions
+    book: PriceBook
+    fleet: FleetData
+    meta: dict[str, Any] = field(default_factory=dict)
+    groups: AssumptionGroups | None = None  # per-function assumption sets (None: all `assumptions`)
+
+    @property
+    def assumption_groups(self) -> AssumptionGroups:
+        """Which assumptions each function (in `functions` order) was analysed under."""
+        if self.groups is not None:
+            return self.groups
+        return assumption_groups(self.fleet, self.assumptions)
+
+    @property
+    def price_book(self) -> dict[str, str]:
+        return self.book.summary()
+
+
+def assumption_groups(fleet: FleetData, a: Assumptions) -> AssumptionGroups:
+    """The effective assumptions of every function of `fleet` under the run's `a`."""
+    return AssumptionGroups.for_functions(fleet.functions["function_id"], fleet.overrides, a)
+
+
+# -- the steps ------------------------------------------------------------------------------------
+def analyze(
+    fleet: FleetData,
+    book: PriceBook | None = None,
+    assumptions: Assumptions | None = None,
+    chunk: int = CHUNK,
+) -> Analysis:
+    book = book or PriceBook.load()
+    run_assumptions = with_data_source_proxy(assumptions or DEFAULTS, fleet)
+    if len(fleet.functions) == 0 or fleet.hours == 0:
+        raise InputError("fleet", len(fleet.functions), "has no functions with traffic to analyse")
+    groups = assumption_groups(fleet, run_assumptions)
+    usage = monthly_usage(fleet, groups)
+    lambda_bill = price_lambda(fleet, usage, book, run_assumptions)
+    region_map = price_regions(fleet, run_assumptions)
+    traffic = option_traffic(fleet, usage, lambda_bill)
+    priced = price_fleet_options(fleet, groups, region_map, lambda_bill, traffic, book, chunk)
+    trend = fleet_trend(fleet)
+    outlook = forecast(trend, priced.crossover_multiple, fleet.end)
+    saving = saving_usd_per_month(lambda_bill, priced)
+    verdicts = decide_verdicts(priced.crossover_multiple, saving, outlook, groups)
+    functions = function_table(fleet, usage, lambda_bill, priced, saving, verdicts, trend, outlook)
+    meta = analysis_meta(fleet, region_map)
+    return Analysis(functions, priced.options, run_assumptions, book, fleet, meta, groups)
+
+
+def fleet_trend(fleet: FleetData) -> Trend:
+    """Each function's robust trend of daily invocations over the window."""
+    daily = daily_matrix(
+        fleet.traffic,
+        fleet.functions["function_id"],
+        fleet.start,
+        fleet.end,
+        codes=fleet.traffic_codes(),
+    )
+    return fit_trend(daily)
+
+
+def with_data_source_proxy(a: Assumptions, fleet: FleetData) -> Assumptions:
+    """The data source (e.g. the demo) may ask for price-region proxies; they are applied
+    visibly, as an assumption (the run's own proxies win)."""
+    suggested = fleet.meta.get("price_region_proxy") or {}
+    if any(r not in a.price_region_proxy for r in suggested):
+        return dataclasses.replace(a, price_region_proxy={**suggested, **a.price_region_proxy})
+    return a
+
+
+@dataclass(frozen=True)
+class MonthlyUsage:
+    """Per-function usage: totals over the window and monthly figures (HOURS_PER_MONTH basis)."""
+
+    invocations: np.ndarray  # over the window
+    duration_s: np.ndarray  # over the window
+    monthly_invocations: np.ndarray
+    billed_seconds_per_month: np.ndarray  # incl. round-up and INIT where not already billed
+    mean_concurrency: np.ndarray
+    pc_share: np.ndarray  # share of invocations run on provisioned concurrency
+    errors: np.ndarray
+    throttles: np.ndarray
+
+
+def monthly_usage(fleet: FleetData, groups: AssumptionGroups) -> MonthlyUsage:
+    functions = fleet.functions
+    to_month = HOURS_PER_MONTH / fleet.hours
+    window = totals(fleet)
+    invocations = window["invocations"].fillna(0.0).to_numpy()
+    duration_s = window["duration_sum_ms"].fillna(0.0).to_numpy() / 1000.0
+    init_s = groups.values("init_ms_per_cold_start") / 1000.0
+    overhead_s = groups.values("duration_rounding_s") + init_s * groups.values("cold_start_rate")
+    billed_s = np.where(
+        functions["duration_is_billed"].to_numpy(),
+        duration_s,
+        duration_s + invocations * overhead_s,
+    )
+    mean_concurrency = duration_s / (fleet.hours * 3600.0)
+    pc_allocated = functions["pc_allocated"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        estimated_share = np.where(
+            mean_concurrency > 0, np.minimum(1.0, pc_allocated / mean_concurrency), 1.0
+        )
+    measured_share = functions["pc_share_of_invocations"].to_numpy()
+    return MonthlyUsage(
+        invocations=invocations,
+        duration_s=duration_s,
+        monthly_invocations=invocations * to_month,
+        billed_seconds_per_month=billed_s * to_month,
+        mean_concurrency=mean_concurrency,
+        pc_share=np.where(np.isnan(measured_share), estimated_share, measured_share),
+        errors=window["errors"].fillna(0.0).to_numpy(),
+        throttles=window["throttles"].fillna(0.0).to_numpy(),
+    )
+
+
+def price_lambda(
+    fleet: FleetData, usage: MonthlyUsage, book: PriceBook, a: Assumptions
+) -> LambdaCost:
+    functions = fleet.functions
+    inputs = LambdaInputs(
+        account_id=functions["account_id"].to_numpy(),
+        region=functions["region"].to_numpy(),
+        arch=functions["arch"].to_numpy(),
+        front_door=functions["front_door"].to_numpy(),
+        memory_mb=functions["memory_mb"].to_numpy().astype(float),
+        ephemeral_storage_mb=functions["ephemeral_storage_mb"].to_numpy().astype(float),
+        invocations=usage.monthly_invocations,
+        billed_seconds=usage.billed_seconds_per_month,
+        pc_allocated=functions["pc_allocated"].to_numpy().astype(float),
+        pc_hours=functions["pc_hours_per_month"].to_numpy(),
+        pc_share=usage.pc_share,
+        peak_requests_per_s=usage.monthly_invocations / SECONDS_PER_MONTH,
+    )
+    return lambda_cost(inputs, book, a)
+
+
+def price_regions(fleet: FleetData, a: Assumptions) -> dict[str, str]:
+    """Each region of the fleet -> the region whose EC2/Fargate/ALB prices it uses."""
+    regions = pd.unique(fleet.functions["region"].to_numpy())
+    return {region: a.price_region_proxy.get(region, region) for region in regions}
+
+
+def option_traffic(fleet: FleetData, usage: MonthlyUsage, lambda_bill: LambdaCost) -> OptionTraffic:
+    return OptionTraffic(
+        monthly_invocations=usage.monthly_invocations,
+        front_door=fleet.functions["front_door"].to_numpy(),
+        lambda_front_door_fixed_usd=lambda_bill.front_door_fixed,
+        lambda_front_door_variable_usd=lambda_bill.front_door_variable,
+        lambda_usd_per_request=lambda_bill.request_rate,
+    )
+
+
+# -- verdicts and the result tables ---------------------------------------------------------------
+def saving_usd_per_month(lambda_bill: LambdaCost, priced: PricedOptions) -> np.ndarray:
+    lambda_total = lambda_bill.frame["total_usd"].to_numpy()
+    best = priced.best_usd
+    return np.where(np.isfinite(best), np.maximum(lambda_total - best, 0.0), 0.0)
+
+
+def decide_verdicts(
+    k_star: np.ndarray, saving: np.ndarray, outlook: Forecast, groups: AssumptionGroups
+) -> np.ndarray:
+    """Outgrown: already past the crossover and saving enough. Watch: the crossover is near in
+    traffic (watch_multiple) or in time (watch_months). Stay: the rest."""
+    outgrown = (k_star < 1.0) & (saving >= groups.values("outgrown_min_saving_usd"))
+    near = (k_star <= groups.values("watch_multiple")) | (
+        outlook.months_to_crossover <= groups.values("watch_months")
+    )
+    watch = ~outgrown & near
+    return np.where(
+        outgrown, Verdict.OUTGROWN.value, np.where(watch, Verdict.WATCH.value, Verdict.STAY.value)
+    )
+
+
+def function_table(
+    fleet: FleetData,
+    usage: MonthlyUsage,
+    lambda_bill: LambdaCost,
+    priced: PricedOptions,
+    saving: np.ndarray,
+    verdicts: np.ndarray,
+    trend: Trend,
+    outlook: Forecast,
+) -> pd.DataFrame:
+    """One row per function: the fleet's columns, then usage, Lambda, options, crossover,
+    verdict and forecast columns (in this order)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        avg_ms = np.where(usage.invocations > 0, usage.duration_s * 1000.0 / usage.invocations, 0.0)
+    k_star = priced.crossover_multiple
+    columns: dict[str, Any] = {
+        "monthly_invocations": usage.monthly_invocations,
+        "avg_duration_ms": avg_ms,
+        "gb_s_per_month": lambda_bill.gb_s,
+        "mean_concurrency": usage.mean_concurrency,
+        "peak_concurrency": priced.peak_concurrency,
+        **lambda_columns(lambda_bill),
+        "best_option_kind": priced.best_kind,
+        "best_option_usd_per_month": np.where(
+            np.isfinite(priced.best_usd), priced.best_usd, np.nan
+        ),
+        "crossover_multiple": k_star,
+        "crossover_invocations": k_star * usage.monthly_invocations,
+        "crossover_rps": k_star * usage.monthly_invocations / SECONDS_PER_MONTH,
+        "verdict": verdicts,
+        "saving_usd_per_month": saving,
+        "monthly_growth": outlook.monthly_growth,
+        "months_to_crossover": outlook.months_to_crossover,
+        "crossover_date": outlook.crossover_date,
+        "forecast_confidence": outlook.confidence,
+        "forecast_note": outlook.note,
+        "days_of_data": trend.days,
+        "errors": usage.errors,
+        "throttles": usage.throttles,
+    }
+    out = fleet.functions.copy()
+    for name, values in columns.items():
+        out[name] = values
+    out["best_option_label"] = best_option_labels(out, priced.options)
+    return out
+
+
+def lambda_columns(lambda_bill: LambdaCost) -> dict[str, np.ndarray]:
+    """Lambda's bill by part (lambda_*_usd, total as lambda_usd_per_month) and its k-line."""
+    parts = {
+        ("lambda_usd_per_month" if col == "total_usd" else f"lambda_{col}"): values.to_numpy()
+        for col, values in lambda_bill.frame.items()
+    }
+    return {
+        **parts,
+        "lambda_fixed_usd": lambda_bill.fixed_usd,
+        "lambda_variable_usd": lambda_bill.variable_usd,
+        "lambda_free_credit_usd": lambda_bill.free_credit_usd,
+        "lambda_front_door_fixed_usd": lambda_bill.front_door_fixed,
+        "lambda_front_door_variable_usd": lambda_bill.front_door_variable,
+        "lambda_request_usd_per_request": lambda_bill.request_rate,
+    }
+
+
+def best_option_labels(functions: pd.DataFrame, options: pd.DataFrame) -> Any:
+    """The label (instance type / task size) of each function's cheapest option, or None."""
+    if options.empty:
+        return None
+    label = options.merge(
+        functions[["function_id", "best_option_kind"]],
+        left_on=["function_id", "kind"],
+        right_on=["function_id", "best_option_kind"],
+    ).set_index("function_id")["label"]
+    return functions["function_id"].map(label)
+
+
+def analysis_meta(fleet: FleetData, region_map: dict[str, str]) -> dict[str, Any]:
+    notes = list(fleet.meta.get("notes", []))
+    notes += [
+        f"EC2/Fargate/ALB/API Gateway prices for {region} are {price_region}'s (assumption "
+        f"price_region_proxy); Lambda prices are {region}'s own"
+        for region, price_region in region_map.items()
+        if region != price_region
+    ]
+    return {
+        "window_start": fleet.start.isoformat(),
+        "window_end": fleet.end.isoformat(),
+        "hours": fleet.hours,
+        "notes": notes,
+        "source": fleet.source,
+        "monthly_basis": f"{HOURS_PER_MONTH:g} hours (cost over the window x "
+        f"{HOURS_PER_MONTH:g} / window hours)",
+    }

@@ -1,0 +1,218 @@
+"""Every option priced and the crossover solved for a whole fleet, block by block.
+
+A block is the functions of one chunk (CHUNK functions: one hourly matrix in memory at a time)
+that share an assumption set and a price region. Per block: demand -> each option kind's
+candidates, shortlist and costs -> the cheapest option at today's traffic -> the crossover
+multiple (`crossover.solve_crossover` on the cheapest-option cost `cheapest_option_usd`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analyzer.core.assumptions import AssumptionGroups, Assumptions
+from analyzer.core.crossover import CostAt, LambdaLine, solve_crossover
+from analyzer.core.fleet import FleetData, HourlyMatrix, hourly_matrix
+from analyzer.core.lambda_cost import LambdaCost
+from analyzer.core.options.candidates import CandidateCache
+from analyzer.core.options.cost import (
+    OPTION_COLUMNS,
+    OptionPricing,
+    OptionTraffic,
+    cheapest_option_usd,
+    option_breakdown,
+    price_options,
+)
+from analyzer.core.options.demand import Demand, compress_profile, demand, units_per_request
+from analyzer.core.options.shortlist import SHORTLIST_DOWN, shortlist
+from analyzer.core.pricebook import PriceBook
+
+CHUNK = 2000
+PROFILE_BINS = 64
+
+
+@dataclass(frozen=True)
+class PricedOptions:
+    """Every function's options at today's traffic, the cheapest, and the crossover multiple."""
+
+    options: pd.DataFrame  # OPTION_COLUMNS, feasible options only
+    best_kind: np.ndarray  # None where no option is feasible
+    best_usd: np.ndarray  # inf where no option is feasible
+    peak_concurrency: np.ndarray
+    crossover_multiple: np.ndarray
+
+
+@dataclass(frozen=True)
+class Block:
+    """Functions of one chunk that share assumptions and price region."""
+
+    rows: np.ndarray  # positions in the fleet
+    function_ids: np.ndarray
+    demand: Demand
+    assumptions: Assumptions
+    price_region: str
+    hours: int
+
+
+@dataclass(frozen=True)
+class BlockResult:
+    rows: np.ndarray
+    tables: list[pd.DataFrame]
+    best_kind: np.ndarray
+    best_usd: np.ndarray
+    peak_concurrency: np.ndarray
+    crossover_multiple: np.ndarray
+
+
+def blocks(
+    fleet: FleetData, groups: AssumptionGroups, region_map: dict[str, str], chunk: int
+) -> Iterator[Block]:
+    """The fleet in chunks of `chunk` functions (one hourly matrix in memory at a time), each
+    chunk split by (assumption set, price region)."""
+    functions = fleet.functions
+    function_ids = functions["function_id"].to_numpy()
+    memory_mb = functions["memory_mb"].to_numpy().astype(float)
+    arch = functions["arch"].to_numpy()
+    price_region = functions["region"].map(region_map).to_numpy()
+    for start in range(0, len(functions), chunk):
+        stop = min(len(functions), start + chunk)
+        hourly = hourly_matrix(fleet, start, stop)
+        chunk_rows = np.arange(start, stop)
+        keys = pd.MultiIndex.from_arrays([groups.codes[chunk_rows], price_region[chunk_rows]])
+        block_codes, block_keys = pd.factorize(keys)
+        for code, (group, region) in enumerate(block_keys):
+            local = np.flatnonzero(block_codes == code)
+            rows = chunk_rows[local]
+            yield _block(
+                hourly,
+                local,
+                rows,
+                function_ids,
+                memory_mb,
+                arch,
+                groups.groups[group],
+                str(region),
+            )
+
+
+def _block(
+    hourly: HourlyMatrix,
+    local: np.ndarray,
+    rows: np.ndarray,
+    function_ids: np.ndarray,
+    memory_mb: np.ndarray,
+    arch: np.ndarray,
+    a: Assumptions,
+    price_region: str,
+) -> Block:
+    block_demand = demand(
+        hourly.duration_s[local], hourly.concurrency_max[local], memory_mb[rows], arch[rows], a
+    )
+    return Block(
+        rows, function_ids[rows], block_demand, a, price_region, block_demand.base.shape[1]
+    )
+
+
+def price_fleet_options(
+    fleet: FleetData,
+    groups: AssumptionGroups,
+    region_map: dict[str, str],
+    lambda_bill: LambdaCost,
+    traffic: OptionTraffic,
+    book: PriceBook,
+    chunk: int,
+) -> PricedOptions:
+    """Every function's options and crossover, block by block (see the module docstring)."""
+    n = len(fleet.functions)
+    lambda_line = LambdaLine(
+        lambda_bill.fixed_usd, lambda_bill.variable_usd, lambda_bill.free_credit_usd
+    )
+    lambda_total = lambda_bill.frame["total_usd"].to_numpy()
+    cache = CandidateCache(book)
+    best_kind = np.full(n, None, dtype=object)
+    best_usd = np.full(n, np.inf)
+    peak = np.zeros(n)
+    k_star = np.full(n, np.nan)
+    tables: list[pd.DataFrame] = []
+    for block in blocks(fleet, groups, region_map, chunk):
+        rows = block.rows
+        result = analyse_block(
+            block, traffic.rows(rows), lambda_line.rows(rows), lambda_total[rows], cache
+        )
+        tables += result.tables
+        best_kind[rows] = result.best_kind
+        best_usd[rows] = result.best_usd
+        peak[rows] = result.peak_concurrency
+        k_star[rows] = result.crossover_multiple
+    options = (
+        pd.concat(tables, ignore_index=True).reindex(columns=list(OPTION_COLUMNS))
+        if tables
+        else pd.DataFrame(columns=list(OPTION_COLUMNS))
+    )
+    return PricedOptions(options, best_kind, best_usd, peak, k_star)
+
+
+def analyse_block(
+    block: Block,
+    traffic: OptionTraffic,
+    lambda_line: LambdaLine,
+    lambda_total: np.ndarray,
+    cache: CandidateCache,
+) -> BlockResult:
+    """Price every option for one block, pick the cheapest, solve the crossover."""
+    a = block.assumptions
+    pricings = price_options(block.demand, a, block.price_region, traffic, cache)
+    n = len(block.rows)
+    best_usd = np.full(n, np.inf)
+    best_kind = np.full(n, None, dtype=object)
+    tables = []
+    for pricing in pricings:
+        breakdown = option_breakdown(pricing, block.demand, a, block.hours)
+        table = breakdown.table.assign(
+            function_id=block.function_ids, price_region=block.price_region
+        )
+        tables.append(table[breakdown.feasible])
+        cheaper = breakdown.monthly_usd < best_usd
+        best_usd = np.where(cheaper, breakdown.monthly_usd, best_usd)
+        best_kind = np.where(cheaper, pricing.kind, best_kind)
+    # Where Lambda is already dearer, k* lies below today's traffic: price the crossover
+    # search with the candidates that are best there, not at growth.
+    dearer = np.flatnonzero(lambda_total >= best_usd)
+    pricings = shortlist_down(pricings, block.demand, a, dearer)
+    profile = compress_profile(block.demand, PROFILE_BINS)
+
+    def provisioned(rows: np.ndarray) -> CostAt:
+        pricings_rows = [pricing.rows(rows) for pricing in pricings]
+        profile_rows = profile.rows(rows)
+        return lambda k: cheapest_option_usd(k, pricings_rows, profile_rows, a)
+
+    k_star = solve_crossover(lambda_line, provisioned, a.max_multiple)
+    return BlockResult(block.rows, tables, best_kind, best_usd, block.demand.peak, k_star)
+
+
+def shortlist_down(
+    pricings: list[OptionPricing], d: Demand, a: Assumptions, rows: np.ndarray
+) -> list[OptionPricing]:
+    """The pricings with `rows` shortlisted for traffic below today's (SHORTLIST_DOWN)."""
+    if rows.size == 0:
+        return pricings
+    sub = d.rows(rows)
+    return [
+        pricing.with_shortlist(
+            pricing.shortlist.with_rows(
+                rows,
+                shortlist(
+                    sub,
+                    pricing.candidates,
+                    units_per_request(sub, pricing.candidates, a),
+                    a,
+                    SHORTLIST_DOWN,
+                ),
+            )
+        )
+        for pricing in pricings
+    ]

@@ -1,0 +1,149 @@
+"""What one function asks of a provisioned option: its demand, and units per request.
+
+Demand (per function f, hour h, from the traffic):
+  mean concurrency  c = duration_sum_s / 3600                (Little's law)
+  peak concurrency  p = concurrent_executions_max if measured, else c x burst_factor
+Scaling traffic by k: the mean scales by k, a measured peak's excess over the mean by sqrt(k)
+(square-root staffing: random bursts grow with the square root of the load), so
+  p(k) = k base + sqrt(k) excess,  base = c (measured) or c x burst_factor,  excess = p - c.
+  per request       vCPU = min(memory_mb/1769, 6) x cpu_busy_fraction,
+                    memory = memory_per_worker_mb (default: the configured memory)
+Capacity of one unit (instance or task) t, at target utilisation u:
+  r[f,t] = max(vcpu_req / (vcpu_t u), mem_req / (usable_mem_t u))   (units per concurrent request)
+  n[f,t,h] = max(min_instances, ceil(p[f,h] r[f,t]))
+A unit must hold one worker's memory.
+
+Everything here is vectorised over functions x candidates (x hours): no per-function loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from analyzer.core.assumptions import Assumptions
+from analyzer.core.options.candidates import Candidates
+
+VCPU_PER_MB = 1.0 / 1769.0  # Lambda: 1 vCPU at 1,769 MB
+MAX_LAMBDA_VCPU = 6.0
+EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Per-function demand for a block of functions (F x H peak concurrency + per-request needs)."""
+
+    base: np.ndarray  # F x H part of the peak that scales with k
+    excess: np.ndarray  # F x H part that scales with sqrt(k)
+    vcpu_req: np.ndarray  # F
+    mem_req: np.ndarray  # F
+    arch: np.ndarray  # F
+
+    @cached_property
+    def by_peak(self) -> tuple[np.ndarray, np.ndarray]:
+        """(base, excess) with each row's hours sorted by peak, busiest first (sorted once)."""
+        order = np.argsort(-(self.base + self.excess), axis=1, kind="stable")
+        return (
+            np.take_along_axis(self.base, order, axis=1),
+            np.take_along_axis(self.excess, order, axis=1),
+        )
+
+    @property
+    def peak(self) -> np.ndarray:
+        """F: each function's highest hourly peak concurrency at today's traffic."""
+        return (self.base + self.excess).max(axis=1)
+
+    def rows(self, rows: np.ndarray) -> Demand:
+        """The demand of some of the functions (rows are independent)."""
+        return Demand(
+            self.base[rows],
+            self.excess[rows],
+            self.vcpu_req[rows],
+            self.mem_req[rows],
+            self.arch[rows],
+        )
+
+
+def demand(
+    duration_s: np.ndarray,
+    concurrency_max: np.ndarray,
+    memory_mb: np.ndarray,
+    arch: np.ndarray,
+    a: Assumptions,
+) -> Demand:
+    mean_concurrency = duration_s / 3600.0
+    measured = ~np.isnan(concurrency_max)
+    base = np.where(measured, mean_concurrency, mean_concurrency * a.burst_factor)
+    excess = np.where(
+        measured, np.maximum(np.nan_to_num(concurrency_max) - mean_concurrency, 0.0), 0.0
+    )
+    vcpu_req = np.minimum(memory_mb * VCPU_PER_MB, MAX_LAMBDA_VCPU) * a.cpu_busy_fraction
+    mem_req = (
+        np.full(len(memory_mb), float(a.memory_per_worker_mb))
+        if a.memory_per_worker_mb is not None
+        else memory_mb.astype(float)
+    )
+    return Demand(base, excess, vcpu_req, mem_req, arch)
+
+
+def units_per_request(d: Demand, c: Candidates, a: Assumptions) -> np.ndarray:
+    """F x T: units (instances/tasks) needed per concurrent request; inf where t is not allowed."""
+    u = a.target_utilization
+    with np.errstate(divide="ignore"):
+        r = np.maximum(
+            d.vcpu_req[:, None] / (c.vcpu[None, :] * u),
+            d.mem_req[:, None] / (np.maximum(c.usable_mb, 0.0)[None, :] * u),
+        )
+    fits = c.usable_mb[None, :] >= d.mem_req[:, None]
+    same_arch = c.arch[None, :] == d.arch[:, None]
+    allowed = fits & (same_arch | a.allow_arch_change)
+    return np.where(allowed, r, np.inf)
+
+
+def unit_counts(
+    base: np.ndarray,
+    excess: np.ndarray,
+    per_request: np.ndarray,
+    k: np.ndarray | float,
+    min_instances: int,
+) -> np.ndarray:
+    """n = max(min_instances, ceil(p(k) r)), p(k) = k base + sqrt(k) excess, r units per
+    concurrent request; base/excess (..., H), per_request (...,)."""
+    kk = np.asarray(k, dtype=float)[..., None]
+    x = (kk * base + np.sqrt(kk) * excess) * per_request[..., None]
+    # In place: x is the one big (..., S, H) array; fresh temporaries per step cost more.
+    x -= EPS
+    np.ceil(x, out=x)
+    return np.maximum(x, min_instances, out=x)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A demand profile summarised in Q bins per function (see `compress_profile`)."""
+
+    base: np.ndarray  # F x Q mean base demand per bin
+    excess: np.ndarray  # F x Q mean excess demand per bin
+    weights: np.ndarray  # F x Q hours per bin
+    hours: int  # hours the profile covers (the sum of a row's weights)
+
+    def rows(self, rows: np.ndarray) -> Profile:
+        return Profile(self.base[rows], self.excess[rows], self.weights[rows], self.hours)
+
+
+def compress_profile(d: Demand, bins: int = 64) -> Profile:
+    """Sort each row's hours by peak and summarise them in `bins` bins: the busiest hour on its
+    own (it sets a static fleet's size), then equal-count bins holding the mean of their hours'
+    base and excess, so that the demand summed over the month is kept exactly at every traffic
+    multiple (only the rounding up to whole units is approximated). Exact when H <= bins."""
+    f, h = d.base.shape
+    base, excess = d.by_peak
+    if h <= bins:
+        return Profile(base.copy(), excess.copy(), np.ones_like(base), h)
+    edges = np.concatenate([[0], np.linspace(1, h, bins).round().astype(int)])
+    w = np.diff(edges).astype(float)
+    starts = edges[:-1]
+    mean_base = np.add.reduceat(base, starts, axis=1) / w
+    mean_excess = np.add.reduceat(excess, starts, axis=1) / w
+    return Profile(mean_base, mean_excess, np.broadcast_to(w, (f, bins)).copy(), h)

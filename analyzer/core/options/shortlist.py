@@ -1,0 +1,113 @@
+"""Which candidates are worth exact pricing for each function, and their compute cost.
+
+Compute cost = sum_h n x hourly price (autoscaled) or max_h n x hours (static), normalised to
+the monthly basis (HOURS_PER_MONTH), with n the units of `demand.unit_counts`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from analyzer.core.assumptions import Assumptions
+from analyzer.core.options.candidates import Candidates
+from analyzer.core.options.demand import EPS, Demand, compress_profile, unit_counts
+from analyzer.core.vocabulary import HOURS_PER_MONTH
+
+# Growth: where a function still cheaper on Lambda crosses.
+SHORTLIST_UP = (1.0, 1.5, 2.5, 4.0, 10.0, 30.0)
+# Same length as SHORTLIST_UP: where an already-outgrown function crossed.
+SHORTLIST_DOWN = (0.05, 0.15, 0.3, 0.5, 0.75, 1.0)
+SHORTLIST_BINS = 8
+
+
+@dataclass(frozen=True)
+class Shortlist:
+    """S chosen candidates per function: indexes into a Candidates (F x S)."""
+
+    idx: np.ndarray
+    r: np.ndarray  # F x S units per request
+    price: np.ndarray  # F x S effective USD per unit-hour
+
+    def where(self, take: np.ndarray, other: Shortlist) -> Shortlist:
+        """Rows of `other` where `take` (F,) is true, else this shortlist's rows."""
+        t = take[:, None]
+        return Shortlist(
+            np.where(t, other.idx, self.idx),
+            np.where(t, other.r, self.r),
+            np.where(t, other.price, self.price),
+        )
+
+    def rows(self, rows: np.ndarray) -> Shortlist:
+        """The shortlists of some of the functions."""
+        return Shortlist(self.idx[rows], self.r[rows], self.price[rows])
+
+    def with_rows(self, rows: np.ndarray, other: Shortlist) -> Shortlist:
+        """A new shortlist: `other`'s rows (one per entry of `rows`) in place of those rows."""
+        idx, r, price = self.idx.copy(), self.r.copy(), self.price.copy()
+        idx[rows], r[rows], price[rows] = other.idx, other.r, other.price
+        return Shortlist(idx, r, price)
+
+
+def shortlist(
+    d: Demand,
+    candidates: Candidates,
+    per_request: np.ndarray,
+    a: Assumptions,
+    multiples: tuple[float, ...] = SHORTLIST_UP,
+) -> Shortlist:
+    """Pick the candidates worth exact pricing, from scores on a small sorted demand profile
+    (rounding up included): the best at each traffic multiple and the best per unit of
+    capacity. Every multiple set includes 1 (today's traffic). `per_request`: F x T units per
+    concurrent request (`units_per_request`)."""
+    profile = compress_profile(d, SHORTLIST_BINS)
+    base, excess, weights = profile.base, profile.excess, profile.weights
+    price = candidates.usd_per_hour[None, :]
+    allowed = np.isfinite(per_request)
+    finite_per_request = np.where(allowed, per_request, 0.0)
+    picks = []
+    for k in multiples:
+        # F x T x bins units, computed in place: it is the big array here
+        units = (k * base + np.sqrt(k) * excess)[:, None, :] * finite_per_request[:, :, None]
+        units -= EPS
+        np.ceil(units, out=units)
+        np.maximum(units, a.min_instances, out=units)
+        units *= weights[:, None, :]
+        unit_hours = units.sum(axis=2)
+        picks.append(np.argmin(np.where(allowed, price * unit_hours, np.inf), axis=1))
+    # the best per unit of capacity
+    picks.append(np.argmin(np.where(allowed, price * per_request, np.inf), axis=1))
+    idx = np.stack(picks, axis=1)
+    return Shortlist(
+        idx, np.take_along_axis(per_request, idx, axis=1), candidates.usd_per_hour[idx]
+    )
+
+
+def compute_cost(
+    base: np.ndarray,
+    excess: np.ndarray,
+    chosen: Shortlist,
+    k: np.ndarray,
+    min_instances: int,
+    autoscaling: bool,
+    weights: np.ndarray | None = None,
+    hours: int | None = None,
+) -> np.ndarray:
+    """Monthly compute USD (F x S) of the `chosen` candidates at traffic multiple k (F,), over
+    a demand profile F x Q. With `weights` (F x Q hours per bin, a compressed profile) the sum
+    is weighted."""
+    hours = hours if hours is not None else base.shape[1]
+    to_month = HOURS_PER_MONTH / hours
+    finite = np.isfinite(chosen.r)
+    per_request = np.where(finite, chosen.r, 0.0)
+    units = unit_counts(
+        base[:, None, :], excess[:, None, :], per_request, k[:, None], min_instances
+    )  # F x S x Q
+    if autoscaling:
+        if weights is not None:
+            units *= weights[:, None, :]
+        unit_hours = units.sum(axis=2)
+    else:
+        unit_hours = units.max(axis=2) * hours
+    return np.where(finite, unit_hours * chosen.price * to_month, np.inf)

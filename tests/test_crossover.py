@@ -1,0 +1,135 @@
+"""The crossover solver on hand-built cost curves (not through the engine).
+
+Lambda is a line L(k) = fixed + k variable - min(credit, k variable); the provisioned cost P(k)
+is any non-decreasing step function. Each case states its first crossing, worked by hand.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from analyzer.core import crossover
+from analyzer.core.crossover import LambdaLine, solve_crossover
+
+Step = Callable[[float], float]
+
+
+def steps(*pairs: tuple[float, float], then: float) -> Step:
+    """P(k) = the value of the first (up_to, value) pair with k <= up_to, else `then`."""
+
+    def p(k: float) -> float:
+        for up_to, value in pairs:
+            if k <= up_to:
+                return value
+        return then
+
+    return p
+
+
+# (name, (fixed, variable, credit), P, max_multiple, expected k*)
+Case = tuple[str, tuple[float, float, float], Step, float, float]
+CASES: list[Case] = [
+    # L = 10k meets the flat 20 at k = 2.
+    ("flat option", (0.0, 10.0, 0.0), steps(then=20.0), 1000.0, 2.0),
+    # P steps from 50 to 100 at k = 3, before L reaches 50: L = 10k first meets 100 at k = 10.
+    ("a step pushes it out", (0.0, 10.0, 0.0), steps((3.0, 50.0), then=100.0), 1000.0, 10.0),
+    # Narrow early crossing: L = 10k touches P = 30 at k = 3, just before P steps to 100 at
+    # k = 3.05 (Lambda is cheaper again until k = 10): the first crossing is 3, not 10.
+    ("narrow early crossing", (0.0, 10.0, 0.0), steps((3.05, 30.0), then=100.0), 1000.0, 3.0),
+    # Free-tier credit 20: L = 0 up to k = 2, then 10k - 20, which meets 30 at k = 5.
+    ("free credit", (0.0, 10.0, 20.0), steps(then=30.0), 1000.0, 5.0),
+    # Fixed cost 5 (e.g. an ALB's hours): 5 + 10k meets 25 at k = 2.
+    ("fixed cost", (5.0, 10.0, 0.0), steps(then=25.0), 1000.0, 2.0),
+    # Dearer today: L(1) = 10 >= P(1) = 8; going down, L = 10k falls below 8 at k = 0.8.
+    ("dearer today", (0.0, 10.0, 0.0), steps((0.4, 5.0), then=8.0), 1000.0, 0.8),
+    # Dearer today, and P steps down below k = 0.5: L meets 9 at 0.9 first (from k = 1 down).
+    ("dearer today, step below", (0.0, 10.0, 0.0), steps((0.5, 3.0), then=9.0), 1000.0, 0.9),
+    # Dearer at any traffic (fixed cost above P, e.g. idle provisioned concurrency): k* = 0.
+    ("never cheaper", (100.0, 10.0, 0.0), steps(then=50.0), 1000.0, 0.0),
+    # L = k reaches 5,000 only at k = 5,000, beyond max_multiple: no crossing (NaN).
+    ("out of range", (0.0, 1.0, 0.0), steps(then=5000.0), 1000.0, math.nan),
+    # No feasible option (P = inf): NaN.
+    ("no option", (0.0, 10.0, 0.0), steps(then=math.inf), 1000.0, math.nan),
+]
+
+
+def solve(cases: list[Case]) -> np.ndarray:
+    """All cases at once (rows are independent); one max_multiple for all of them."""
+    line = LambdaLine(*(np.array(column) for column in zip(*[c[1] for c in cases], strict=True)))
+    step_of_row = [c[2] for c in cases]
+
+    def provisioned(rows: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        return lambda k: np.array(
+            [step_of_row[row](float(x)) for row, x in zip(rows, k, strict=True)]
+        )
+
+    (max_multiple,) = {c[3] for c in cases}
+    return solve_crossover(line, provisioned, max_multiple)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_first_crossing_of_hand_built_steps(case: Case) -> None:
+    (k_star,) = solve([case])
+    expected = case[4]
+    if math.isnan(expected):
+        assert math.isnan(k_star)
+    else:
+        assert k_star == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def test_rows_are_independent() -> None:
+    together = solve(CASES)
+    alone = np.array([solve([case])[0] for case in CASES])
+    np.testing.assert_array_equal(together, alone)
+
+
+WIDE = [c for c in CASES if c[0] != "narrow early crossing"]
+
+
+@pytest.mark.parametrize("case", WIDE, ids=[c[0] for c in WIDE])
+def test_scan_and_bisection_find_the_same_crossing(
+    case: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without the fixed-point walk, the fallback (log-grid scan from k = 1, then bisection)
+    # finds the same first crossing, to its precision. (Not a crossing narrower than a grid
+    # step: that is why the walk, which cannot step over one, comes first.)
+    monkeypatch.setattr(crossover, "FIXED_POINT_ITERS", 0)
+    (k_star,) = solve([case])
+    expected = case[4]
+    if math.isnan(expected):
+        assert math.isnan(k_star)
+    else:
+        assert k_star == pytest.approx(expected, rel=1e-3, abs=1e-12)
+
+
+def test_many_small_steps_fall_back_and_still_find_the_first_crossing() -> None:
+    # P = 0.5 + 10 ceil(1000 k)/1000 up to k = 3, then 30.5: always 0.5 above L = 10k up to
+    # k = 3, so the walk advances 0.05 a step and runs out of iterations before k = 3; the
+    # scan and bisection take over. L meets 30.5 at k = 3.05.
+    calls = []
+
+    def p(k: float) -> float:
+        return 0.5 + 10.0 * math.ceil(min(k, 3.0) * 1000.0) / 1000.0
+
+    def provisioned(rows: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        calls.append(rows)
+        return lambda k: np.array([p(float(x)) for x in k])
+
+    line = LambdaLine(np.array([0.0]), np.array([10.0]), np.array([0.0]))
+    k_star = solve_crossover(line, provisioned, 1000.0)
+    assert len(calls) > crossover.FIXED_POINT_ITERS + 1  # the fallback ran
+    assert k_star[0] == pytest.approx(3.05, rel=1e-3)
+
+
+def test_lambda_line_inverse() -> None:
+    line = LambdaLine(np.array([5.0, 0.0, 0.0]), np.array([10.0, 10.0, 0.0]), np.array([0, 20, 0]))
+    np.testing.assert_allclose(line.at(np.array([2.0, 5.0, 1.0])), [25.0, 30.0, 0.0])
+    k = line.inverse(np.array([25.0, 30.0, 1.0]))
+    assert k[0] == pytest.approx(2.0)
+    assert k[1] == pytest.approx(5.0)
+    assert k[2] == math.inf  # no variable cost: never gets there
+    assert line.inverse(np.array([4.0, 0.0, 0.0]))[0] == 0.0  # already costs that at k = 0
