@@ -32,10 +32,10 @@ test: lint typecheck
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 unit: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -m "not browser"
+	$(BIN)/python -m pytest tests/unit -q
 
 golden: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest tests/test_exports_golden.py --update-golden
+	$(BIN)/python -m pytest tests/unit/test_exports_golden.py --update-golden
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/engine.py --functions 10000 --days 30

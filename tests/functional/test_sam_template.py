@@ -18,7 +18,7 @@ import requests
 import yaml
 from aws_helpers import RECORDED
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "deploy" / "template.yaml"
 CFN_LINT = ROOT / ".venv" / "bin" / "cfn-lint"
 

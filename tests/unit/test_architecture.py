@@ -9,7 +9,7 @@ import pytest
 
 import analyzer
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN_IN_CORE = {"boto3", "botocore", "streamlit", "smtplib", "click", "moto", "aiosmtpd"}
 
 

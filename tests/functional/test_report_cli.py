@@ -15,7 +15,7 @@ from analyzer.adapters.report_config import load_config
 from analyzer.cli import cli
 from analyzer.exceptions import InputError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "report.toml"
 
 

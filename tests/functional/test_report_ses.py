@@ -27,7 +27,7 @@ from analyzer.exceptions import DeliveryError
 
 pytestmark = pytest.mark.aws
 
-SES_POLICY = Path(__file__).resolve().parents[1] / "iam" / "crossover-report-ses.json"
+SES_POLICY = Path(__file__).resolve().parents[2] / "iam" / "crossover-report-ses.json"
 SENDER = "crossover@example.com"
 
 

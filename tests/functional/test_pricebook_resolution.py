@@ -13,7 +13,7 @@ from analyzer.adapters import pricebooks
 from analyzer.cli import cli
 from analyzer.core.pricebook import PriceBook, bundled_document
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REFRESHED_AS_OF = "2031-02-03"
 
 

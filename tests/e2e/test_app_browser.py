@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, Page
 from analyzer.core.analyze import analyze
 from analyzer.core.demo import demo_fleet
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or (
     "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
 )

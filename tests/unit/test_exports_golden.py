@@ -17,7 +17,7 @@ import pytest
 
 from analyzer.adapters.export import render
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 pytestmark = pytest.mark.xdist_group("golden")
 
 

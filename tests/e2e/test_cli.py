@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from analyzer.cli import cli
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "orders-api.json"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "orders-api.json"
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -12,7 +12,7 @@ import pytest
 from analyzer.adapters.csv_import import ImportErrors, import_csv
 from analyzer.exceptions import InputError
 
-FIX = Path(__file__).parent / "fixtures" / "csv"
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "csv"
 FUNCS = "function,memory_mb,arch,region\norders-api,1536,x86_64,us-east-1\n"
 TRAFFIC = "function,timestamp,invocations,duration_sum_ms\norders-api,2026-11-01T00:00:00Z,10,50\n"
 

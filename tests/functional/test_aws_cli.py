@@ -19,7 +19,7 @@ from analyzer.cli.options import source_options
 from analyzer.cli.sources import load_fleet
 from analyzer.core.vocabulary import HOURS_PER_MONTH
 
-FIX = Path(__file__).parent / "fixtures" / "csv"
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "csv"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -17,7 +17,7 @@ from analyzer.exceptions import InputError
 from analyzer.present import app as m
 from analyzer.present.recommendations import recommend
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 @pytest.fixture(scope="module")
