@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from analyzer.adapters.aws.guard import UnusableResponseError
 from analyzer.adapters.aws.session import (
     AWS_ERRORS,
     Account,
@@ -131,7 +132,11 @@ def list_functions(lambda_client: Any) -> list[dict[str, Any]]:
     """Every function of one region (lambda:ListFunctions, paginated)."""
     out: list[dict[str, Any]] = []
     for page in lambda_client.get_paginator("list_functions").paginate():
-        out.extend(page.get("Functions", []))
+        if "Functions" not in page:  # AWS always sends the list, even empty
+            raise UnusableResponseError(
+                operation="ListFunctions", status=200, reason="the answer has no function list"
+            )
+        out.extend(page["Functions"])
     return out
 
 
@@ -251,6 +256,10 @@ def fetch_metrics(
         }
         while True:
             page = cloudwatch.get_metric_data(**kwargs)
+            if "MetricDataResults" not in page:  # AWS always sends the list, even empty
+                raise UnusableResponseError(
+                    operation="GetMetricData", status=200, reason="the answer has no results"
+                )
             if on_call:
                 on_call()
             for res in page.get("MetricDataResults", []):
@@ -358,7 +367,7 @@ class Collector:
             futures: dict[Future[None], PairResult] = {pool.submit(work, p): p for p in items}
             for done, fut in enumerate(as_completed(futures), start=1):
                 p = futures[fut]
-                fut.result()
+                self._settle(fut, p, stage)
                 self.calls += p.calls if stage == "metrics" else 0
                 self._emit(stage, done, len(items), f"{p.account.account_id}/{p.region}")
                 if stage == "metrics" and self.store is not None and not p.failed:
@@ -373,6 +382,17 @@ class Collector:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
+
+    def _settle(self, fut: Future[None], p: PairResult, stage: str) -> None:
+        """Re-raise nothing from a worker: an unexpected error fails its pair, not the run."""
+        exc = fut.exception()
+        if exc is None:
+            return
+        if not isinstance(exc, Exception):  # KeyboardInterrupt and the like stop the run
+            raise exc
+        log.debug("%s %s/%s failed", stage, p.account.account_id, p.region, exc_info=exc)
+        self.failures.append(failure(p.account.account_id, p.region, stage, exc))
+        p.failed = True
 
     # -- phases ---------------------------------------------------------------------------
     def inventory(self) -> None:
