@@ -117,4 +117,8 @@ def bound_timeouts(
 def guard(client: Any) -> Any:
     """`client` with both guards registered (returned for chaining)."""
     client.meta.events.register("before-parse", check_response)
+    # botocore calls the most specific event's handlers first: register where its retry
+    # handler is, ahead of it, so a False here ends the retries
+    service = client.meta.service_model.service_id.hyphenize()
+    client.meta.events.register_first(f"needs-retry.{service}", bound_timeouts)
     return client

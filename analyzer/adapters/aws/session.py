@@ -33,7 +33,15 @@ log = logging.getLogger(__name__)
 ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL"
 DEFAULT_REGION = "us-east-1"
 SESSION_NAME = "crossover-readonly"
-RETRY_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10})
+CONNECT_TIMEOUT_S = 10
+READ_TIMEOUT_S = 30
+#: Throttling and 5xx get up to 10 attempts; a silent endpoint only MAX_TIMEOUT_ATTEMPTS
+#: (see guard.bound_timeouts), so a black hole fails in about a minute per call.
+RETRY_CONFIG = Config(
+    retries={"mode": "adaptive", "max_attempts": 10},
+    connect_timeout=CONNECT_TIMEOUT_S,
+    read_timeout=READ_TIMEOUT_S,
+)
 
 #: Errors that mean "this account/region cannot be read", recorded as failures.
 AWS_ERRORS: tuple[type[Exception], ...] = (
@@ -109,7 +117,7 @@ class Account:
 
 
 def client_config(config: Config | None = None) -> Config:
-    """Adaptive retries, overlaid with the caller's own botocore Config (if any)."""
+    """Adaptive retries and timeouts, overlaid with the caller's own botocore Config (if any)."""
     return RETRY_CONFIG.merge(config) if config else RETRY_CONFIG
 
 
