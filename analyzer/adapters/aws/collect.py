@@ -34,6 +34,7 @@ from analyzer.adapters.aws.session import (
     failure,
 )
 from analyzer.core.fleet import HOUR, FleetData, function_id
+from analyzer.core.vocabulary import HOURS_PER_MONTH
 from analyzer.exceptions import CollectionError
 
 if TYPE_CHECKING:
@@ -46,7 +47,6 @@ MAX_QUERIES_PER_CALL = 500
 MAX_DATAPOINTS_PER_CALL = 100_800
 USD_PER_1000_METRICS = 0.01
 MAX_WORKERS = 8
-HOURS_PER_MONTH_PC = 730.0
 
 #: (CloudWatch metric, statistic, traffic column) queried for every function.
 METRICS: tuple[tuple[str, str, str], ...] = (
@@ -178,7 +178,7 @@ def function_rows(
                 "package_type": f.get("PackageType") or "Zip",
                 "front_door": "none",
                 "pc_allocated": alloc,
-                "pc_hours_per_month": HOURS_PER_MONTH_PC if alloc > 0 else 0.0,
+                "pc_hours_per_month": HOURS_PER_MONTH if alloc > 0 else 0.0,
                 "pc_share_of_invocations": np.nan,
                 "duration_is_billed": False,
             }
