@@ -47,12 +47,8 @@ import numpy as np
 import pandas as pd
 from botocore.config import Config
 
-from analyzer.adapters.aws.collect import (
-    MAX_DATAPOINTS_PER_CALL,
-    MAX_QUERIES_PER_CALL,
-    METRICS,
-    Collector,
-)
+from analyzer.adapters.aws.collect import Collector
+from analyzer.adapters.aws.metrics import MAX_DATAPOINTS_PER_CALL, MAX_QUERIES_PER_CALL, METRICS
 from analyzer.adapters.aws.session import Account
 
 ACCOUNT = "123456789012"  # moto's default account

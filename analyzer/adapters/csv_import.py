@@ -8,7 +8,15 @@ traffic CSV    function,timestamp,invocations,duration_sum_ms  + optional
 Timestamps are ISO 8601 (UTC when no zone), hourly or daily rows (daily rows are spread evenly
 over 24 hours, and meta["notes"] says so). Every row is validated; all errors are collected and
 raised together as `ImportErrors` (an InputError whose message is the first error, on one line,
-naming file, line, field, value and reason). Nothing is half-imported. Accepts paths or
+naming file, line, field, value and reason). Nothing is half-imported.
+
+Refused, besides malformed values: a second row for the same function and hour (also the same
+instant written in two zones): rows are never summed; a date without an hour among hourly rows;
+traffic spanning more than 455 days (CloudWatch's hourly retention); numbers that are not finite
+or out of range: invocations, errors and throttles 0 to 1e12 per row, concurrent executions and
+provisioned concurrency 0 to 1,000,000, duration_sum_ms 0 to invocations x 900,000 ms (so 0 with
+0 invocations). A function with only midnight rows a day or more apart among hourly rows is read
+as hourly, with a note. Accepts paths or
 file-like objects (the Streamlit uploader gives BytesIO), with a size limit.
 """
 
@@ -17,21 +25,32 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 import pandas as pd
 
+from analyzer.adapters.csv_checks import (
+    MAX_CONCURRENCY,
+    MAX_COUNT_PER_ROW,
+    TIMEOUT_MAX_S,
+    ImportErrors,
+    RowChecker,
+    RowError,
+    check_duplicates,
+    check_duration,
+    check_mixed,
+    check_window,
+    midnight_only_notes,
+)
 from analyzer.core.fleet import ARCHES, FRONT_DOORS, FleetData, function_id
+from analyzer.core.vocabulary import HOURS_PER_MONTH
 from analyzer.exceptions import InputError
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 MEMORY_MIN_MB, MEMORY_MAX_MB = 128, 10240
 EPHEMERAL_MIN_MB, EPHEMERAL_MAX_MB = 512, 10240
-TIMEOUT_MAX_S = 900
-
 FUNCTIONS_REQUIRED = ("function", "memory_mb", "arch", "region")
 FUNCTIONS_OPTIONAL = (
     "account_id",
@@ -47,41 +66,6 @@ TRAFFIC_REQUIRED = ("function", "timestamp", "invocations", "duration_sum_ms")
 TRAFFIC_OPTIONAL = ("concurrent_executions_max", "errors", "throttles")
 
 Source = str | os.PathLike[str] | IO[bytes] | IO[str]
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem in one row (line numbers count the header as line 1)."""
-
-    file: str
-    line: int
-    field: str
-    value: Any
-    reason: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}, line {self.line}" if self.line else self.file
-        return f"{where}: {self.field}={self.value!r}: {self.reason}"
-
-
-class ImportErrors(InputError):
-    """Every error found in an import; `errors` lists them row by row."""
-
-    def __init__(self, errors: Sequence[RowError]) -> None:
-        self.errors = list(errors)
-        first = self.errors[0]
-        more = len(self.errors) - 1
-        where = f"{first.file}, line {first.line}" if first.line else first.file
-        super().__init__(
-            first.field,
-            first.value,
-            first.reason + (f" (and {more} more error{'s' if more > 1 else ''})" if more else ""),
-            where,
-        )
-
-    def lines(self, limit: int | None = None) -> list[str]:
-        errs = self.errors if limit is None else self.errors[:limit]
-        return [str(e) for e in errs]
 
 
 def _name(src: Source, name: str | None) -> str:
@@ -164,77 +148,8 @@ def _columns(
             )
 
 
-class _Checker:
-    """Vectorised column checks that record RowErrors per failing row."""
-
-    def __init__(self, df: pd.DataFrame, name: str, errors: list[RowError]) -> None:
-        self.df = df
-        self.name = name
-        self.errors = errors
-        self.lines = np.arange(len(df)) + 2
-
-    def flag(self, mask: pd.Series | np.ndarray, col: str, reason: str) -> None:
-        bad = np.flatnonzero(np.asarray(mask, dtype=bool))
-        values = self.df[col].to_numpy()
-        for i in bad:
-            self.errors.append(RowError(self.name, int(self.lines[i]), col, values[i], reason))
-
-    def number(
-        self,
-        col: str,
-        *,
-        required: bool,
-        lo: float | None = 0.0,
-        hi: float | None = None,
-        integer: bool = False,
-        default: float = np.nan,
-    ) -> pd.Series:
-        if col not in self.df.columns:
-            return pd.Series(default, index=self.df.index, dtype=float)
-        raw = self.df[col].astype(str).str.strip()
-        empty = raw == ""
-        num = pd.to_numeric(raw.where(~empty), errors="coerce")
-        if required:
-            self.flag(empty, col, "is required")
-        self.flag(~empty & num.isna(), col, "is not a number")
-        ok = num.notna()
-        if not ok.any():
-            return num.fillna(default)
-        finite = ok & np.isfinite(num.where(ok, 0.0))
-        self.flag(ok & ~finite, col, "must be a finite number")
-        if integer:
-            self.flag(finite & (num.where(finite, 0.0) % 1 != 0), col, "must be a whole number")
-        if lo is not None and hi is not None:
-            rng = f"between {lo:g} and {hi:g}"
-            self.flag(finite & ((num < lo) | (num > hi)), col, f"must be {rng}")
-        elif lo is not None:
-            self.flag(
-                finite & (num < lo),
-                col,
-                "must not be negative" if lo == 0 else f"must be at least {lo:g}",
-            )
-        return num.fillna(default)
-
-    def choice(self, col: str, allowed: Sequence[str], default: str | None = None) -> pd.Series:
-        if col not in self.df.columns:
-            return pd.Series(default or "", index=self.df.index, dtype=object)
-        raw = self.df[col].astype(str).str.strip()
-        if default is not None:
-            raw = raw.where(raw != "", default)
-        self.flag(~raw.isin(allowed), col, f"must be one of {', '.join(allowed)}")
-        return raw
-
-    def text(self, col: str, *, required: bool = False) -> pd.Series:
-        if col not in self.df.columns:
-            return pd.Series("", index=self.df.index, dtype=object)
-        raw = self.df[col].astype(str).str.strip()
-        if required:
-            self.flag(raw == "", col, "is required")
-        return raw
-
-
 def _functions(df: pd.DataFrame, name: str, errors: list[RowError]) -> pd.DataFrame:
-    c = _Checker(df, name, errors)
+    c = RowChecker(df, name, errors)
     out = pd.DataFrame(index=df.index)
     out["name"] = c.text("function", required=True)
     out["region"] = c.text("region", required=True)
@@ -261,9 +176,11 @@ def _functions(df: pd.DataFrame, name: str, errors: list[RowError]) -> pd.DataFr
     )
     out["timeout_s"] = c.number("timeout_s", required=False, lo=1, hi=TIMEOUT_MAX_S, default=3.0)
     out["front_door"] = c.choice("front_door", FRONT_DOORS, default="none")
-    pc = c.number("provisioned_concurrency", required=False, lo=0, integer=True, default=0)
-    out["pc_allocated"] = pc.astype(int)
-    out["pc_hours_per_month"] = np.where(pc > 0, 730.0, 0.0)
+    pc = c.number(
+        "provisioned_concurrency", required=False, lo=0, hi=MAX_CONCURRENCY, integer=True, default=0
+    )
+    out["pc_allocated"] = pc.where(np.isfinite(pc) & (pc.abs() <= MAX_CONCURRENCY), 0).astype(int)
+    out["pc_hours_per_month"] = np.where(pc > 0, HOURS_PER_MONTH, 0.0)
     out["pc_share_of_invocations"] = np.nan
     out["duration_is_billed"] = False
     out["package_type"] = "Zip"
@@ -294,7 +211,7 @@ def _resolve_functions(names: pd.Series, functions: pd.DataFrame) -> tuple[pd.Se
 def _traffic(
     df: pd.DataFrame, name: str, functions: pd.DataFrame, errors: list[RowError]
 ) -> pd.DataFrame:
-    c = _Checker(df, name, errors)
+    c = RowChecker(df, name, errors)
     out = pd.DataFrame(index=df.index)
     fn = c.text("function", required=True)
     ids, ambiguous = _resolve_functions(fn, functions)
@@ -309,11 +226,16 @@ def _traffic(
     ts = pd.to_datetime(raw_ts.where(raw_ts != ""), errors="coerce", utc=True, format="ISO8601")
     c.flag((raw_ts != "") & ts.isna(), "timestamp", "is not an ISO 8601 timestamp")
     out["timestamp"] = ts
-    out["invocations"] = c.number("invocations", required=True, lo=0, default=0.0)
+    top = MAX_COUNT_PER_ROW
+    out["invocations"] = c.number("invocations", required=True, lo=0, hi=top, default=0.0)
     out["duration_sum_ms"] = c.number("duration_sum_ms", required=True, lo=0, default=0.0)
-    out["concurrent_executions_max"] = c.number("concurrent_executions_max", required=False, lo=0)
-    out["errors"] = c.number("errors", required=False, lo=0, default=0.0)
-    out["throttles"] = c.number("throttles", required=False, lo=0, default=0.0)
+    out["concurrent_executions_max"] = c.number(
+        "concurrent_executions_max", required=False, lo=0, hi=MAX_CONCURRENCY
+    )
+    out["errors"] = c.number("errors", required=False, lo=0, hi=top, default=0.0)
+    out["throttles"] = c.number("throttles", required=False, lo=0, hi=top, default=0.0)
+    check_duration(c, out)
+    check_duplicates(c, out, raw_ts)
     return out
 
 
@@ -369,8 +291,16 @@ def import_csv(
     tr = _traffic(tdf, tname, funcs, errors)
     if errors:
         raise ImportErrors(errors)
+    window_error = check_window(tr, tdf, tname)
+    if window_error is not None:
+        raise ImportErrors([window_error])
     notes: list[str] = []
     daily = granularity == "daily" or (granularity == "auto" and _is_daily(tr))
+    if granularity == "auto" and not daily:
+        mixed = check_mixed(tr, tdf, tname)
+        if mixed:
+            raise ImportErrors(mixed)
+        notes.extend(midnight_only_notes(tr, tname))
     if daily:
         tr = _spread_daily(tr)
         notes.append(

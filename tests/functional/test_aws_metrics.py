@@ -12,7 +12,7 @@ import pytest
 from botocore.config import Config
 from botocore.stub import ANY, Stubber
 
-from analyzer.adapters.aws.collect import (
+from analyzer.adapters.aws.metrics import (
     MAX_DATAPOINTS_PER_CALL,
     MAX_QUERIES_PER_CALL,
     METRICS,
@@ -119,7 +119,7 @@ def test_plan_reports_metrics_calls_and_cost() -> None:
 
 
 def test_window_is_the_last_complete_hours() -> None:
-    from analyzer.adapters.aws.collect import window_for
+    from analyzer.adapters.aws.metrics import window_for
 
     start, end = window_for(2, pd.Timestamp(dt.datetime(2026, 11, 3, 10, 42, tzinfo=dt.UTC)))
     assert end == pd.Timestamp("2026-11-03T10:00Z")

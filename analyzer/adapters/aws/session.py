@@ -23,9 +23,11 @@ from typing import Any
 
 import boto3
 import botocore.exceptions
+import botocore.parsers
 import yaml
 from botocore.config import Config
 
+from analyzer.adapters.aws.guard import UnusableResponseError, guard
 from analyzer.exceptions import CollectionError, InputError
 
 log = logging.getLogger(__name__)
@@ -33,12 +35,21 @@ log = logging.getLogger(__name__)
 ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL"
 DEFAULT_REGION = "us-east-1"
 SESSION_NAME = "crossover-readonly"
-RETRY_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10})
+CONNECT_TIMEOUT_S = 10
+READ_TIMEOUT_S = 30
+#: Throttling and 5xx get up to 10 attempts; a silent endpoint only MAX_TIMEOUT_ATTEMPTS
+#: (see guard.bound_timeouts), so a black hole fails in about a minute per call.
+RETRY_CONFIG = Config(
+    retries={"mode": "adaptive", "max_attempts": 10},
+    connect_timeout=CONNECT_TIMEOUT_S,
+    read_timeout=READ_TIMEOUT_S,
+)
 
 #: Errors that mean "this account/region cannot be read", recorded as failures.
 AWS_ERRORS: tuple[type[Exception], ...] = (
     botocore.exceptions.ClientError,
     botocore.exceptions.BotoCoreError,
+    botocore.parsers.ResponseParserError,
 )
 
 
@@ -58,6 +69,8 @@ def error_text(exc: BaseException) -> str:
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "?")
             msg = f"HTTP {status}: the endpoint does not offer this API"
         return _one_line(f"{code}: {msg}")
+    if isinstance(exc, UnusableResponseError):
+        return _one_line(str(exc))
     return _one_line(f"{type(exc).__name__}: {exc}")
 
 
@@ -131,16 +144,18 @@ class Account:
         """A client for `service` in `region` (boto3 Sessions are not thread-safe: lock)."""
         cfg = client_config(self.config)
         with self._lock:
-            return self.session.client(
-                service,
-                region_name=region,
-                endpoint_url=resolve_endpoint(self.endpoint_url),
-                config=cfg,
+            return guard(
+                self.session.client(
+                    service,
+                    region_name=region,
+                    endpoint_url=resolve_endpoint(self.endpoint_url),
+                    config=cfg,
+                )
             )
 
 
 def client_config(config: Config | None = None) -> Config:
-    """Adaptive retries, overlaid with the caller's own botocore Config (if any)."""
+    """Adaptive retries and timeouts, overlaid with the caller's own botocore Config (if any)."""
     return RETRY_CONFIG.merge(config) if config else RETRY_CONFIG
 
 
@@ -182,6 +197,24 @@ def _label(account: Account, env_map: Mapping[str, Mapping[str, str]]) -> Accoun
     return account
 
 
+def guarded_client(
+    session: boto3.Session,
+    service: str,
+    region: str,
+    endpoint_url: str | None = None,
+    config: Config | None = None,
+) -> Any:
+    """A client with Crossover's retries and timeouts and the response guards."""
+    return guard(
+        session.client(
+            service,
+            region_name=region,
+            endpoint_url=resolve_endpoint(endpoint_url),
+            config=client_config(config),
+        )
+    )
+
+
 def assume(
     session: boto3.Session,
     role_arn: str,
@@ -189,18 +222,14 @@ def assume(
     config: Config | None = None,
 ) -> boto3.Session:
     """A session with the temporary credentials of `role_arn` (credentials stay in memory)."""
-    sts = session.client(
-        "sts",
-        region_name=session.region_name or DEFAULT_REGION,
-        endpoint_url=resolve_endpoint(endpoint_url),
-        config=client_config(config),
-    )
+    region = session.region_name or DEFAULT_REGION
+    sts = guarded_client(session, "sts", region, endpoint_url, config)
     creds = sts.assume_role(RoleArn=role_arn, RoleSessionName=SESSION_NAME)["Credentials"]
     return boto3.Session(
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds["SessionToken"],
-        region_name=session.region_name or DEFAULT_REGION,
+        region_name=region,
     )
 
 
@@ -209,6 +238,43 @@ def account_of_arn(role_arn: str) -> str:
     if len(parts) < 6 or not parts[0] == "arn" or not parts[4].isdigit():
         raise InputError("role-arn", role_arn, "is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
     return parts[4]
+
+
+def _own_account_id(session: boto3.Session, endpoint_url: str | None, config: Config | None) -> str:
+    """The account of the session's own credentials (sts:GetCallerIdentity)."""
+    region = session.region_name or DEFAULT_REGION
+    try:
+        sts = guarded_client(session, "sts", region, endpoint_url, config)
+        return str(sts.get_caller_identity()["Account"])
+    except botocore.exceptions.NoCredentialsError as exc:
+        raise CollectionError(
+            "no AWS credentials found: configure a profile (--profile) or environment credentials"
+        ) from exc
+    except AWS_ERRORS as exc:
+        raise CollectionError(f"cannot identify the AWS account: {error_text(exc)}") from exc
+
+
+def _organization_accounts(
+    session: boto3.Session,
+    org_role: str,
+    endpoint_url: str | None,
+    config: Config | None,
+    failures: list[dict[str, str]],
+) -> list[tuple[str, str, str]]:
+    """(account_id, role_arn, name) of every active account of the Organization."""
+    region = session.region_name or DEFAULT_REGION
+    wanted: list[tuple[str, str, str]] = []
+    try:
+        org = guarded_client(session, "organizations", region, endpoint_url, config)
+        for page in org.get_paginator("list_accounts").paginate():
+            for a in page["Accounts"]:
+                if a.get("Status", "ACTIVE") != "ACTIVE":
+                    continue
+                arn = f"arn:aws:iam::{a['Id']}:role/{org_role}"
+                wanted.append((a["Id"], arn, a.get("Name", "")))
+    except AWS_ERRORS as exc:
+        failures.append(failure("organization", "", "list_accounts", exc))
+    return wanted
 
 
 def discover_accounts(
@@ -228,45 +294,14 @@ def discover_accounts(
     env_map = env_map or {}
     accounts: list[Account] = []
     failures: list[dict[str, str]] = []
-    region = session.region_name or DEFAULT_REGION
     if not role_arns and not org_role:
-        try:
-            sts = session.client(
-                "sts",
-                region_name=region,
-                endpoint_url=resolve_endpoint(endpoint_url),
-                config=client_config(config),
-            )
-            acct = sts.get_caller_identity()["Account"]
-        except botocore.exceptions.NoCredentialsError as exc:
-            raise CollectionError(
-                "no AWS credentials found: configure a profile (--profile) or environment "
-                "credentials"
-            ) from exc
-        except AWS_ERRORS as exc:
-            raise CollectionError(f"cannot identify the AWS account: {error_text(exc)}") from exc
+        acct = _own_account_id(session, endpoint_url, config)
         me = Account(acct, session, endpoint_url=endpoint_url, config=config)
         return [_label(me, env_map)], failures
 
-    wanted: list[tuple[str, str, str]] = []  # (account_id, role_arn, name)
-    for arn in role_arns:
-        wanted.append((account_of_arn(arn), arn, ""))
+    wanted: list[tuple[str, str, str]] = [(account_of_arn(arn), arn, "") for arn in role_arns]
     if org_role:
-        try:
-            org = session.client(
-                "organizations",
-                region_name=region,
-                endpoint_url=resolve_endpoint(endpoint_url),
-                config=client_config(config),
-            )
-            for page in org.get_paginator("list_accounts").paginate():
-                for a in page["Accounts"]:
-                    if a.get("Status", "ACTIVE") != "ACTIVE":
-                        continue
-                    arn = f"arn:aws:iam::{a['Id']}:role/{org_role}"
-                    wanted.append((a["Id"], arn, a.get("Name", "")))
-        except AWS_ERRORS as exc:
-            failures.append(failure("organization", "", "list_accounts", exc))
+        wanted.extend(_organization_accounts(session, org_role, endpoint_url, config, failures))
     seen: set[str] = set()
     for acct, arn, name in wanted:
         if acct in seen:

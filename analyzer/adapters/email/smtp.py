@@ -73,37 +73,65 @@ def read_password(password_file: str | os.PathLike[str] | None) -> str | None:
 
 
 def _send_once(msg: EmailMessage, s: SmtpSettings, recipients: list[str]) -> None:
+    where = f"{s.host}:{s.effective_port}"
     try:
         _send_session(msg, s, recipients)
     except ssl.SSLCertVerificationError as exc:
         raise PermanentError(
             f"the TLS certificate of {s.host} was not trusted ({exc.verify_message})"
         ) from exc
+    except (ssl.SSLEOFError, ssl.SSLZeroReturnError):
+        raise  # the connection dropped mid-handshake: transient
+    except ssl.SSLError as exc:  # e.g. WRONG_VERSION_NUMBER: TLS spoken to a plain port
+        reason = exc.reason or " ".join(str(exc).split())
+        raise PermanentError(
+            f"the TLS handshake with {where} failed ({reason}): the server does not speak TLS "
+            "there (check --tls / --starttls and the port)"
+        ) from exc
+
+
+def _open(s: SmtpSettings, context: ssl.SSLContext) -> smtplib.SMTP:
+    if s.security == "tls":
+        return smtplib.SMTP_SSL(s.host, s.effective_port, timeout=s.timeout_s, context=context)
+    return smtplib.SMTP(s.host, s.effective_port, timeout=s.timeout_s)
+
+
+def _secure(smtp: smtplib.SMTP, s: SmtpSettings, context: ssl.SSLContext) -> None:
+    """EHLO, STARTTLS when asked (refusing to go on in clear text), then AUTH when asked."""
+    smtp.ehlo()
+    if s.security == "starttls":
+        try:
+            smtp.starttls(context=context)
+        except smtplib.SMTPNotSupportedError as exc:
+            raise PermanentError(
+                f"{s.host}:{s.effective_port} does not offer STARTTLS (check --starttls / --tls "
+                "and the port; the message was not sent in clear text)"
+            ) from exc
+        smtp.ehlo()
+    if not s.user:
+        return
+    try:
+        smtp.login(s.user, s.password or "")
+    except smtplib.SMTPAuthenticationError as exc:
+        raise PermanentError(
+            f"SMTP authentication as {s.user!r} was refused ({exc.smtp_code})"
+        ) from exc
+    except smtplib.SMTPNotSupportedError as exc:
+        raise PermanentError(
+            "the SMTP server does not offer AUTH (try --starttls or --tls)"
+        ) from exc
+    except smtplib.SMTPException as exc:  # e.g. "No suitable authentication method found."
+        if isinstance(exc, smtplib.SMTPResponseException | smtplib.SMTPServerDisconnected):
+            raise  # a reply code or a dropped connection: handled as usual
+        raise PermanentError(
+            f"SMTP authentication as {s.user!r} is not possible: {' '.join(str(exc).split())}"
+        ) from exc
 
 
 def _send_session(msg: EmailMessage, s: SmtpSettings, recipients: list[str]) -> None:
     context = s.ssl_context or ssl.create_default_context()
-    smtp: smtplib.SMTP
-    if s.security == "tls":
-        smtp = smtplib.SMTP_SSL(s.host, s.effective_port, timeout=s.timeout_s, context=context)
-    else:
-        smtp = smtplib.SMTP(s.host, s.effective_port, timeout=s.timeout_s)
-    with smtp:
-        smtp.ehlo()
-        if s.security == "starttls":
-            smtp.starttls(context=context)
-            smtp.ehlo()
-        if s.user:
-            try:
-                smtp.login(s.user, s.password or "")
-            except smtplib.SMTPAuthenticationError as exc:
-                raise PermanentError(
-                    f"SMTP authentication as {s.user!r} was refused ({exc.smtp_code})"
-                ) from exc
-            except smtplib.SMTPNotSupportedError as exc:
-                raise PermanentError(
-                    "the SMTP server does not offer AUTH (try --starttls or --tls)"
-                ) from exc
+    with _open(s, context) as smtp:
+        _secure(smtp, s, context)
         try:
             refused = smtp.send_message(msg, to_addrs=recipients)
         except smtplib.SMTPRecipientsRefused as exc:
