@@ -184,7 +184,12 @@ def fleet_chart_png(analysis: Analysis) -> tuple[bytes | None, str | None]:
     try:
         return render_png(fleet_chart(analysis)), None
     except ChartUnavailable as exc:
-        log.warning("report chart not rendered: %s", exc)
+        # Turned off on purpose: say so quietly; anything else is worth a warning.
+        log.log(
+            logging.INFO if not charts_enabled() else logging.WARNING,
+            "report chart not rendered: %s",
+            exc,
+        )
         return None, f"Chart not included: {exc}. The numbers below are complete."
 
 
