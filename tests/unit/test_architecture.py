@@ -109,3 +109,59 @@ def test_every_price_carries_its_source() -> None:
     lam = book.lambda_rates("us-east-1", "x86_64")
     assert lam.request_usd * 1e6 == pytest.approx(0.20) and lam.duration.first_rate == 0.0000166667
     assert book.ec2_price("us-east-1", "m7g.xlarge") == 0.1632  # AWS's own quote
+
+
+SOURCES = sorted(
+    [*(ROOT / "analyzer").rglob("*.py"), ROOT / "app.py", *(ROOT / "app_pages").glob("*.py")]
+)
+MAX_LINES = 400
+
+
+def test_no_module_imports_another_modules_private_name() -> None:
+    offenders = []
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("analyzer"):
+                private = [
+                    a.name
+                    for a in node.names
+                    if a.name.startswith("_") and not a.name.endswith("__")
+                ]
+                if private:
+                    offenders.append(f"{path.relative_to(ROOT)}: {node.module}.{private}")
+    assert offenders == []
+
+
+def test_long_files_say_why_at_the_top() -> None:
+    """A file over 400 lines is two concepts, unless its docstring says why it is one."""
+    for path in SOURCES:
+        text = path.read_text()
+        if text.count("\n") > MAX_LINES:
+            doc = ast.get_docstring(ast.parse(text)) or ""
+            assert "400 lines" in doc, f"{path.relative_to(ROOT)} is long and does not say why"
+
+
+def test_user_facing_text_points_nowhere_outside_the_project() -> None:
+    """Users have the project, not the team's design notes: no pointer to them in shipped code."""
+    outside = ("INTERFACES.md", "DESIGN.md", "AWS-FACTS.md", "STYLE.md", "../shared")
+    for path in [
+        *SOURCES,
+        *(ROOT / "analyzer").rglob("*.j2"),
+        *(ROOT / "analyzer").rglob("*.json"),
+    ]:
+        text = path.read_text()
+        assert not [word for word in outside if word in text], path.relative_to(ROOT)
+
+
+def test_one_monthly_basis() -> None:
+    """HOURS_PER_MONTH lives in core/vocabulary.py; no other module defines it or types 730."""
+    for path in SOURCES:
+        if path.name == "vocabulary.py":
+            continue
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign):
+                names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+                assert "HOURS_PER_MONTH" not in names, path.relative_to(ROOT)
+            if isinstance(node, ast.Constant) and node.value in (730, 730.0):
+                raise AssertionError(f"{path.relative_to(ROOT)}:{node.lineno} types 730")
