@@ -3,6 +3,8 @@ sensitivity, and every assumption and price behind the numbers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import streamlit as st
 
@@ -31,9 +33,11 @@ with common.guarded():
     opts = a.options[a.options["function_id"] == fid].sort_values("monthly_usd")
 
     sentence = m.verdict_sentence(m.function_recommendation(a, fid), a.assumptions.max_multiple)
-    {Verdict.OUTGROWN: st.error, Verdict.WATCH: st.warning}.get(str(row["verdict"]), st.success)(
-        sentence
-    )
+    alerts: dict[str, Callable[[str], object]] = {
+        Verdict.OUTGROWN: st.error,
+        Verdict.WATCH: st.warning,
+    }
+    alerts.get(str(row["verdict"]), st.success)(sentence)
 
     k = float(row["crossover_multiple"])
     months = float(row["months_to_crossover"])

@@ -77,11 +77,11 @@ def aws_call_recorder() -> Iterator[set[str]]:
                 listener.add(action)
         return original(self, operation_name, api_params)
 
-    BaseClient._make_api_call = recording  # type: ignore[method-assign]
+    BaseClient._make_api_call = recording
     try:
         yield RECORDED
     finally:
-        BaseClient._make_api_call = original  # type: ignore[method-assign]
+        BaseClient._make_api_call = original
     denied = sorted(a for a in RECORDED if not policy_allows(a))
     if denied:
         raise AssertionError(f"iam/crossover-readonly.json does not allow {denied}")
@@ -275,8 +275,8 @@ def seed_fleet(
     return SeededFleet(pd.DataFrame(frows), pd.DataFrame(trows), start, end, role_arns)
 
 
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=dt.UTC)
 
 
 # -- Pricing API fixtures ----------------------------------------------------------------------

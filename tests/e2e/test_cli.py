@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -197,11 +200,11 @@ def test_bad_set_is_refused() -> None:
 
 
 def test_every_command_has_help_with_an_example() -> None:
-    def walk(group, prefix):
+    def walk(group: click.Group, prefix: list[str]) -> Iterator[tuple[list[str], click.Command]]:
         for name, cmd in group.commands.items():
             yield [*prefix, name], cmd
             if hasattr(cmd, "commands"):
-                yield from walk(cmd, [*prefix, name])
+                yield from walk(cast(click.Group, cmd), [*prefix, name])
 
     for path, cmd in walk(cli, []):
         code, out, _ = run(*path, "--help")

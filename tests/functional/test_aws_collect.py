@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -12,7 +13,7 @@ from aws_helpers import ACCESS_KEY, MAIN_ACCOUNT, SECRET_KEY, seed_fleet
 from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 
-from analyzer.adapters.aws.collect import Collector, collect_fleet, fetch_metrics
+from analyzer.adapters.aws.collect import Collector, Progress, collect_fleet, fetch_metrics
 from analyzer.adapters.aws.session import base_session, discover_accounts
 from analyzer.adapters.store import Store
 from analyzer.core.fleet import METRIC_COLUMNS
@@ -30,7 +31,7 @@ def _compare(fleet_traffic: pd.DataFrame, seeded: pd.DataFrame) -> None:
     np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-9)
 
 
-def test_collect_two_accounts_two_regions_equals_seeded(moto_url: str, tmp_path) -> None:
+def test_collect_two_accounts_two_regions_equals_seeded(moto_url: str, tmp_path: Path) -> None:
     seeded = seed_fleet(moto_url, hours=6)
     session = base_session()
     accounts, failures = discover_accounts(
@@ -43,7 +44,7 @@ def test_collect_two_accounts_two_regions_equals_seeded(moto_url: str, tmp_path)
         },
     )
     assert failures == []
-    events = []
+    events: list[Progress] = []
     fleet = collect_fleet(
         accounts,
         ["us-east-1", "eu-west-1"],
@@ -134,7 +135,7 @@ def test_org_role_reads_every_account_of_the_organization(moto_url: str) -> None
     assert names["payments-dev"].environment == ""
 
 
-def test_second_run_fetches_only_missing_hours(moto_url: str, tmp_path) -> None:
+def test_second_run_fetches_only_missing_hours(moto_url: str, tmp_path: Path) -> None:
     seeded = seed_fleet(moto_url, accounts=(MAIN_ACCOUNT,), regions=("us-east-1",), hours=12)
     store = Store(tmp_path / "d")
     accounts, _ = discover_accounts(base_session(), endpoint_url=moto_url)

@@ -11,6 +11,7 @@ import http.server
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -37,6 +38,8 @@ Rule = Callable[[str, str, bytes], "tuple[int, bytes] | None"]
 def proxy(upstream: str, rule: Rule) -> Iterator[str]:
     """A loopback proxy to `upstream`; `rule(method, "path target auth", body)` may answer."""
     target = urlsplit(upstream)
+    assert target.hostname is not None, upstream
+    host, port = target.hostname, target.port
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def _handle(self) -> None:
@@ -45,7 +48,7 @@ def proxy(upstream: str, rule: Rule) -> Iterator[str]:
             scope = self.headers.get("Authorization", "")  # names the region signed for
             answer = rule(self.command, f"{self.path} {target_header} {scope}", body)
             if answer is None:
-                conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+                conn = http.client.HTTPConnection(host, port, timeout=30)
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
                 conn.request(self.command, self.path, body=body, headers=headers)
                 resp = conn.getresponse()
@@ -103,7 +106,7 @@ def _account(url: str) -> Account:
 
 @pytest.mark.parametrize("body", [HTML, XML_HTML, BINARY, b""], ids=["html", "xml", "bin", "empty"])
 def test_unparseable_metric_data_is_a_failure_and_the_window_stays_missing(
-    moto_url: str, tmp_path, body: bytes
+    moto_url: str, tmp_path: Path, body: bytes
 ) -> None:
     regions = ("us-east-1", "eu-west-1")
     seeded = seed_fleet(moto_url, accounts=(MAIN_ACCOUNT,), regions=regions, hours=3)
@@ -130,7 +133,7 @@ def test_unparseable_metric_data_is_a_failure_and_the_window_stays_missing(
 
 @pytest.mark.parametrize("body", [HTML, XML_HTML, BINARY, b""], ids=["html", "xml", "bin", "empty"])
 def test_unparseable_function_list_keeps_the_stored_inventory(
-    moto_url: str, tmp_path, body: bytes
+    moto_url: str, tmp_path: Path, body: bytes
 ) -> None:
     regions = ("us-east-1", "eu-west-1")
     seeded = seed_fleet(moto_url, accounts=(MAIN_ACCOUNT,), regions=regions, hours=3)

@@ -55,7 +55,7 @@ def test_dry_run_writes_the_eml_and_its_parts(env: Path) -> None:
     assert stdout.splitlines()[-1] == str(out / "report.eml")  # the .eml is written last
     assert "dry run, not sent" in stderr
     msg = email.message_from_bytes((out / "report.eml").read_bytes(), policy=policy.default)
-    p = parts(msg)  # type: ignore[arg-type]
+    p = parts(msg)
     assert (out / "report.html").read_text(encoding="utf-8") == p["html"]
     assert (out / "report.txt").read_text(encoding="utf-8") == p["text"]
     (png,) = p["images"].values()

@@ -14,7 +14,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -156,11 +156,11 @@ def parts(msg: EmailMessage) -> dict[str, Any]:
         if part.get_content_disposition() == "attachment":
             attachments[part.get_filename() or ""] = (
                 part.get_content_type(),
-                part.get_payload(decode=True),
+                cast(bytes, part.get_payload(decode=True)),
             )
         elif part.get_content_maintype() == "image":
             cid = str(part["Content-ID"]).strip("<>")
-            images[cid] = part.get_payload(decode=True)
+            images[cid] = cast(bytes, part.get_payload(decode=True))
     return {
         "html": html.get_content() if html is not None else None,
         "text": text.get_content() if text is not None else None,

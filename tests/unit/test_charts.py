@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -95,7 +97,7 @@ def test_traffic_chart_shows_daily_history_trend_and_projected_crossover(
     assert f"{row['monthly_growth']:+.1%}" in trend.name
     assert pd.Timestamp(trend.x[-1]) > pd.Timestamp(history.x[-1])  # carried forward
     marker = next(t for t in fig.data if str(t.name).startswith("Projected crossover"))
-    assert pd.Timestamp(marker.x[0]) == pd.Timestamp(row["crossover_date"])
+    assert pd.Timestamp(marker.x[0]) == pd.Timestamp(cast(str, row["crossover_date"]))
     mean_daily = float(np.mean(history.y))
     assert marker.y[0] == pytest.approx(row["crossover_multiple"] * mean_daily, rel=1e-6)
     assert row["crossover_date"] in fig.layout.title.text

@@ -1,3 +1,4 @@
+# mypy: allow-untyped-defs, allow-incomplete-defs
 """Exports: injection safety, schema validity, self-contained HTML, XLSX types, the CLI."""
 
 from __future__ import annotations

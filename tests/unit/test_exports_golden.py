@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 
 from analyzer.adapters.export import render
+from analyzer.core.recommend import Recommendations
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 pytestmark = pytest.mark.xdist_group("golden")
@@ -51,7 +52,9 @@ NAMES = {
 
 
 @pytest.mark.parametrize("fmt", sorted(NAMES))
-def test_demo_export_matches_golden(fmt: str, demo_recs, update_golden: bool):
+def test_demo_export_matches_golden(
+    fmt: str, demo_recs: Recommendations, update_golden: bool
+) -> None:
     data = render(demo_recs, fmt)
     text = NORMALISE[fmt](data) if fmt in NORMALISE else data.decode("utf-8")
     path = GOLDEN / NAMES[fmt]
@@ -65,7 +68,7 @@ def test_demo_export_matches_golden(fmt: str, demo_recs, update_golden: bool):
     )
 
 
-def test_exports_are_deterministic(demo_recs):
+def test_exports_are_deterministic(demo_recs: Recommendations) -> None:
     for fmt in ("csv", "json", "md"):
         assert render(demo_recs, fmt) == render(demo_recs, fmt)
     assert _html_text(render(demo_recs, "html")) == _html_text(render(demo_recs, "html"))

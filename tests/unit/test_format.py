@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pandas as pd
 import pytest
@@ -39,7 +40,7 @@ NAN = float("nan")
         (lambda: fmt.iso_date("2026-01-31T05:00:00+00:00"), "2026-01-31"),
     ],
 )
-def test_each_surface_keeps_its_look(call, expected) -> None:
+def test_each_surface_keeps_its_look(call: Callable[[], str], expected: str) -> None:
     assert call() == expected
 
 

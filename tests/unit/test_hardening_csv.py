@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from analyzer.adapters.csv_import import ImportErrors, import_csv
 from analyzer.cli import cli
+from analyzer.core.fleet import FleetData
 from analyzer.exceptions import InputError
 
 FUNCS = "function,memory_mb,arch,region\norders-api,1536,x86_64,us-east-1\n"
@@ -27,7 +28,7 @@ def _b(text: str, name: str) -> io.BytesIO:
     return buf
 
 
-def _import(traffic: str, functions: str = FUNCS):
+def _import(traffic: str, functions: str = FUNCS) -> FleetData:
     return import_csv(_b(functions, "f.csv"), _b(traffic, "t.csv"))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analyzer.core.analyze import analyze
@@ -17,7 +18,7 @@ def book() -> PriceBook:
     return PriceBook.load()
 
 
-def run(book: PriceBook, functions: list[dict], **top: object):
+def run(book: PriceBook, functions: list[dict], **top: object) -> pd.DataFrame:
     fleet, a = scenario_fleet({"region": "us-east-1", "functions": functions, **top}, book)
     return analyze(fleet, book, a).functions
 

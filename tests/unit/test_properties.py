@@ -1,3 +1,4 @@
+# mypy: allow-untyped-defs, allow-incomplete-defs
 """Property tests (Hypothesis): the model moves the way the economics say it must."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# mypy: allow-untyped-defs, allow-incomplete-defs
 """Recommendations on crafted fleets: verdicts, targets, tune, confidence, caveats, filters."""
 
 from __future__ import annotations
