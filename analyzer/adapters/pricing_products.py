@@ -15,11 +15,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
-from analyzer.adapters.aws.session import RETRY_CONFIG, check_endpoint
+from analyzer.adapters.aws.session import RETRY_CONFIG, resolve_endpoint
 
 log = logging.getLogger(__name__)
 
+#: fewer attempts than collection: an endpoint without the Pricing API (a local AWS) answers 500,
+#: and the user should hear that in seconds, not minutes
+PRICING_CONFIG = RETRY_CONFIG.merge(Config(retries={"mode": "adaptive", "max_attempts": 4}))
 PRICING_REGION = "us-east-1"  # the Pricing API answers in us-east-1, ap-south-1, eu-central-1
 
 #: Lambda price group -> (arch, price-book dimension)
@@ -66,11 +70,13 @@ APIGW_TIERS: dict[str, dict[Decimal, str]] = {
 
 # -- GetProducts --------------------------------------------------------------------------------
 def pricing_client(session: boto3.Session | None = None, endpoint_url: str | None = None) -> Any:
-    """A Pricing API client; a given endpoint must be a usable URL (never silently AWS)."""
+    """A Pricing API client; a given endpoint must be a usable URL (never silently AWS).
+
+    $AWS_ENDPOINT_URL_PRICING wins over `endpoint_url` (see `resolve_endpoint`)."""
     chosen = session or boto3.Session()
-    endpoint = None if endpoint_url is None else check_endpoint(endpoint_url, "--endpoint-url")
+    endpoint = resolve_endpoint(endpoint_url, "pricing")
     return chosen.client(
-        "pricing", region_name=PRICING_REGION, endpoint_url=endpoint, config=RETRY_CONFIG
+        "pricing", region_name=PRICING_REGION, endpoint_url=endpoint, config=PRICING_CONFIG
     )
 
 

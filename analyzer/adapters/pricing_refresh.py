@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import botocore.exceptions
+import botocore.parsers
 
 from analyzer.adapters.aws.session import error_text
 from analyzer.adapters.pricing_products import (
@@ -107,7 +108,11 @@ def refresh(
             rows, items = apigw_products(client, region)
             frontdoor += rows
             seen["apigw"] += items
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+    except (
+        botocore.exceptions.ClientError,
+        botocore.exceptions.BotoCoreError,
+        botocore.parsers.ResponseParserError,
+    ) as exc:
         raise PriceBookError(f"cannot read the AWS Pricing API: {error_text(exc)}") from exc
 
     base_doc = base if base is not None else bundled_document()

@@ -10,8 +10,8 @@ import click
 
 from analyzer.adapters.pricebooks import describe_in_use, resolve_pricebook
 from analyzer.cli.options import aws_options, data_dir_option
-from analyzer.cli.sources import collect_from_aws
-from analyzer.exceptions import CrossoverError
+from analyzer.cli.sources import collect_from_aws, priced_book
+from analyzer.exceptions import CrossoverError, PriceBookError
 
 
 @click.command()
@@ -30,6 +30,10 @@ def collect(**opts: Any) -> None:
         fleet = collect_from_aws(opts)
     except CrossoverError as exc:
         raise click.ClickException(str(exc)) from exc
+    try:  # the collection is kept even when its prices cannot be read
+        priced_book(fleet, {**opts, "aws": True})
+    except PriceBookError as exc:
+        click.echo(f"warning: {exc}", err=True)
     from analyzer.adapters.store import Store
 
     failures = fleet.meta.get("failures", [])
