@@ -180,3 +180,36 @@ def test_collect_refreshes_and_a_local_aws_without_pricing_is_a_warning(
     warnings = [ln for ln in alone.stderr.splitlines() if ln.startswith("warning: no prices")]
     assert len(warnings) == 1
     assert "--price-proxy eu-west-1=us-east-1" in warnings[0]
+
+
+def test_report_and_export_aws_refresh_the_region_once(
+    moto_url: str, emulator: PricingEmulator, tmp_path: Path
+) -> None:
+    seed_fleet(moto_url, accounts=(MAIN_ACCOUNT,), regions=("eu-west-1",), hours=4)
+    data = tmp_path / "r"
+    aws = ["--aws", "--endpoint-url", moto_url, "--region", "eu-west-1", "--days", "1", "--yes"]
+    report = CliRunner().invoke(
+        main_cli,
+        ["report", *aws, "--dry-run", "--out", str(tmp_path / "out"), "--data-dir", str(data)],
+    )
+    assert report.exit_code == 0, report.stderr
+    assert "prices: eu-west-1 is not in the price book" in report.stderr
+    saved = current_refreshed(data)
+    assert saved is not None
+    calls = len(emulator.calls)
+    export = CliRunner().invoke(
+        main_cli,
+        [
+            "export",
+            *aws,
+            "--format",
+            "csv",
+            "--out",
+            str(tmp_path / "r.csv"),
+            "--data-dir",
+            str(data),
+        ],
+    )
+    assert export.exit_code == 0, export.stderr
+    assert len(emulator.calls) == calls  # the report's refreshed book is in use
+    assert "prices:" not in export.stderr
