@@ -57,18 +57,30 @@ def prices() -> None:
     help="Show this price book instead of the one in use.",
 )
 @click.option(
+    "--region",
+    "show_regions",
+    multiple=True,
+    metavar="REGION",
+    help="Also list what the book holds for this region, with sources and dates (repeatable).",
+)
+@click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
 @data_dir_option
-def prices_show(pricebook: str | None, fmt: str, data_dir: str | None) -> None:
+def prices_show(
+    pricebook: str | None, show_regions: tuple[str, ...], fmt: str, data_dir: str | None
+) -> None:
     """Say which price book is in use (bundled or refreshed), its date and its sources.
 
     Order: --pricebook > $CROSSOVER_PRICEBOOK > the data dir's refreshed book > bundled.
 
     \b
-    Example:
+    Examples:
       crossover prices show
+      crossover prices show --region eu-west-1
     """
+    from analyzer.adapters.pricebook_show import region_rows
+
     try:
         which = describe_in_use(data_dir, pricebook)
         book = resolve_pricebook(pricebook, data_dir)
@@ -82,6 +94,9 @@ def prices_show(pricebook: str | None, fmt: str, data_dir: str | None) -> None:
         "regions": book.regions("lambda"),
         "sources": book.sources,
     }
+    detail = {region: region_rows(book, region) for region in show_regions}
+    if detail:
+        info["region_prices"] = detail
     if fmt == "json":
         click.echo(json.dumps(info, indent=2))
         return
@@ -96,6 +111,12 @@ def prices_show(pricebook: str | None, fmt: str, data_dir: str | None) -> None:
     click.echo("sources:")
     for key, source in sorted(book.sources.items()):
         click.echo(f"  {key}: {source.get('title', '')} ({source.get('date', '')})")
+    for region, rows in detail.items():
+        click.echo(f"{region}:")
+        width = max(len(r["what"]) for r in rows)
+        for r in rows:
+            origin = f"  [{r['source']}, {r['date']}]" if r["source"] else ""
+            click.echo(f"  {r['what'].ljust(width)}  {r['value']}{origin}")
 
 
 @prices.command("refresh")

@@ -62,7 +62,7 @@ OPTIONS: dict[str, list[str]] = {
     ],
     "prices": ["-h, --help"],
     "prices refresh": ["--region", "--profile", "--endpoint-url", "--data-dir", "-h, --help"],
-    "prices show": ["--pricebook", "--format", "--data-dir", "-h, --help"],
+    "prices show": ["--pricebook", "--region", "--format", "--data-dir", "-h, --help"],
     "report": [*SOURCE, *REPORT, *ASSUMPTIONS, "-h, --help"],
     "schedule": [
         "--cron",
