@@ -6,8 +6,9 @@ NextToken, speaking the AWS JSON 1.1 protocol the boto3 `pricing` client uses
 moto has no Pricing API: pair a moto server (Lambda, CloudWatch) with this emulator through
 boto3's per-service endpoint variable AWS_ENDPOINT_URL_PRICING. Every request is recorded in
 `calls` (operation, service code, region filter, token), so a test can see exactly what was read.
-A region or service with no recorded pages answers like AWS does for an unknown product: an
-empty PriceList.
+Pages are chosen by service code, `regionCode` filter and `usagetype` CONTAINS filter (the
+Lambda Managed Instances query has its own recording). A region or service with no recorded
+pages answers like AWS does for an unknown product: an empty PriceList.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ JSON11 = "application/x-amz-json-1.1"
 class PricingEmulator:
     """The server's state: recorded pages by (service code, region) and the calls received."""
 
-    pages: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    #: (service code, region, usagetype CONTAINS filter or "") -> recorded pages
+    pages: dict[tuple[str, str, str], list[dict[str, Any]]] = field(default_factory=dict)
     calls: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
     deny: bool = False  # answer every call AccessDeniedException (a user without pricing:*)
@@ -39,7 +41,8 @@ class PricingEmulator:
         emulator = cls()
         for path in sorted(folder.glob("getproducts-*.json")):
             doc = json.loads(path.read_text(encoding="utf-8"))
-            emulator.pages[(doc["service"], doc["region"])] = doc["pages"]
+            key = (doc["service"], doc["region"], doc.get("usagetype_contains", ""))
+            emulator.pages[key] = doc["pages"]
         return emulator
 
     def answer(self, target: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -56,11 +59,22 @@ class PricingEmulator:
             (f["Value"] for f in body.get("Filters", []) if f.get("Field") == "regionCode"), ""
         )
         service = body.get("ServiceCode", "")
+        contains = next(
+            (
+                f["Value"]
+                for f in body.get("Filters", [])
+                if f.get("Field") == "usagetype" and f.get("Type") == "CONTAINS"
+            ),
+            "",
+        )
         token = body.get("NextToken")
         self.calls.append(
             {"operation": operation, "service": service, "region": region, "token": token}
         )
-        pages = self.pages.get((service, region), [{"FormatVersion": "aws_v1", "PriceList": []}])
+        empty = [{"FormatVersion": "aws_v1", "PriceList": []}]
+        pages = self.pages.get((service, region, contains)) or self.pages.get(
+            (service, region, ""), empty
+        )
         index = 0 if not token else int(str(token).rsplit("-", 1)[-1])
         if index >= len(pages):
             return 400, {"__type": "InvalidNextTokenException", "message": f"bad token {token}"}

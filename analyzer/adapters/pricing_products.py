@@ -200,6 +200,35 @@ def _lambda_row(
     }
 
 
+def lmi_products(client: Any, region: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Lambda Managed Instances: the AWSLambda products carrying `lambdaManagedInstanceType`
+    with a usage type containing `Management-Hours` (the management fee per instance-hour):
+    rows {region, instance_type, management_usd_per_hour, source}, one per supported type."""
+    items = get_products(
+        client,
+        "AWSLambda",
+        product_filters(regionCode=region, usagetype__contains="Management-Hours"),
+    )
+    fees: dict[str, Decimal] = {}
+    for item in items:
+        attributes = _attrs(item)
+        itype = attributes.get("lambdaManagedInstanceType", "")
+        dims = [d for d in _ondemand(item) if d[2] > 0]
+        if _is_free_tier(attributes, region) or not itype or not dims:
+            continue
+        if "Management-Hours" in attributes.get("usagetype", ""):
+            fees.setdefault(itype, dims[0][2])
+    return [
+        {
+            "region": region,
+            "instance_type": itype,
+            "management_usd_per_hour": _num(usd),
+            "source": "pricing-api-lambda-lmi",
+        }
+        for itype, usd in sorted(fees.items())
+    ], items
+
+
 def fargate_products(client: Any, region: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     items = get_products(
         client, "AmazonECS", product_filters(regionCode=region, usagetype__contains="Fargate")

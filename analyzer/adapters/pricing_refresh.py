@@ -24,6 +24,7 @@ from analyzer.adapters.pricing_products import (
     ec2_products,
     fargate_products,
     lambda_products,
+    lmi_products,
     pricing_client,
     published_date,
 )
@@ -47,6 +48,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "per_alb_hour": (1e-3, 1.0),
     "per_lcu_hour": (1e-3, 1.0),
     "apigw": (0.01, 50.0),
+    "lmi_management_hour": (1e-4, 100.0),
 }
 
 
@@ -81,12 +83,13 @@ def refresh(
     client = client or pricing_client()
     today = today or dt.datetime.now(dt.UTC).date()
     lam: list[dict[str, Any]] = []
+    lmi: list[dict[str, Any]] = []
     fargate: list[dict[str, Any]] = []
     frontdoor: list[dict[str, Any]] = []
     ec2: dict[str, dict[str, str]] = {}
     new_specs: dict[str, dict[str, Any]] = {}
     seen: dict[str, list[dict[str, Any]]] = {
-        k: [] for k in ("lambda", "fargate", "ec2", "elb", "apigw")
+        k: [] for k in ("lambda", "fargate", "ec2", "elb", "apigw", "lmi")
     }
     try:
         for region in regions:
@@ -108,6 +111,9 @@ def refresh(
             rows, items = apigw_products(client, region)
             frontdoor += rows
             seen["apigw"] += items
+            rows, items = lmi_products(client, region)
+            lmi += rows
+            seen["lmi"] += items
     except (
         botocore.exceptions.ClientError,
         botocore.exceptions.BotoCoreError,
@@ -154,8 +160,29 @@ def refresh(
         kept = sorted({r["region"] for r in doc["lambda"]} - regs)
         if kept:
             doc["source"] += f"; other regions from {base.get('source', 'the previous book')}"
+    _merge_lmi(doc, base, regs, lmi, seen["lmi"], regions)
     validate(doc, regions)
     return doc
+
+
+def _merge_lmi(
+    doc: dict[str, Any],
+    base: dict[str, Any] | None,
+    regs: set[str],
+    lmi: list[dict[str, Any]],
+    items: list[dict[str, Any]],
+    regions: Sequence[str],
+) -> None:
+    """The `lmi` rows: the base's for other regions, the Price List's for `regions`. A region
+    where the Price List has none keeps no rows (the engine then derives the types)."""
+    kept = [r for r in (base or {}).get("lmi", []) if r["region"] not in regs]
+    if not (kept or lmi):
+        return
+    doc["lmi"] = kept + lmi
+    if lmi:
+        doc["sources"]["pricing-api-lambda-lmi"] = _source(
+            "AWSLambda", "lambdaManagedInstanceType, Management-Hours", regions, items
+        )
 
 
 def _price_problem(kind: str, region: str, what: str, value: str) -> list[str]:
@@ -205,6 +232,20 @@ def _ec2_problems(doc: dict[str, Any], region: str) -> list[str]:
     return problems
 
 
+def _lmi_problems(doc: dict[str, Any], region: str) -> list[str]:
+    return [
+        problem
+        for r in doc.get("lmi", [])
+        if r["region"] == region
+        for problem in _price_problem(
+            "lmi_management_hour",
+            region,
+            f"Lambda Managed Instances {r['instance_type']} management fee",
+            r["management_usd_per_hour"],
+        )
+    ]
+
+
 def _frontdoor_problems(doc: dict[str, Any], region: str) -> list[str]:
     rows = [r for r in doc["frontdoor"] if r["region"] == region]
     have = {(r["service"], r["dimension"]) for r in rows}
@@ -229,7 +270,13 @@ def validate(doc: dict[str, Any], regions: Sequence[str]) -> None:
     problems = [
         problem
         for region in regions
-        for check in (_lambda_problems, _fargate_problems, _ec2_problems, _frontdoor_problems)
+        for check in (
+            _lambda_problems,
+            _fargate_problems,
+            _ec2_problems,
+            _frontdoor_problems,
+            _lmi_problems,
+        )
         for problem in check(doc, region)
     ]
     if problems:

@@ -94,6 +94,9 @@ def test_prices_refresh_through_the_emulator_then_show_region(
     )
     assert table["ALB"] == "$0.0252/h + $0.008/LCU-h  [pricing-api-elb, 2026-10-30]"
     assert table["API Gateway HTTP"].startswith("$1.11/M (first tier)")
+    assert table["Lambda Managed Instances"] == (
+        "3 instance types  [pricing-api-lambda-lmi, 2026-11-14]"
+    )
     as_json = CliRunner().invoke(
         cli, ["prices", "show", "--region", "eu-west-1", "--data-dir", data, "--format", "json"]
     )
