@@ -71,6 +71,7 @@ def refresh(
     base: dict[str, Any] | None = None,
     today: dt.date | None = None,
     progress: Callable[[str], None] | None = None,
+    commitments: Callable[[dict[str, Any], str], list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """A new price-book document for `regions` from GetProducts.
 
@@ -161,8 +162,34 @@ def refresh(
         if kept:
             doc["source"] += f"; other regions from {base.get('source', 'the previous book')}"
     _merge_lmi(doc, base, regs, lmi, seen["lmi"], regions)
+    if commitments is not None:
+        _merge_commitments(doc, base, regions, commitments)
     validate(doc, regions)
     return doc
+
+
+def _merge_commitments(
+    doc: dict[str, Any],
+    base: dict[str, Any] | None,
+    regions: Sequence[str],
+    read: Callable[[dict[str, Any], str], list[dict[str, Any]]],
+) -> None:
+    """The `commitments` rows: the base's for other regions, `read(doc, region)`'s for these."""
+    new = [row for region in regions for row in read(doc, region)]
+    kept = [r for r in (base or {}).get("commitments", []) if r["region"] not in set(regions)]
+    if not (kept or new):
+        return
+    doc["commitments"] = kept + new
+    today = doc["as_of"]
+    where = ", ".join(regions)
+    for key, title in (
+        ("savingsplans-api", "Savings Plans DescribeSavingsPlansOfferingRates (Compute and EC2 "
+         f"Instance, 1y/3y, no upfront; {where}), discount = 1 - rate / on-demand"),
+        ("ec2-spot-history", f"EC2 DescribeSpotPriceHistory (Linux/UNIX, last 30 days; {where}), "
+         "median per type, discount = 1 - median / on-demand, median per family"),
+    ):  # fmt: skip
+        if any(r["source"] == key for r in new):
+            doc["sources"][key] = {"title": title, "date": today}
 
 
 def _merge_lmi(

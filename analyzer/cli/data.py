@@ -140,13 +140,20 @@ def prices_refresh(
     """
     from analyzer.adapters.aws.session import base_session
     from analyzer.adapters.pricebooks import save
+    from analyzer.adapters.pricing_commitments import commitment_reader
     from analyzer.adapters.pricing_products import pricing_client
     from analyzer.adapters.pricing_refresh import refresh
 
     try:
         base = resolve_pricebook(data_dir=data_dir).doc
         client = pricing_client(base_session(profile), endpoint_url)
-        doc = refresh(list(region), client, base=base, progress=lambda m: click.echo(m, err=True))
+        doc = refresh(
+            list(region),
+            client,
+            base=base,
+            progress=lambda m: click.echo(m, err=True),
+            commitments=commitment_reader(base_session(profile), endpoint_url),
+        )
         path = save(doc, data_dir)
     except CrossoverError as exc:
         raise click.ClickException(str(exc)) from exc
