@@ -16,7 +16,7 @@ from analyzer.cli.options import (
     pricebook_option,
     source_options,
 )
-from analyzer.cli.sources import load_fleet, priced_book
+from analyzer.cli.sources import load_fleet, note_commitment_rates, priced_book
 from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.scenario import read_scenario, scenario_fleet
@@ -68,6 +68,7 @@ def cost(
     fleet, assumptions = scenario_fleet(read_scenario(scenario), book)
     if proxies:
         assumptions = build_assumptions((), proxies, None, base=assumptions)
+    note_commitment_rates(fleet, book, assumptions)
     emit(analyze(fleet, book, assumptions), fmt, detail=False)
 
 
@@ -96,4 +97,5 @@ def analyze_cmd(
     fleet = load_fleet(**source)
     book = priced_book(fleet, source, pricebook, assumptions.price_region_proxy)
     warn_if_stale(book)
+    note_commitment_rates(fleet, book, assumptions)
     emit(analyze(fleet, book, assumptions), fmt, detail=True)

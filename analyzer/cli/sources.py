@@ -150,6 +150,18 @@ def priced_book(
     return done.book
 
 
+def note_commitment_rates(fleet: FleetData, book: PriceBook, assumptions: Any) -> None:
+    """Add to the result's notes which regions' Savings Plans / Spot discounts are AWS's real
+    rates from the price book (the rest use the typical assumptions)."""
+    from analyzer.core.commitments import rates_used
+
+    if fleet.functions.empty:
+        return
+    proxy = {**fleet.meta.get("price_region_proxy", {}), **assumptions.price_region_proxy}
+    regions = {proxy.get(r, r) for r in fleet.functions["region"].unique()}
+    fleet.meta["notes"] = [*fleet.meta.get("notes", []), *rates_used(book, regions, assumptions)]
+
+
 def _chosen_sources(options: dict[str, Any]) -> list[str]:
     return [
         name

@@ -4,16 +4,20 @@ through real boto3 clients and Stubber) become the book's `commitments` discount
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from aws_helpers import ACCESS_KEY, SECRET_KEY, pricing_stub_client, stub_pricing
 from botocore.stub import Stubber
+from click.testing import CliRunner
 
 from analyzer.adapters import pricing_commitments as pc
 from analyzer.adapters import pricing_refresh as pr
 from analyzer.adapters.pricebook_show import region_rows
+from analyzer.cli import cli
 from analyzer.core.pricebook import PriceBook
 
 TODAY = dt.date(2026, 11, 26)
@@ -117,7 +121,8 @@ def _clients() -> tuple[Any, Any]:
     )
 
 
-def test_savings_plans_and_spot_rates_become_the_books_discounts() -> None:
+def _refreshed() -> dict[str, Any]:
+    """The eu-west-1 book refreshed from the recorded GetProducts, Savings Plans and Spot pages."""
     sp, ec2 = _clients()
     pricing = pricing_stub_client()
     filters = {
@@ -153,6 +158,11 @@ def test_savings_plans_and_spot_rates_become_the_books_discounts() -> None:
         doc = pr.refresh(["eu-west-1"], pricing, today=TODAY, commitments=read)
         ss.assert_no_pending_responses()
         es.assert_no_pending_responses()
+    return doc
+
+
+def test_savings_plans_and_spot_rates_become_the_books_discounts() -> None:
+    doc = _refreshed()
     book = PriceBook(doc)
     # by hand: 1 - rate / on-demand
     assert book.commitment_discount("eu-west-1", "ec2", "m5", "compute_sp_1y") == 0.3  # .0749/.107
@@ -191,3 +201,54 @@ def test_an_endpoint_without_the_apis_leaves_the_typical_discounts(
     warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert any(m.startswith("Savings Plans rates for us-east-1 not read") for m in warned)
     assert any(m.startswith("Spot prices for us-east-1 not read") for m in warned)
+
+
+def _cost(tmp_path: Path, book: Path, option: str, *sets: str) -> dict[str, Any]:
+    scenario = {
+        "region": "eu-west-1",
+        "assumptions": {
+            "targets": ["ec2", "fargate"],
+            "instance_types": ["m5.large"],
+            "pricing_option": option,
+            **{k: float(v) for k, v in (s.split("=") for s in sets)},
+        },
+        "functions": [{"name": "api", "memory_mb": 1024, "arch": "x86_64",
+                       "monthly_invocations": 50_000_000, "avg_duration_ms": 200}],
+    }  # fmt: skip
+    path = tmp_path / f"{option}.json"
+    path.write_text(json.dumps(scenario), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["cost", str(path), "--pricebook", str(book), "--format", "json"])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_real_rates_change_the_options_prices_exactly_and_the_user_still_wins(
+    tmp_path: Path,
+) -> None:
+    book = tmp_path / "book.json"
+    book.write_text(json.dumps(_refreshed()), encoding="utf-8")
+
+    def unit_prices(doc: dict[str, Any]) -> dict[str, float]:
+        return {o["kind"]: o["usd_per_unit_hour"] for f in doc["functions"] for o in f["options"]}
+
+    on_demand = _cost(tmp_path, book, "on_demand")
+    sp1 = _cost(tmp_path, book, "compute_sp_1y")
+    spot = _cost(tmp_path, book, "spot")
+    # EC2 m5.large on demand 0.107/h; Compute SP 1y rate 0.0749 (discount 0.30); Spot median
+    # 0.0428 (discount 0.60): 0.107 x 0.7 = 0.0749 and 0.107 x 0.4 = 0.0428
+    assert unit_prices(on_demand)["ec2"] == 0.107
+    assert unit_prices(sp1)["ec2"] == 0.0749
+    assert unit_prices(spot)["ec2"] == 0.0428
+    # Fargate: the Compute SP rate gives 0.20 (0.035648 / 0.04456 = 0.8): the task's on-demand
+    # price x 0.8; spot has no recorded Fargate rate, so the typical 70% stays
+    fargate_od = unit_prices(on_demand)["fargate"]
+    assert unit_prices(sp1)["fargate"] == pytest.approx(fargate_od * 0.8, abs=1e-6)
+    assert unit_prices(spot)["fargate"] == pytest.approx(fargate_od * 0.3, abs=1e-6)
+    assert any(
+        n.startswith("compute_sp_1y discounts in eu-west-1 are AWS's rates from the price book")
+        for n in sp1["notes"]
+    )
+    assert not any("AWS's rates" in n for n in on_demand["notes"])
+    # the user's own discount wins over the book's: 0.107 x (1 - 0.5) = 0.0535
+    mine = _cost(tmp_path, book, "compute_sp_1y", "ec2_sp_1y_discount=0.5")
+    assert unit_prices(mine)["ec2"] == 0.0535
