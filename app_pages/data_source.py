@@ -10,10 +10,43 @@ import pandas as pd
 import streamlit as st
 
 from analyzer.adapters.csv_import import ImportErrors, import_csv
+from analyzer.core.fleet import FleetData
 from analyzer.exceptions import CrossoverError
 from app_pages import common
 
 SOURCES = ["Demo fleet", "Upload CSV files", "Stored collection", "Live AWS"]
+
+
+def refresh_prices(fleet: FleetData, profile: str | None, endpoint: str | None) -> None:
+    """Read from the Pricing API the collected regions the price book lacks (as the CLI's
+    --aws flows do), save the book in the data directory and note it; a failure is a warning."""
+    import os
+
+    from analyzer.adapters.aws.session import base_session
+    from analyzer.adapters.pricing_auto import refresh_missing
+    from analyzer.adapters.pricing_products import pricing_client
+    from analyzer.core.pricebook import ENV_PRICEBOOK
+    from analyzer.exceptions import PriceBookError
+
+    if fleet.functions.empty or os.environ.get(ENV_PRICEBOOK):  # a pinned book stays in use
+        return
+    try:
+        done = refresh_missing(
+            common.price_book(),
+            fleet.functions["region"].unique(),
+            client_factory=lambda: pricing_client(base_session(profile), endpoint),
+            proxied=fleet.meta.get("price_region_proxy", {}),
+            progress=st.write,
+        )
+    except PriceBookError as exc:
+        st.warning(str(exc))
+        return
+    if done.regions:
+        common.price_book.clear()
+        fleet.meta["notes"] = [*fleet.meta.get("notes", []), *done.notes]
+        for note in done.notes:
+            st.caption(note)
+
 
 st.title("Data source")
 sid, fleet = common.current_fleet()
@@ -179,6 +212,7 @@ with common.guarded():
                     st.warning(f"{len(failures)} account/region pair(s) failed:")
                     st.dataframe(pd.DataFrame(failures), hide_index=True, key="aws_fail_fetch")
                 if len(new):
+                    refresh_prices(new, profile or None, endpoint or None)
                     common.set_fleet(f"aws:{new.meta.get('collected_at', '')}", new)
                     st.success(f"Collected {len(new)} functions.")
                 else:

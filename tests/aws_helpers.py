@@ -342,6 +342,32 @@ def stub_pricing(stubber: Any, regions: tuple[str, ...], edit: Any = None) -> No
                     params["NextToken"] = token
                 stubber.add_response("get_products", page, params)
                 token = page.get("NextToken")
+        stub_lmi(stubber, region)
+
+
+def stub_lmi(stubber: Any, region: str) -> None:
+    """Queue the Lambda Managed Instances GetProducts pages of `region` (empty if none recorded)."""
+    path = PRICING_FIXTURES / f"getproducts-AWSLambda-lmi-{region}.json"
+    pages = (
+        json.loads(path.read_text(encoding="utf-8"))["pages"]
+        if path.is_file()
+        else [{"FormatVersion": "aws_v1", "PriceList": []}]
+    )
+    token = None
+    for page in pages:
+        params = {
+            "ServiceCode": "AWSLambda",
+            "Filters": [
+                {"Type": "EQUALS", "Field": "regionCode", "Value": region},
+                {"Type": "CONTAINS", "Field": "usagetype", "Value": "Management-Hours"},
+            ],
+            "FormatVersion": "aws_v1",
+            "MaxResults": 100,
+        }
+        if token:
+            params["NextToken"] = token
+        stubber.add_response("get_products", page, params)
+        token = page.get("NextToken")
 
 
 def pricing_stub_client() -> Any:

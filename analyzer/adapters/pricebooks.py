@@ -15,6 +15,7 @@ pointer, keeping the previous books.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
@@ -24,6 +25,7 @@ from analyzer.adapters.store import atomic_write_text, default_data_dir
 from analyzer.core.pricebook import ENV_PRICEBOOK, PriceBook, bundled_resource
 
 PRICEBOOK_DIR = "pricebooks"
+STALE_AFTER_DAYS = 90
 CURRENT_POINTER = "current"
 
 PathArg = str | os.PathLike[str] | None
@@ -79,3 +81,19 @@ def resolve_pricebook(path: PathArg = None, data_dir: PathArg = None) -> PriceBo
     if which["chosen_by"] == "bundled snapshot":
         return PriceBook.bundled()
     return PriceBook.load(which["path"])
+
+
+def stale_warning(book: PriceBook, today: dt.date | None = None) -> str | None:
+    """One line if the book is older than STALE_AFTER_DAYS days (with the refresh command)."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    try:
+        age = (today - dt.date.fromisoformat(book.as_of[:10])).days
+    except ValueError:
+        return None
+    if age <= STALE_AFTER_DAYS:
+        return None
+    regions = " ".join(f"--region {r}" for r in book.regions("ec2")) or "--region us-east-1"
+    return (
+        f"warning: the price book is {age} days old ({book.as_of}); refresh it with "
+        f"`crossover prices refresh {regions}`"
+    )

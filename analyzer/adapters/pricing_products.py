@@ -15,11 +15,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
-from analyzer.adapters.aws.session import RETRY_CONFIG, check_endpoint
+from analyzer.adapters.aws.session import RETRY_CONFIG, resolve_endpoint
 
 log = logging.getLogger(__name__)
 
+#: fewer attempts than collection: an endpoint without the Pricing API (a local AWS) answers 500,
+#: and the user should hear that in seconds, not minutes
+PRICING_CONFIG = RETRY_CONFIG.merge(Config(retries={"mode": "adaptive", "max_attempts": 4}))
 PRICING_REGION = "us-east-1"  # the Pricing API answers in us-east-1, ap-south-1, eu-central-1
 
 #: Lambda price group -> (arch, price-book dimension)
@@ -66,11 +70,13 @@ APIGW_TIERS: dict[str, dict[Decimal, str]] = {
 
 # -- GetProducts --------------------------------------------------------------------------------
 def pricing_client(session: boto3.Session | None = None, endpoint_url: str | None = None) -> Any:
-    """A Pricing API client; a given endpoint must be a usable URL (never silently AWS)."""
+    """A Pricing API client; a given endpoint must be a usable URL (never silently AWS).
+
+    $AWS_ENDPOINT_URL_PRICING wins over `endpoint_url` (see `resolve_endpoint`)."""
     chosen = session or boto3.Session()
-    endpoint = None if endpoint_url is None else check_endpoint(endpoint_url, "--endpoint-url")
+    endpoint = resolve_endpoint(endpoint_url, "pricing")
     return chosen.client(
-        "pricing", region_name=PRICING_REGION, endpoint_url=endpoint, config=RETRY_CONFIG
+        "pricing", region_name=PRICING_REGION, endpoint_url=endpoint, config=PRICING_CONFIG
     )
 
 
@@ -192,6 +198,35 @@ def _lambda_row(
         "usd": _num(usd),
         "source": "pricing-api-lambda",
     }
+
+
+def lmi_products(client: Any, region: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Lambda Managed Instances: the AWSLambda products carrying `lambdaManagedInstanceType`
+    with a usage type containing `Management-Hours` (the management fee per instance-hour):
+    rows {region, instance_type, management_usd_per_hour, source}, one per supported type."""
+    items = get_products(
+        client,
+        "AWSLambda",
+        product_filters(regionCode=region, usagetype__contains="Management-Hours"),
+    )
+    fees: dict[str, Decimal] = {}
+    for item in items:
+        attributes = _attrs(item)
+        itype = attributes.get("lambdaManagedInstanceType", "")
+        dims = [d for d in _ondemand(item) if d[2] > 0]
+        if _is_free_tier(attributes, region) or not itype or not dims:
+            continue
+        if "Management-Hours" in attributes.get("usagetype", ""):
+            fees.setdefault(itype, dims[0][2])
+    return [
+        {
+            "region": region,
+            "instance_type": itype,
+            "management_usd_per_hour": _num(usd),
+            "source": "pricing-api-lambda-lmi",
+        }
+        for itype, usd in sorted(fees.items())
+    ], items
 
 
 def fargate_products(client: Any, region: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import botocore.exceptions
+import botocore.parsers
 
 from analyzer.adapters.aws.session import error_text
 from analyzer.adapters.pricing_products import (
@@ -23,6 +24,7 @@ from analyzer.adapters.pricing_products import (
     ec2_products,
     fargate_products,
     lambda_products,
+    lmi_products,
     pricing_client,
     published_date,
 )
@@ -46,6 +48,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "per_alb_hour": (1e-3, 1.0),
     "per_lcu_hour": (1e-3, 1.0),
     "apigw": (0.01, 50.0),
+    "lmi_management_hour": (1e-4, 100.0),
 }
 
 
@@ -68,6 +71,7 @@ def refresh(
     base: dict[str, Any] | None = None,
     today: dt.date | None = None,
     progress: Callable[[str], None] | None = None,
+    commitments: Callable[[dict[str, Any], str], list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """A new price-book document for `regions` from GetProducts.
 
@@ -80,12 +84,13 @@ def refresh(
     client = client or pricing_client()
     today = today or dt.datetime.now(dt.UTC).date()
     lam: list[dict[str, Any]] = []
+    lmi: list[dict[str, Any]] = []
     fargate: list[dict[str, Any]] = []
     frontdoor: list[dict[str, Any]] = []
     ec2: dict[str, dict[str, str]] = {}
     new_specs: dict[str, dict[str, Any]] = {}
     seen: dict[str, list[dict[str, Any]]] = {
-        k: [] for k in ("lambda", "fargate", "ec2", "elb", "apigw")
+        k: [] for k in ("lambda", "fargate", "ec2", "elb", "apigw", "lmi")
     }
     try:
         for region in regions:
@@ -107,7 +112,14 @@ def refresh(
             rows, items = apigw_products(client, region)
             frontdoor += rows
             seen["apigw"] += items
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+            rows, items = lmi_products(client, region)
+            lmi += rows
+            seen["lmi"] += items
+    except (
+        botocore.exceptions.ClientError,
+        botocore.exceptions.BotoCoreError,
+        botocore.parsers.ResponseParserError,
+    ) as exc:
         raise PriceBookError(f"cannot read the AWS Pricing API: {error_text(exc)}") from exc
 
     base_doc = base if base is not None else bundled_document()
@@ -149,8 +161,55 @@ def refresh(
         kept = sorted({r["region"] for r in doc["lambda"]} - regs)
         if kept:
             doc["source"] += f"; other regions from {base.get('source', 'the previous book')}"
+    _merge_lmi(doc, base, regs, lmi, seen["lmi"], regions)
+    if commitments is not None:
+        _merge_commitments(doc, base, regions, commitments)
     validate(doc, regions)
     return doc
+
+
+def _merge_commitments(
+    doc: dict[str, Any],
+    base: dict[str, Any] | None,
+    regions: Sequence[str],
+    read: Callable[[dict[str, Any], str], list[dict[str, Any]]],
+) -> None:
+    """The `commitments` rows: the base's for other regions, `read(doc, region)`'s for these."""
+    new = [row for region in regions for row in read(doc, region)]
+    kept = [r for r in (base or {}).get("commitments", []) if r["region"] not in set(regions)]
+    if not (kept or new):
+        return
+    doc["commitments"] = kept + new
+    today = doc["as_of"]
+    where = ", ".join(regions)
+    for key, title in (
+        ("savingsplans-api", "Savings Plans DescribeSavingsPlansOfferingRates (Compute and EC2 "
+         f"Instance, 1y/3y, no upfront; {where}), discount = 1 - rate / on-demand"),
+        ("ec2-spot-history", f"EC2 DescribeSpotPriceHistory (Linux/UNIX, last 30 days; {where}), "
+         "median per type, discount = 1 - median / on-demand, median per family"),
+    ):  # fmt: skip
+        if any(r["source"] == key for r in new):
+            doc["sources"][key] = {"title": title, "date": today}
+
+
+def _merge_lmi(
+    doc: dict[str, Any],
+    base: dict[str, Any] | None,
+    regs: set[str],
+    lmi: list[dict[str, Any]],
+    items: list[dict[str, Any]],
+    regions: Sequence[str],
+) -> None:
+    """The `lmi` rows: the base's for other regions, the Price List's for `regions`. A region
+    where the Price List has none keeps no rows (the engine then derives the types)."""
+    kept = [r for r in (base or {}).get("lmi", []) if r["region"] not in regs]
+    if not (kept or lmi):
+        return
+    doc["lmi"] = kept + lmi
+    if lmi:
+        doc["sources"]["pricing-api-lambda-lmi"] = _source(
+            "AWSLambda", "lambdaManagedInstanceType, Management-Hours", regions, items
+        )
 
 
 def _price_problem(kind: str, region: str, what: str, value: str) -> list[str]:
@@ -200,6 +259,20 @@ def _ec2_problems(doc: dict[str, Any], region: str) -> list[str]:
     return problems
 
 
+def _lmi_problems(doc: dict[str, Any], region: str) -> list[str]:
+    return [
+        problem
+        for r in doc.get("lmi", [])
+        if r["region"] == region
+        for problem in _price_problem(
+            "lmi_management_hour",
+            region,
+            f"Lambda Managed Instances {r['instance_type']} management fee",
+            r["management_usd_per_hour"],
+        )
+    ]
+
+
 def _frontdoor_problems(doc: dict[str, Any], region: str) -> list[str]:
     rows = [r for r in doc["frontdoor"] if r["region"] == region]
     have = {(r["service"], r["dimension"]) for r in rows}
@@ -224,7 +297,13 @@ def validate(doc: dict[str, Any], regions: Sequence[str]) -> None:
     problems = [
         problem
         for region in regions
-        for check in (_lambda_problems, _fargate_problems, _ec2_problems, _frontdoor_problems)
+        for check in (
+            _lambda_problems,
+            _fargate_problems,
+            _ec2_problems,
+            _frontdoor_problems,
+            _lmi_problems,
+        )
         for problem in check(doc, region)
     ]
     if problems:

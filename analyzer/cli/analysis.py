@@ -7,19 +7,28 @@ from typing import Any
 
 import click
 
-from analyzer.adapters.pricebooks import resolve_pricebook
+from analyzer.adapters.pricebooks import resolve_pricebook, stale_warning
 from analyzer.cli.options import (
     assumption_options,
     build_assumptions,
+    data_dir_option,
     format_option,
     pricebook_option,
     source_options,
 )
-from analyzer.cli.sources import load_fleet
+from analyzer.cli.sources import load_fleet, note_commitment_rates, priced_book
 from analyzer.core.analyze import Analysis, analyze
+from analyzer.core.pricebook import PriceBook
 from analyzer.core.scenario import read_scenario, scenario_fleet
 from analyzer.present.jsonout import analysis_json
 from analyzer.present.table import analysis_table, cost_table
+
+
+def warn_if_stale(book: PriceBook) -> None:
+    """One line on stderr when the book is older than 90 days."""
+    line = stale_warning(book)
+    if line:
+        click.echo(line, err=True)
 
 
 def emit(analysis: Analysis, fmt: str, detail: bool) -> None:
@@ -36,15 +45,30 @@ def emit(analysis: Analysis, fmt: str, detail: bool) -> None:
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @format_option
 @pricebook_option
-def cost(scenario: str, fmt: str, pricebook: str | None) -> None:
+@click.option(
+    "--price-proxy",
+    "proxies",
+    multiple=True,
+    metavar="REGION=REGION",
+    help="Price EC2/Fargate/ALB of a region the price book lacks like another, e.g. eu-west-1=us-east-1.",
+)
+@data_dir_option
+def cost(
+    scenario: str, fmt: str, pricebook: str | None, proxies: tuple[str, ...], data_dir: str | None
+) -> None:
     """Price a scenario file's functions on Lambda and every provisioned option.
 
     \b
-    Example:
+    Examples:
       crossover cost examples/orders-api.json --format json
+      crossover cost my-dublin-api.json --price-proxy eu-west-1=us-east-1
     """
-    book = resolve_pricebook(pricebook)
+    book = resolve_pricebook(pricebook, data_dir)
+    warn_if_stale(book)
     fleet, assumptions = scenario_fleet(read_scenario(scenario), book)
+    if proxies:
+        assumptions = build_assumptions((), proxies, None, base=assumptions)
+    note_commitment_rates(fleet, book, assumptions)
     emit(analyze(fleet, book, assumptions), fmt, detail=False)
 
 
@@ -70,6 +94,8 @@ def analyze_cmd(
       crossover analyze --aws --region us-east-1 --region eu-west-1
     """
     assumptions = build_assumptions(sets, proxies, assumptions_file)
-    book = resolve_pricebook(pricebook, source.get("data_dir"))
     fleet = load_fleet(**source)
+    book = priced_book(fleet, source, pricebook, assumptions.price_region_proxy)
+    warn_if_stale(book)
+    note_commitment_rates(fleet, book, assumptions)
     emit(analyze(fleet, book, assumptions), fmt, detail=True)

@@ -10,8 +10,8 @@ import click
 
 from analyzer.adapters.pricebooks import describe_in_use, resolve_pricebook
 from analyzer.cli.options import aws_options, data_dir_option
-from analyzer.cli.sources import collect_from_aws
-from analyzer.exceptions import CrossoverError
+from analyzer.cli.sources import collect_from_aws, priced_book
+from analyzer.exceptions import CrossoverError, PriceBookError
 
 
 @click.command()
@@ -30,6 +30,10 @@ def collect(**opts: Any) -> None:
         fleet = collect_from_aws(opts)
     except CrossoverError as exc:
         raise click.ClickException(str(exc)) from exc
+    try:  # the collection is kept even when its prices cannot be read
+        priced_book(fleet, {**opts, "aws": True})
+    except PriceBookError as exc:
+        click.echo(f"warning: {exc}", err=True)
     from analyzer.adapters.store import Store
 
     failures = fleet.meta.get("failures", [])
@@ -53,18 +57,30 @@ def prices() -> None:
     help="Show this price book instead of the one in use.",
 )
 @click.option(
+    "--region",
+    "show_regions",
+    multiple=True,
+    metavar="REGION",
+    help="Also list what the book holds for this region, with sources and dates (repeatable).",
+)
+@click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
 @data_dir_option
-def prices_show(pricebook: str | None, fmt: str, data_dir: str | None) -> None:
+def prices_show(
+    pricebook: str | None, show_regions: tuple[str, ...], fmt: str, data_dir: str | None
+) -> None:
     """Say which price book is in use (bundled or refreshed), its date and its sources.
 
     Order: --pricebook > $CROSSOVER_PRICEBOOK > the data dir's refreshed book > bundled.
 
     \b
-    Example:
+    Examples:
       crossover prices show
+      crossover prices show --region eu-west-1
     """
+    from analyzer.adapters.pricebook_show import region_rows
+
     try:
         which = describe_in_use(data_dir, pricebook)
         book = resolve_pricebook(pricebook, data_dir)
@@ -78,6 +94,9 @@ def prices_show(pricebook: str | None, fmt: str, data_dir: str | None) -> None:
         "regions": book.regions("lambda"),
         "sources": book.sources,
     }
+    detail = {region: region_rows(book, region) for region in show_regions}
+    if detail:
+        info["region_prices"] = detail
     if fmt == "json":
         click.echo(json.dumps(info, indent=2))
         return
@@ -92,6 +111,12 @@ def prices_show(pricebook: str | None, fmt: str, data_dir: str | None) -> None:
     click.echo("sources:")
     for key, source in sorted(book.sources.items()):
         click.echo(f"  {key}: {source.get('title', '')} ({source.get('date', '')})")
+    for region, rows in detail.items():
+        click.echo(f"{region}:")
+        width = max(len(r["what"]) for r in rows)
+        for r in rows:
+            origin = f"  [{r['source']}, {r['date']}]" if r["source"] else ""
+            click.echo(f"  {r['what'].ljust(width)}  {r['value']}{origin}")
 
 
 @prices.command("refresh")
@@ -115,13 +140,20 @@ def prices_refresh(
     """
     from analyzer.adapters.aws.session import base_session
     from analyzer.adapters.pricebooks import save
+    from analyzer.adapters.pricing_commitments import commitment_reader
     from analyzer.adapters.pricing_products import pricing_client
     from analyzer.adapters.pricing_refresh import refresh
 
     try:
         base = resolve_pricebook(data_dir=data_dir).doc
         client = pricing_client(base_session(profile), endpoint_url)
-        doc = refresh(list(region), client, base=base, progress=lambda m: click.echo(m, err=True))
+        doc = refresh(
+            list(region),
+            client,
+            base=base,
+            progress=lambda m: click.echo(m, err=True),
+            commitments=commitment_reader(base_session(profile), endpoint_url),
+        )
         path = save(doc, data_dir)
     except CrossoverError as exc:
         raise click.ClickException(str(exc)) from exc

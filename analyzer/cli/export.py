@@ -6,14 +6,13 @@ from typing import Any
 
 import click
 
-from analyzer.adapters.pricebooks import resolve_pricebook
 from analyzer.cli.options import (
     assumption_options,
     build_assumptions,
     pricebook_option,
     source_options,
 )
-from analyzer.cli.sources import load_fleet
+from analyzer.cli.sources import load_fleet, note_commitment_rates, priced_book
 from analyzer.exceptions import InputError
 
 SORT_CHOICES = ("saving", "crossover", "spend", "name")
@@ -107,8 +106,9 @@ def export_cmd(
 
     chosen = _export_format(fmt, out)
     assumptions = build_assumptions(sets, proxies, assumptions_file)
-    book = resolve_pricebook(pricebook, source.get("data_dir"))
     fleet = load_fleet(**source)
+    book = priced_book(fleet, source, pricebook, assumptions.price_region_proxy)
+    note_commitment_rates(fleet, book, assumptions)
     recommendations = filter_recommendations(
         recommend_fleet(fleet, book, assumptions),
         accounts=filter_accounts,

@@ -5,7 +5,7 @@ into library objects (`build_assumptions`; the price book is `resolve_pricebook`
     pricebook_option     --pricebook
     assumption_options   --assumptions, --price-proxy, --set
     data_dir_option      --data-dir
-    aws_options          --profile ... --yes, --data-dir (which AWS accounts and regions)
+    aws_options          --profile ... --yes, --no-price-refresh, --data-dir (which AWS accounts and regions)
     source_options       --demo | --functions/--traffic | --aws | --store, plus aws_options
 """
 
@@ -38,6 +38,7 @@ SOURCE_OPTION_NAMES = (
     "endpoint_url",
     "env_config",
     "yes",
+    "no_price_refresh",
     "data_dir",
 )
 
@@ -159,6 +160,12 @@ def aws_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                 "-y",
                 is_flag=True,
                 help="Do not ask before paying for GetMetricData calls.",
+            ),
+            click.option(
+                "--no-price-refresh",
+                is_flag=True,
+                help="Do not read the prices of collected regions the price book lacks from "
+                "the AWS Pricing API.",
             ),
             data_dir_option,
         ],

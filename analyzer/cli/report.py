@@ -25,8 +25,9 @@ from analyzer.cli.options import (
     pricebook_option,
     source_options,
 )
-from analyzer.cli.sources import load_fleet
+from analyzer.cli.sources import load_fleet, priced_book
 from analyzer.core.assumptions import DEFAULTS, Assumptions, from_mapping
+from analyzer.core.fleet import FleetData
 from analyzer.core.pricebook import PriceBook
 from analyzer.exceptions import InputError
 
@@ -197,12 +198,21 @@ def _assumptions(
 
 def _prepare(
     ctx: click.Context, opts: dict[str, Any]
-) -> tuple[ReportConfig, dict[str, Any], Assumptions, PriceBook]:
+) -> tuple[ReportConfig, dict[str, Any], Assumptions, PriceBook | Callable[[FleetData], PriceBook]]:
     """The report settings, the data-source options, the assumptions and the price book (from
-    the same data directory as the store: --data-dir, else the config's, else the default)."""
+    the same data directory as the store: --data-dir, else the config's, else the default).
+    With --aws the book is chosen once the fleet is collected (its regions refreshed first)."""
     cfg, source = _build_config(ctx, opts)
     assumptions = _assumptions(cfg, opts["sets"], opts["proxies"], opts["assumptions_file"])
-    book = resolve_pricebook(opts.get("pricebook") or cfg.pricebook, source.get("data_dir"))
+    pricebook = opts.get("pricebook") or cfg.pricebook
+    if source.get("aws"):
+        return (
+            cfg,
+            source,
+            assumptions,
+            lambda fleet: priced_book(fleet, source, pricebook, assumptions.price_region_proxy),
+        )
+    book = resolve_pricebook(pricebook, source.get("data_dir"))
     return cfg, source, assumptions, book
 
 

@@ -7,13 +7,14 @@ Sources (one at a time): --demo (the default), --functions F.csv --traffic T.csv
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import click
 
 from analyzer.cli.options import SOURCE_OPTION_NAMES
 from analyzer.core.fleet import FleetData
+from analyzer.core.pricebook import PriceBook
 from analyzer.exceptions import CollectionError, CrossoverError
 
 MAX_ERRORS_SHOWN = 5
@@ -109,6 +110,56 @@ def collect_from_aws(opts: dict[str, Any]) -> FleetData:
             f"{fleet.meta['failures'][0]['error']}"
         )
     return fleet
+
+
+def priced_book(
+    fleet: FleetData,
+    opts: Mapping[str, Any],
+    pricebook: str | None = None,
+    proxied: Mapping[str, str] | None = None,
+) -> PriceBook:
+    """The price book to analyse `fleet` with: the one in use, after reading from the Pricing
+    API the collected regions it lacks (an --aws fleet only; not with --no-price-refresh, nor
+    when a book is pinned by --pricebook or $CROSSOVER_PRICEBOOK). Regions priced by a proxy
+    are left alone. Progress is one line per region on stderr; the note goes to the result."""
+    from analyzer.adapters.pricebooks import describe_in_use, resolve_pricebook
+
+    data_dir = opts.get("data_dir")
+    book = resolve_pricebook(pricebook, data_dir)
+    pinned = describe_in_use(data_dir, pricebook)["chosen_by"] not in (
+        "refreshed (data directory)",
+        "bundled snapshot",
+    )
+    if not opts.get("aws") or opts.get("no_price_refresh") or pinned or fleet.functions.empty:
+        return book
+    from analyzer.adapters.aws.session import base_session
+    from analyzer.adapters.pricing_auto import refresh_missing
+    from analyzer.adapters.pricing_products import pricing_client
+
+    done = refresh_missing(
+        book,
+        fleet.functions["region"].unique(),
+        client_factory=lambda: pricing_client(
+            base_session(opts.get("profile")), opts.get("endpoint_url")
+        ),
+        data_dir=data_dir,
+        proxied={**fleet.meta.get("price_region_proxy", {}), **(proxied or {})},
+        progress=lambda line: click.echo(line, err=True),
+    )
+    fleet.meta["notes"] = [*fleet.meta.get("notes", []), *done.notes]
+    return done.book
+
+
+def note_commitment_rates(fleet: FleetData, book: PriceBook, assumptions: Any) -> None:
+    """Add to the result's notes which regions' Savings Plans / Spot discounts are AWS's real
+    rates from the price book (the rest use the typical assumptions)."""
+    from analyzer.core.commitments import rates_used
+
+    if fleet.functions.empty:
+        return
+    proxy = {**fleet.meta.get("price_region_proxy", {}), **assumptions.price_region_proxy}
+    regions = {proxy.get(r, r) for r in fleet.functions["region"].unique()}
+    fleet.meta["notes"] = [*fleet.meta.get("notes", []), *rates_used(book, regions, assumptions)]
 
 
 def _chosen_sources(options: dict[str, Any]) -> list[str]:

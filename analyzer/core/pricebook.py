@@ -142,6 +142,22 @@ class PriceBook:
         s = self.sources.get(source_id)
         return f"{s['title']} ({s['date']})" if s else source_id
 
+    def commitment_discount(
+        self, region: str, product: str, family: str, option: str
+    ) -> float | None:
+        """The real discount of `option` (compute_sp_1y, ec2_instance_sp_3y, spot, ...) on
+        `product` (ec2, fargate, lambda; `family` an EC2 family such as "m7g", "" otherwise) in
+        `region`, read by `crossover prices refresh`; None when the book has none."""
+        for row in self.doc.get("commitments", []):
+            if (row["region"], row["product"], row["family"], row["option"]) == (
+                region,
+                product,
+                family,
+                option,
+            ):
+                return float(row["discount"])
+        return None
+
     def summary(self) -> dict[str, str]:
         return {"as_of": self.as_of, "source": self.source, "origin": self.origin}
 

@@ -49,7 +49,7 @@ def test_readme_has_generated_sessions_for_the_offline_commands() -> None:
         "crossover cost examples/orders-api.json",
         "crossover cost examples/orders-api.json --format json",
         "crossover analyze --demo",
-        "crossover prices show",
+        "crossover prices show --region us-east-1",
         "crossover --help",
     ):
         assert expected in commands

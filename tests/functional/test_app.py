@@ -411,6 +411,36 @@ def test_live_aws_collection_against_a_local_aws(
     assert set(at.dataframe[0].value["Function"]) == set(seeded.functions["name"])
 
 
+@pytest.mark.aws
+def test_live_aws_outside_us_east_1_reads_the_region_prices_first(
+    moto_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from aws_helpers import MAIN_ACCOUNT, seed_fleet
+    from pricing_emulator import running
+
+    from analyzer.adapters.pricebooks import current_refreshed
+
+    seed_fleet(moto_url, accounts=(MAIN_ACCOUNT,), regions=("eu-west-1",), hours=6)
+    monkeypatch.setenv("CROSSOVER_ENABLE_AWS", "1")
+    monkeypatch.delenv("CROSSOVER_PRICEBOOK", raising=False)
+    with running() as emulator:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_PRICING", emulator.url)
+        at = run_app("data_source")
+        at.radio(key="source_kind").set_value("Live AWS").run()
+        at.text_input(key="aws_endpoint").set_value(moto_url)
+        at.text_input(key="aws_regions").set_value("eu-west-1")
+        at.number_input(key="aws_days").set_value(1)
+        at.button(key="aws_plan").click().run()
+        next(b for b in at.button if b.key == "aws_collect").click().run()
+        assert not at.exception
+        assert {c["region"] for c in emulator.calls} == {"eu-west-1"}
+    saved = current_refreshed(tmp_path / "data")
+    assert saved is not None
+    assert f"saved as price book {saved.name}" in texts(at)
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception  # the eu-west-1 fleet is priced (the bundled book could not)
+
+
 def test_an_invalid_what_if_entry_is_explained_once_and_the_last_valid_set_kept() -> None:
     at = run_app("what_if")
     before = metric(at, "Possible saving")

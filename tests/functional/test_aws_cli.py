@@ -121,6 +121,7 @@ def test_collect_fills_the_store_and_never_writes_credentials(
         seeded.role_arns[1],
         "--env-config",
         str(env_cfg),
+        "--no-price-refresh",  # moto has no Pricing API (the refresh: test_price_autorefresh)
     ]
     result = CliRunner().invoke(data_cli, args)
     assert result.exit_code == 0, result.stderr

@@ -19,6 +19,7 @@ AWS = [
     "--endpoint-url",
     "--env-config",
     "-y, --yes",
+    "--no-price-refresh",
     "--data-dir",
 ]
 SOURCE = ["--demo", "--functions", "--traffic", "--aws", "--store", *AWS]
@@ -47,7 +48,7 @@ OPTIONS: dict[str, list[str]] = {
     "": ["--version", "-v, --verbose", "-h, --help"],
     "analyze": [*SOURCE, "--format", *ASSUMPTIONS, "-h, --help"],
     "collect": [*AWS, "-h, --help"],
-    "cost": ["--format", "--pricebook", "-h, --help"],
+    "cost": ["--format", "--pricebook", "--price-proxy", "--data-dir", "-h, --help"],
     "export": [
         *SOURCE,
         "--format",
@@ -61,7 +62,7 @@ OPTIONS: dict[str, list[str]] = {
     ],
     "prices": ["-h, --help"],
     "prices refresh": ["--region", "--profile", "--endpoint-url", "--data-dir", "-h, --help"],
-    "prices show": ["--pricebook", "--format", "--data-dir", "-h, --help"],
+    "prices show": ["--pricebook", "--region", "--format", "--data-dir", "-h, --help"],
     "report": [*SOURCE, *REPORT, *ASSUMPTIONS, "-h, --help"],
     "schedule": [
         "--cron",

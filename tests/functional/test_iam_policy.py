@@ -20,6 +20,7 @@ from botocore.stub import Stubber
 
 from analyzer.adapters.aws.collect import collect_fleet
 from analyzer.adapters.aws.session import base_session, discover_accounts, enabled_regions
+from analyzer.adapters.pricing_commitments import savings_plans_rates, spot_rows
 from analyzer.adapters.pricing_refresh import refresh
 
 WRITE_VERBS = ("Put", "Create", "Delete", "Update", "Send", "Invoke", "Tag", "Attach", "Set")
@@ -56,6 +57,13 @@ def test_every_call_of_a_full_run_is_allowed_by_the_policy(moto_url: str) -> Non
         with Stubber(client) as stub:
             stub_pricing(stub, ("us-east-1",))
             refresh(["us-east-1"], client, today=dt.date(2026, 11, 26))
+        sp = session.client("savingsplans", region_name="us-east-1")
+        ec2 = session.client("ec2", region_name="us-east-1")
+        with Stubber(sp) as sps, Stubber(ec2) as ecs:  # prices refresh's commitment rates
+            sps.add_response("describe_savings_plans_offering_rates", {"searchResults": []})
+            ecs.add_response("describe_spot_price_history", {"SpotPriceHistory": []})
+            savings_plans_rates(sp, "us-east-1")
+            spot_rows(ec2, {"ec2": {}}, "us-east-1")
 
     exercised = {
         "sts:getcalleridentity",
@@ -66,6 +74,8 @@ def test_every_call_of_a_full_run_is_allowed_by_the_policy(moto_url: str) -> Non
         "lambda:listprovisionedconcurrencyconfigs",
         "cloudwatch:getmetricdata",
         "pricing:getproducts",
+        "savingsplans:describesavingsplansofferingrates",
+        "ec2:describespotpricehistory",
     }
     assert exercised <= {a.lower() for a in seen}
     denied = sorted(a for a in seen if not policy_allows(a))

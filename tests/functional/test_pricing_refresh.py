@@ -30,7 +30,7 @@ def _refresh(regions: tuple[str, ...], edit: Any = None, base: Any = None) -> di
 
 def test_refreshed_book_has_the_bundled_schema_and_the_api_prices() -> None:
     doc = _refresh(("us-east-1", "eu-west-1"))
-    assert set(doc) == set(BUNDLED)
+    assert set(doc) == set(BUNDLED) | {"lmi"}  # + the Lambda Managed Instances rows
     assert doc["origin"] == "pricing-api"
     assert doc["as_of"] == "2026-11-26"
     assert doc["sources"]["pricing-api-ec2"]["date"] == "2026-11-21"
@@ -147,3 +147,38 @@ def test_api_errors_become_pricebook_errors() -> None:
             match="cannot read the AWS Pricing API: AccessDeniedException: not authorized",
         ):
             pr.refresh(["us-east-1"], client, today=TODAY)
+
+
+def test_lambda_managed_instance_types_and_fees_come_from_the_price_list() -> None:
+    doc = _refresh(("us-east-1", "eu-west-1"))
+    # fee = 15% of the type's on-demand price in the recorded products, by hand:
+    # eu-west-1 m7g.xlarge 0.178 x 0.15 = 0.0267; c6i.2xlarge 0.384 x 0.15 = 0.0576;
+    # r7i.large 0.148 x 0.15 = 0.0222; us-east-1 r7i.large 0.1323 x 0.15 = 0.019845
+    rows = {(r["region"], r["instance_type"]): r for r in doc["lmi"]}
+    assert {k: r["management_usd_per_hour"] for k, r in rows.items()} == {
+        ("eu-west-1", "c6i.2xlarge"): "0.0576",
+        ("eu-west-1", "m7g.xlarge"): "0.0267",
+        ("eu-west-1", "r7i.large"): "0.0222",
+        ("us-east-1", "c6i.2xlarge"): "0.051",
+        ("us-east-1", "m7g.xlarge"): "0.02448",
+        ("us-east-1", "r7i.large"): "0.019845",
+    }
+    assert set(doc["lmi"][0]) == {"region", "instance_type", "management_usd_per_hour", "source"}
+    assert {r["source"] for r in doc["lmi"]} == {"pricing-api-lambda-lmi"}
+    assert "lambdaManagedInstanceType" in doc["sources"]["pricing-api-lambda-lmi"]["title"]
+
+
+def test_refreshing_a_region_replaces_its_lmi_rows_and_keeps_the_other_regions() -> None:
+    client = pricing_stub_client()
+    with Stubber(client) as stub:
+        stub_pricing(stub, ("eu-west-1",))
+        doc = pr.refresh(["eu-west-1"], client, base={**BUNDLED, "lmi": [
+            {"region": "us-east-1", "instance_type": "m7g.large",
+             "management_usd_per_hour": "0.01224", "source": "bundled"},
+            {"region": "eu-west-1", "instance_type": "m5.large",
+             "management_usd_per_hour": "0.0150", "source": "old"},
+        ]}, today=TODAY)  # fmt: skip
+    by_region = {(r["region"], r["instance_type"]) for r in doc["lmi"]}
+    assert ("us-east-1", "m7g.large") in by_region  # other regions keep the base's rows
+    assert ("eu-west-1", "m5.large") not in by_region  # the region's rows are the Price List's
+    assert ("eu-west-1", "m7g.xlarge") in by_region

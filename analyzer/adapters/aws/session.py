@@ -79,11 +79,21 @@ def _one_line(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def resolve_endpoint(endpoint_url: str | None = None) -> str | None:
-    """Explicit endpoint > $AWS_ENDPOINT_URL > None (the real AWS endpoints).
+def service_endpoint_variable(service: str) -> str:
+    """boto3's per-service endpoint variable, e.g. AWS_ENDPOINT_URL_PRICING for "pricing"."""
+    return f"{ENV_ENDPOINT_URL}_{service.upper().replace('-', '_').replace(' ', '_')}"
 
-    A given but empty or malformed endpoint is refused (`InputError`), never replaced by the real
-    AWS endpoints: a typo must not send a "local" run to AWS."""
+
+def resolve_endpoint(endpoint_url: str | None = None, service: str | None = None) -> str | None:
+    """$AWS_ENDPOINT_URL_<SERVICE> > explicit endpoint > $AWS_ENDPOINT_URL > None (real AWS).
+
+    The per-service variable wins over --endpoint-url for its service, so a local AWS without a
+    Pricing API (moto) can be paired with a pricing emulator. A given but empty or malformed
+    endpoint is refused (`InputError`), never replaced by the real AWS endpoints: a typo must
+    not send a "local" run to AWS."""
+    variable = service_endpoint_variable(service) if service else ""
+    if variable and variable in os.environ:
+        return check_endpoint(os.environ[variable], variable)
     if endpoint_url is not None:
         return check_endpoint(endpoint_url, "--endpoint-url")
     if ENV_ENDPOINT_URL in os.environ:
@@ -148,7 +158,7 @@ class Account:
                 self.session.client(
                     service,
                     region_name=region,
-                    endpoint_url=resolve_endpoint(self.endpoint_url),
+                    endpoint_url=resolve_endpoint(self.endpoint_url, service),
                     config=cfg,
                 )
             )
@@ -209,7 +219,7 @@ def guarded_client(
         session.client(
             service,
             region_name=region,
-            endpoint_url=resolve_endpoint(endpoint_url),
+            endpoint_url=resolve_endpoint(endpoint_url, service),
             config=client_config(config),
         )
     )

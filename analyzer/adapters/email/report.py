@@ -128,7 +128,7 @@ def run_report(
     cfg: ReportConfig,
     *,
     load_fleet: Callable[[], FleetData],
-    book: PriceBook | None = None,
+    book: PriceBook | Callable[[FleetData], PriceBook] | None = None,
     assumptions: Assumptions | None = None,
     today: dt.date | None = None,
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
@@ -139,7 +139,8 @@ def run_report(
     out: str | Path | None = None,
 ) -> ReportOutcome:
     """One report from end to end. Raises a CrossoverError subclass on failure (nothing is
-    sent and nothing is recorded then)."""
+    sent and nothing is recorded then). `book` may be a function of the loaded fleet (the CLI's
+    price refresh for the regions an --aws collection found)."""
     cfg.validate()
     smtp = smtp_settings
     if not cfg.dry_run and not cfg.ses and smtp is None:
@@ -156,6 +157,8 @@ def run_report(
     started = now()
     date = today or started.date()
     fleet = load_fleet()
+    if callable(book):
+        book = book(fleet)
     reason = no_data_reason(fleet)
     analysis: Analysis | None = None
     attachments: list[Attachment] = []

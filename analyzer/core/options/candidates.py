@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.core.assumptions import Assumptions
+from analyzer.core.commitments import option_discounts
 from analyzer.core.pricebook import FargateRates, PriceBook
 from analyzer.core.vocabulary import OptionKind
 
@@ -105,9 +106,10 @@ def ec2_candidates(book: PriceBook, region: str, a: Assumptions, kind: str = "ec
     usable = df["memory_mb"].to_numpy() - a.ec2_os_overhead_mb
     od = df["usd_per_hour"].to_numpy()
     if kind == OptionKind.LMI:  # the management fee is part of the unit price (see cost.py)
-        price = od * (1.0 - a.discount("lmi")) + od * a.lmi_management_fee
+        price = od * (1.0 - option_discounts(book, region, a, "lmi", df["instance_type"]))
+        price = price + od * a.lmi_management_fee
     else:
-        price = od * (1.0 - a.discount("ec2"))
+        price = od * (1.0 - option_discounts(book, region, a, "ec2", df["instance_type"]))
     return Candidates(
         kind,
         df["instance_type"].to_numpy(),
@@ -156,7 +158,7 @@ def fargate_candidates(
                 od = float(fargate_task_usd(r, vcpu, gb, 3600.0)["total_usd"])
                 rows.append((f"{vcpu:g} vCPU / {gb:g} GB {arch}", arch, vcpu, gb * 1024.0, od))
     label, arch_a, vcpu_a, mem_a, od_a = (np.array(x) for x in zip(*rows, strict=True))
-    price = od_a * (1.0 - a.discount("fargate"))
+    price = od_a * (1.0 - option_discounts(book, region, a, "fargate")[0])
     return Candidates(
         "fargate",
         label,
