@@ -15,6 +15,7 @@ import click
 from analyzer.cli.options import SOURCE_OPTION_NAMES
 from analyzer.core.fleet import FleetData
 from analyzer.exceptions import CollectionError, CrossoverError
+from analyzer.present.terminal import terminal_safe
 
 MAX_ERRORS_SHOWN = 5
 
@@ -30,7 +31,7 @@ class ImportFailed(click.ClickException):
     def show(self, file: Any = None) -> None:
         super().show(file)
         for line in self.more:
-            click.echo(f"  also: {line}", err=True)
+            click.echo(f"  also: {terminal_safe(line)}", err=True)
         if self.hidden:
             click.echo(f"  ... and {self.hidden} more", err=True)
 
@@ -84,7 +85,10 @@ def collect_from_aws(opts: dict[str, Any]) -> FleetData:
     )
     for failure in failures:
         click.echo(
-            f"warning: {failure['account_id']} {failure['stage']}: {failure['error']}", err=True
+            terminal_safe(
+                f"warning: {failure['account_id']} {failure['stage']}: {failure['error']}"
+            ),
+            err=True,
         )
     if not accounts:
         raise CollectionError("no AWS account could be read (see the warnings above)")
@@ -99,8 +103,10 @@ def collect_from_aws(opts: dict[str, Any]) -> FleetData:
     )
     for failure in fleet.meta.get("failures", [])[len(failures) :]:
         click.echo(
-            f"warning: {failure['account_id']}/{failure['region']} {failure['stage']}: "
-            f"{failure['error']}",
+            terminal_safe(
+                f"warning: {failure['account_id']}/{failure['region']} {failure['stage']}: "
+                f"{failure['error']}"
+            ),
             err=True,
         )
     if fleet.functions.empty and fleet.meta.get("failures"):
