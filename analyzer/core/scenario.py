@@ -7,7 +7,6 @@ round-up allowance is added. Every problem raises InputError naming the key and 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +14,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from analyzer.core.assumptions import DEFAULTS, Assumptions, from_mapping
 from analyzer.core.fleet import ARCHES, FRONT_DOORS, FleetData, function_id
 from analyzer.core.pricebook import PriceBook
+from analyzer.core.safe_load import load_file
 from analyzer.core.vocabulary import HOURS_PER_MONTH
 from analyzer.exceptions import InputError
 
@@ -46,30 +45,15 @@ SCENARIO_START = pd.Timestamp("2026-01-05T00:00:00Z")  # a Monday: 168-hour prof
 HOURS = int(HOURS_PER_MONTH)  # a scenario covers one month of hourly traffic
 
 
-def read_scenario(path: str | Path) -> dict[str, Any]:
+def read_scenario(path: str | Path, field_name: str = "scenario") -> dict[str, Any]:
+    """The scenario (or assumptions) file at `path` as a mapping; errors name `field_name`."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise InputError("scenario", str(p), "file not found") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError("scenario", str(p), f"cannot be read ({exc.__class__.__name__})") from exc
-    try:
-        if p.suffix.lower() in (".yaml", ".yml"):
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            "scenario", str(p), f"is not valid JSON (line {exc.lineno}: {exc.msg})"
-        ) from exc
-    except yaml.YAMLError as exc:
-        raise InputError(
-            "scenario", str(p), f"is not valid YAML ({exc.__class__.__name__})"
-        ) from exc
+    data = load_file(
+        p, field_name, kind="yaml" if p.suffix.lower() in (".yaml", ".yml") else "json"
+    )
     if not isinstance(data, dict):
         raise InputError(
-            "scenario", str(p), "must be an object with region, assumptions, functions"
+            field_name, str(p), "must be an object with region, assumptions, functions"
         )
     return data
 
