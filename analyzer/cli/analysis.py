@@ -15,7 +15,7 @@ from analyzer.cli.options import (
     pricebook_option,
     source_options,
 )
-from analyzer.cli.sources import load_fleet
+from analyzer.cli.sources import exit_if_partial, load_fleet
 from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.scenario import read_scenario, scenario_fleet
 from analyzer.present.jsonout import analysis_json
@@ -68,8 +68,13 @@ def analyze_cmd(
       crossover analyze --demo
       crossover analyze --functions functions.csv --traffic traffic.csv --format json
       crossover analyze --aws --region us-east-1 --region eu-west-1
+
+    Exit status: 0, 1 on bad input, 4 with --aws when some account/region failed (the output
+    covers the rest).
     """
     assumptions = build_assumptions(sets, proxies, assumptions_file)
     book = resolve_pricebook(pricebook, source.get("data_dir"))
     fleet = load_fleet(**source)
     emit(analyze(fleet, book, assumptions), fmt, detail=True)
+    if source.get("aws"):
+        exit_if_partial(fleet)  # after the output: the analysis of what was collected stands

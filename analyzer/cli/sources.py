@@ -72,6 +72,7 @@ def collect_from_aws(opts: dict[str, Any]) -> FleetData:
         resolve_endpoint,
     )
     from analyzer.adapters.store import Store
+    from analyzer.adapters.store_lock import store_lock
 
     resolve_endpoint(opts.get("endpoint_url"))  # an empty or malformed endpoint stops here
     store = Store(opts.get("data_dir"))
@@ -92,15 +93,16 @@ def collect_from_aws(opts: dict[str, Any]) -> FleetData:
         )
     if not accounts:
         raise CollectionError("no AWS account could be read (see the warnings above)")
-    fleet = collect_fleet(
-        accounts,
-        list(opts.get("region") or ()) or None,
-        days=int(opts.get("days") or 30),
-        store=store,
-        confirm=_confirm(bool(opts.get("yes"))),
-        progress=_progress,
-        failures=failures,
-    )
+    with store_lock(store.root, waiting=lambda m: click.echo(m, err=True)):
+        fleet = collect_fleet(
+            accounts,
+            list(opts.get("region") or ()) or None,
+            days=int(opts.get("days") or 30),
+            store=store,
+            confirm=_confirm(bool(opts.get("yes"))),
+            progress=_progress,
+            failures=failures,
+        )
     for failure in fleet.meta.get("failures", [])[len(failures) :]:
         click.echo(
             terminal_safe(
@@ -115,6 +117,21 @@ def collect_from_aws(opts: dict[str, Any]) -> FleetData:
             f"{fleet.meta['failures'][0]['error']}"
         )
     return fleet
+
+
+PARTIAL_FAILURE_EXIT = 4  # some account/region failed; the rest was collected and used
+
+
+def exit_if_partial(fleet: FleetData) -> None:
+    """Exit with PARTIAL_FAILURE_EXIT (after the output) when AWS collection had failures."""
+    failures = fleet.meta.get("failures") or []
+    if failures:
+        click.echo(
+            f"partial: {len(failures)} account/region(s) failed (exit status "
+            f"{PARTIAL_FAILURE_EXIT})",
+            err=True,
+        )
+        raise SystemExit(PARTIAL_FAILURE_EXIT)
 
 
 def _chosen_sources(options: dict[str, Any]) -> list[str]:
