@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -147,7 +148,7 @@ def kind_of(path: Path, default: str = "json") -> str:
     return {"yml": "yaml", "yaml": "yaml", "toml": "toml", "json": "json"}.get(suffix, default)
 
 
-def read_text(path: str | Path, field_name: str, max_bytes: int = MAX_BYTES) -> str:
+def read_text(path: str | os.PathLike[str], field_name: str, max_bytes: int = MAX_BYTES) -> str:
     """The UTF-8 text of a user's file, or one InputError naming `field_name` and the file."""
     p = Path(path)
     try:
