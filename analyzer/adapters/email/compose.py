@@ -171,7 +171,8 @@ def fleet_chart_png(analysis: Analysis) -> tuple[bytes | None, str | None]:
     try:
         return render_png(fleet_chart(analysis)), None
     except ChartUnavailable as exc:
-        log.warning("report chart not rendered: %s", exc)
+        # turned off on purpose ($CROSSOVER_CHARTS=0): not worth a warning on every run
+        (log.warning if charts_enabled() else log.info)("report chart not rendered: %s", exc)
         return None, f"Chart not included: {exc}. The numbers below are complete."
 
 
