@@ -202,3 +202,13 @@ def test_damaged_store(
     assert_one_line(code, err, *fragments)
     assert out == ""
     assert {p: p.read_bytes() for p in store_dir.rglob("*") if p.is_file()} == before
+
+
+# -- hostile names on the terminal ------------------------------------------------------------
+def test_names_with_escape_sequences_print_inert(tmp_path: Path) -> None:
+    p = tmp_path / "s.json"
+    p.write_text(scenario_text(name="evil\x1b[2J\x1b[31mred\u202etxt.exe\rover"))
+    code, out, err = run("cost", str(p))
+    assert code == 0, err
+    assert "evil\\x1b[2J\\x1b[31mred\\u202etxt.exe\\x0dover" in out
+    assert not any(c in out for c in "\x1b\u202e\r")
