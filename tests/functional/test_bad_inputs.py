@@ -127,6 +127,7 @@ FLAGS: list[tuple[str, Callable[[Path], list[str]], tuple[str, ...]]] = [
     ("from-bad", lambda t: ["report", "--demo", "--dry-run", "--out", str(t / "o"), "--from", "me@"], ("--from='me@'",)),
     ("smtp-password-binary", lambda t: ["report", "--demo", "--to", "a@example.com", "--from", "b@example.com", "--smtp-host", "127.0.0.1", "--smtp-port", "9", "--smtp-user", "u", "--smtp-password-file", _binary(t), "--no-chart"], ("--smtp-password-file=", "binary")),
     ("cron-never", lambda t: ["schedule", "--demo", "--dry-run", "--out", str(t / "o"), "--cron", "0 0 31 2 *"], ("--cron='0 0 31 2 *'", "never fires")),
+    ("config-source-type", lambda t: ["report", "--dry-run", "--out", str(t / "o"), "--config", _toml(t, "[source]\nfunctions = 5\n")], ("source.functions=5", "must be a string")),
     ("env-config-binary", lambda t: ["collect", "--env-config", _binary(t), "--yes", "--data-dir", str(t / "d")], ("--env-config=", "binary")),
 ]  # fmt: skip
 
