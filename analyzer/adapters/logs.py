@@ -18,6 +18,8 @@ import re
 import sys
 from typing import TextIO
 
+from analyzer.present.terminal import terminal_safe
+
 #: Third-party loggers whose DEBUG output contains request/response dumps.
 WIRE_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer", "aiobotocore", "mail.log")
 
@@ -58,7 +60,7 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except (TypeError, ValueError):  # a malformed %-format from a library: keep it safe
             message = str(record.msg)
-        record.msg = redact(message)
+        record.msg = terminal_safe(redact(message))  # one line, nothing acts on the terminal
         record.args = None
         if record.exc_info and record.exc_info[1] is not None:
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))

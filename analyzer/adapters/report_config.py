@@ -35,15 +35,18 @@ Precedence: command-line flag > file > default.
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analyzer.adapters.email.addresses import parse_address
 from analyzer.adapters.email.compose import DEFAULT_SUBJECT, check_subject
+from analyzer.core.safe_load import load_file
 from analyzer.exceptions import InputError
 
 ATTACH_FORMATS = ("csv", "xlsx", "html", "json", "md")
+MAX_TOP = 500
+MAX_CONFIG_BYTES = 1_000_000
 
 _TOP = {
     "to",
@@ -111,8 +114,14 @@ class ReportConfig:
         bad = [a for a in self.attach if a not in ATTACH_FORMATS]
         if bad:
             raise InputError("--attach", bad[0], f"must be one of {', '.join(ATTACH_FORMATS)}")
-        if self.top < 1:
-            raise InputError("top", self.top, "must be at least 1")
+        if not 1 <= self.top <= MAX_TOP:
+            raise InputError("top", self.top, f"must be between 1 and {MAX_TOP}")
+        if self.smtp_port and not 1 <= self.smtp_port <= 65535:
+            raise InputError("smtp.port", self.smtp_port, "must be between 1 and 65535")
+        for addr in self.to:
+            parse_address(addr, "--to")
+        if self.sender:
+            parse_address(self.sender, "--from")
         if self.dry_run:
             if not self.out:
                 raise InputError("--out", None, "--dry-run needs --out DIR")
@@ -225,12 +234,7 @@ def from_mapping(data: dict[str, Any], where: str = "config") -> ReportConfig:
 def load_config(path: str | Path) -> ReportConfig:
     """Read a report TOML file; relative paths in it are relative to the file."""
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError("--config", str(p), f"cannot be read: {exc.strerror or exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError("--config", str(p), f"is not valid TOML: {exc}") from exc
+    data = load_file(p, "--config", kind="toml", max_bytes=MAX_CONFIG_BYTES)
     cfg = from_mapping(data, where=str(p))
     base = p.resolve().parent
 

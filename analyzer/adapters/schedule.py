@@ -30,7 +30,7 @@ from types import FrameType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 from analyzer.exceptions import InputError, StoreError
 
@@ -55,6 +55,10 @@ def parse_tz(name: str | None) -> dt.tzinfo:
 def check_cron(expr: str) -> str:
     if not croniter.is_valid(expr) or len(expr.split()) != 5:
         raise InputError("--cron", expr, 'is not a 5-field cron expression (e.g. "0 8 * * MON")')
+    try:  # "0 0 31 2 *" is valid but never fires: refuse it rather than wait forever
+        croniter(expr, dt.datetime(2024, 1, 1)).get_next(dt.datetime)
+    except (CroniterBadDateError, ValueError, OverflowError) as exc:
+        raise InputError("--cron", expr, "never fires (no such date in any year)") from exc
     return expr
 
 

@@ -116,7 +116,13 @@ class Store:
     def _check_schema(self) -> None:
         marker = self.root / "SCHEMA_VERSION"
         if marker.exists():
-            found = marker.read_text(encoding="utf-8").strip()
+            try:
+                found = marker.read_bytes()[:64].decode("utf-8").strip()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise StoreError(
+                    f"the store at {self.root} is damaged: {marker} is not a readable version "
+                    "file; use another --data-dir or delete the store"
+                ) from exc
             if found != str(SCHEMA_VERSION):
                 raise StoreError(
                     f"the store at {self.root} has schema version {found}; this version of "
@@ -138,11 +144,17 @@ class Store:
     def windows(self) -> dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]]:
         if not self.windows_path.exists():
             return {}
+        raw = _read_json(self.windows_path)
         try:
-            raw = json.loads(self.windows_path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise StoreError(f"cannot read {self.windows_path}: {exc}") from exc
-        return {k: [(pd.Timestamp(s), pd.Timestamp(e)) for s, e in v] for k, v in raw.items()}
+            if not isinstance(raw, dict):
+                raise TypeError("not an object")
+            out = {str(k): [(_utc(s), _utc(e)) for s, e in v] for k, v in raw.items()}
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise StoreError(
+                f"the store is damaged: {self.windows_path} is not a mapping of account:region "
+                f"to [start, end] UTC times ({str(exc)[:80]}); delete it to re-collect"
+            ) from exc
+        return out
 
     def missing_windows(
         self, account_id: str, region: str, start: pd.Timestamp, end: pd.Timestamp
@@ -179,7 +191,16 @@ class Store:
             df = pq.read_table(path).to_pandas()
         except (OSError, pa.ArrowException) as exc:
             raise StoreError(f"cannot read {path}: {exc}") from exc
-        df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True)
+        missing = [c for c in ("function_id", "timestamp", "invocations") if c not in df.columns]
+        if missing:
+            raise StoreError(
+                f"the store is damaged: {path} has no {missing[0]} column; delete it and its "
+                "windows.json entry to re-collect"
+            )
+        try:
+            df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise StoreError(f"the store is damaged: {path} has unreadable timestamps") from exc
         return df
 
     def write_pair(
@@ -282,10 +303,12 @@ class Store:
     def _stored_meta(self) -> dict[str, Any]:
         meta: dict[str, Any] = {}
         if self.meta_path.exists():
-            try:
-                meta = json.loads(self.meta_path.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError) as exc:
-                raise StoreError(f"cannot read {self.meta_path}: {exc}") from exc
+            meta = _read_json(self.meta_path)
+            if not isinstance(meta, dict) or not isinstance(meta.get("failures", []), list):
+                raise StoreError(
+                    f"the store is damaged: {self.meta_path} is not the meta of a collection; "
+                    "delete it (the next collection rewrites it)"
+                )
         for k in ("start", "end"):
             meta.pop(k, None)
         meta["source"] = "store"
@@ -328,6 +351,24 @@ class Store:
             return pq.read_table(snaps[-1]).to_pandas()
         except (OSError, pa.ArrowException) as exc:
             raise StoreError(f"cannot read {snaps[-1]}: {exc}") from exc
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise StoreError(
+            f"the store is damaged: cannot read {path} ({type(exc).__name__}); delete it"
+        ) from exc
+
+
+def _utc(value: Any) -> pd.Timestamp:
+    if not isinstance(value, str):
+        raise TypeError(f"{value!r} is not a time")
+    ts = pd.Timestamp(value)
+    if pd.isna(ts) or ts.tzinfo is None:
+        raise ValueError(f"{value!r} is not a UTC time")
+    return ts
 
 
 def _typed_functions(df: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from analyzer.cli.options import (
     pricebook_option,
     source_options,
 )
-from analyzer.cli.sources import load_fleet, note_commitment_rates, priced_book
+from analyzer.cli.sources import exit_if_partial, load_fleet, note_commitment_rates, priced_book
 from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.scenario import read_scenario, scenario_fleet
@@ -92,6 +92,9 @@ def analyze_cmd(
       crossover analyze --demo
       crossover analyze --functions functions.csv --traffic traffic.csv --format json
       crossover analyze --aws --region us-east-1 --region eu-west-1
+
+    Exit status: 0, 1 on bad input, 4 with --aws when some account/region failed (the output
+    covers the rest).
     """
     assumptions = build_assumptions(sets, proxies, assumptions_file)
     fleet = load_fleet(**source)
@@ -99,3 +102,5 @@ def analyze_cmd(
     warn_if_stale(book)
     note_commitment_rates(fleet, book, assumptions)
     emit(analyze(fleet, book, assumptions), fmt, detail=True)
+    if source.get("aws"):
+        exit_if_partial(fleet)  # after the output: the analysis of what was collected stands

@@ -10,7 +10,7 @@ import click
 
 from analyzer.adapters.pricebooks import describe_in_use, resolve_pricebook
 from analyzer.cli.options import aws_options, data_dir_option
-from analyzer.cli.sources import collect_from_aws, priced_book
+from analyzer.cli.sources import collect_from_aws, exit_if_partial, priced_book
 from analyzer.exceptions import CrossoverError, PriceBookError
 
 
@@ -20,7 +20,9 @@ def collect(**opts: Any) -> None:
     """Collect functions and hourly metrics from AWS into the local store (no analysis).
 
     Shows what GetMetricData will cost and asks first (--yes skips). A second run fetches only
-    the hours the store lacks.
+    the hours the store lacks. Exit status 0 when everything was collected, 4 when some
+    account/region failed (the rest is stored; the failures are listed), 1 on bad input or
+    when nothing could be collected.
 
     \b
     Example:
@@ -42,6 +44,7 @@ def collect(**opts: Any) -> None:
         f"{fleet.start:%Y-%m-%d %H:%M} to {fleet.end:%Y-%m-%d %H:%M} UTC in "
         f"{Store(opts.get('data_dir')).root} ({len(failures)} failures)"
     )
+    exit_if_partial(fleet)
 
 
 @click.group()

@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from analyzer.core.assumptions import DEFAULTS, Assumptions, from_mapping
+from analyzer.core.safe_load import parse_text
 from analyzer.core.scenario import read_scenario
 from analyzer.exceptions import InputError
 
@@ -202,11 +203,13 @@ def source_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 # -- option values -> library objects ------------------------------------------------------------
-def _parse_value(raw: str) -> Any:
+def _parse_value(raw: str, item: str) -> Any:
+    """A --set value: JSON when it parses (numbers, lists, objects), else the text itself."""
     try:
-        return json.loads(raw)
-    except json.JSONDecodeError:
+        json.loads(raw, parse_constant=lambda c: c)
+    except (json.JSONDecodeError, ValueError, RecursionError):
         return raw
+    return parse_text(raw, "json", "--set", item if len(item) <= 80 else item[:60] + "...")
 
 
 def _region_proxies(proxies: tuple[str, ...], base: Assumptions) -> dict[str, str]:
@@ -228,14 +231,14 @@ def build_assumptions(
     """`base`, then the --assumptions file, then each --set, then each --price-proxy."""
     assumptions = base
     if assumptions_file:
-        data = read_scenario(assumptions_file)
+        data = read_scenario(assumptions_file, "--assumptions")
         assumptions = from_mapping(data.get("assumptions", data), assumptions)
     changes: dict[str, Any] = {}
     for item in sets:
         if "=" not in item:
             raise InputError("--set", item, "must be KEY=VALUE")
         key, value = item.split("=", 1)
-        changes[key.strip()] = _parse_value(value.strip())
+        changes[key.strip()] = _parse_value(value.strip(), item)
     if changes:
         assumptions = from_mapping(changes, assumptions, prefix="")
     if proxies:

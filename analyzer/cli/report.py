@@ -155,6 +155,27 @@ def _config_overrides(ctx: click.Context, opts: dict[str, Any]) -> dict[str, Any
     return overrides
 
 
+_SOURCE_FLAGS = {"demo", "aws", "store", "yes"}
+_SOURCE_LISTS = {"role_arn", "region"}
+
+
+def _check_source_type(name: str, value: Any) -> None:
+    """A [source] setting of the wrong type is one line, not a confusing usage error."""
+    if name in _SOURCE_FLAGS:
+        ok, want = isinstance(value, bool), "true or false"
+    elif name in _SOURCE_LISTS:
+        ok = isinstance(value, str) or (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        )
+        want = "a string or a list of strings"
+    elif name == "days":
+        ok, want = isinstance(value, int) and not isinstance(value, bool), "a whole number"
+    else:
+        ok, want = isinstance(value, str), "a string"
+    if not ok:
+        raise InputError(f"source.{name}", value, f"must be {want}")
+
+
 def _source_settings(ctx: click.Context, opts: dict[str, Any], cfg: ReportConfig) -> dict[str, Any]:
     """The data-source options: flags given on the command line replace the file's [source]."""
     source = {name: opts.get(name) for name in SOURCE_OPTION_NAMES}
@@ -165,9 +186,16 @@ def _source_settings(ctx: click.Context, opts: dict[str, Any], cfg: ReportConfig
             cfg.source[unknown[0]],
             f"unknown data-source setting; use {', '.join(SOURCE_OPTION_NAMES)}",
         )
+    for name, value in cfg.source.items():
+        _check_source_type(name, value)
     chosen_on_cli = any(_explicit(ctx, k) for k in ("demo", "functions", "traffic", "aws", "store"))
     if not chosen_on_cli:
-        source.update(cfg.source)
+        source.update(
+            {
+                k: (v,) if k in _SOURCE_LISTS and isinstance(v, str) else v
+                for k, v in cfg.source.items()
+            }
+        )
     return source
 
 

@@ -16,6 +16,7 @@ from analyzer.cli.options import SOURCE_OPTION_NAMES
 from analyzer.core.fleet import FleetData
 from analyzer.core.pricebook import PriceBook
 from analyzer.exceptions import CollectionError, CrossoverError
+from analyzer.present.terminal import terminal_safe
 
 MAX_ERRORS_SHOWN = 5
 
@@ -31,7 +32,7 @@ class ImportFailed(click.ClickException):
     def show(self, file: Any = None) -> None:
         super().show(file)
         for line in self.more:
-            click.echo(f"  also: {line}", err=True)
+            click.echo(f"  also: {terminal_safe(line)}", err=True)
         if self.hidden:
             click.echo(f"  ... and {self.hidden} more", err=True)
 
@@ -72,6 +73,7 @@ def collect_from_aws(opts: dict[str, Any]) -> FleetData:
         resolve_endpoint,
     )
     from analyzer.adapters.store import Store
+    from analyzer.adapters.store_lock import store_lock
 
     resolve_endpoint(opts.get("endpoint_url"))  # an empty or malformed endpoint stops here
     store = Store(opts.get("data_dir"))
@@ -85,23 +87,29 @@ def collect_from_aws(opts: dict[str, Any]) -> FleetData:
     )
     for failure in failures:
         click.echo(
-            f"warning: {failure['account_id']} {failure['stage']}: {failure['error']}", err=True
+            terminal_safe(
+                f"warning: {failure['account_id']} {failure['stage']}: {failure['error']}"
+            ),
+            err=True,
         )
     if not accounts:
         raise CollectionError("no AWS account could be read (see the warnings above)")
-    fleet = collect_fleet(
-        accounts,
-        list(opts.get("region") or ()) or None,
-        days=int(opts.get("days") or 30),
-        store=store,
-        confirm=_confirm(bool(opts.get("yes"))),
-        progress=_progress,
-        failures=failures,
-    )
+    with store_lock(store.root, waiting=lambda m: click.echo(m, err=True)):
+        fleet = collect_fleet(
+            accounts,
+            list(opts.get("region") or ()) or None,
+            days=int(opts.get("days") or 30),
+            store=store,
+            confirm=_confirm(bool(opts.get("yes"))),
+            progress=_progress,
+            failures=failures,
+        )
     for failure in fleet.meta.get("failures", [])[len(failures) :]:
         click.echo(
-            f"warning: {failure['account_id']}/{failure['region']} {failure['stage']}: "
-            f"{failure['error']}",
+            terminal_safe(
+                f"warning: {failure['account_id']}/{failure['region']} {failure['stage']}: "
+                f"{failure['error']}"
+            ),
             err=True,
         )
     if fleet.functions.empty and fleet.meta.get("failures"):
@@ -160,6 +168,21 @@ def note_commitment_rates(fleet: FleetData, book: PriceBook, assumptions: Any) -
     proxy = {**fleet.meta.get("price_region_proxy", {}), **assumptions.price_region_proxy}
     regions = {proxy.get(r, r) for r in fleet.functions["region"].unique()}
     fleet.meta["notes"] = [*fleet.meta.get("notes", []), *rates_used(book, regions, assumptions)]
+
+
+PARTIAL_FAILURE_EXIT = 4  # some account/region failed; the rest was collected and used
+
+
+def exit_if_partial(fleet: FleetData) -> None:
+    """Exit with PARTIAL_FAILURE_EXIT (after the output) when AWS collection had failures."""
+    failures = fleet.meta.get("failures") or []
+    if failures:
+        click.echo(
+            f"partial: {len(failures)} account/region(s) failed (exit status "
+            f"{PARTIAL_FAILURE_EXIT})",
+            err=True,
+        )
+        raise SystemExit(PARTIAL_FAILURE_EXIT)
 
 
 def _chosen_sources(options: dict[str, Any]) -> list[str]:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analyzer.core.safe_load import load_file
 from analyzer.exceptions import PriceBookError
 
 SCHEMA_VERSION = 1
@@ -124,12 +125,9 @@ class PriceBook:
         if not chosen:
             return cls.bundled()
         p = Path(chosen)
-        try:
-            doc = json.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise PriceBookError(f"price book {p} not found") from exc
-        except json.JSONDecodeError as exc:
-            raise PriceBookError(f"price book {p} is not valid JSON: {exc.msg}") from exc
+        doc = load_file(p, "--pricebook" if path else ENV_PRICEBOOK, kind="json")
+        if not isinstance(doc, dict):
+            raise PriceBookError(f"price book {p} is not a price book (expected a JSON object)")
         return cls(doc, p)
 
     @classmethod

@@ -7,7 +7,7 @@ round-up allowance is added. Every problem raises InputError naming the key and 
 
 from __future__ import annotations
 
-import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from analyzer.core.assumptions import DEFAULTS, Assumptions, from_mapping
 from analyzer.core.fleet import ARCHES, FRONT_DOORS, FleetData, function_id
 from analyzer.core.pricebook import PriceBook
+from analyzer.core.safe_load import load_file
 from analyzer.core.vocabulary import HOURS_PER_MONTH
 from analyzer.exceptions import InputError
 
@@ -44,32 +44,21 @@ FUNCTION_KEYS = {
 PC_KEYS = {"allocated", "hours_per_month", "share_of_invocations"}
 SCENARIO_START = pd.Timestamp("2026-01-05T00:00:00Z")  # a Monday: 168-hour profiles line up
 HOURS = int(HOURS_PER_MONTH)  # a scenario covers one month of hourly traffic
+# Documented ranges (docs/interfaces.md): every numeric input is finite and bounded.
+MAX_MONTHLY_INVOCATIONS = 1e12  # ~385,000 requests per second, all month
+MAX_PROVISIONED = 100_000  # far above any account's concurrency quota
+MAX_PROFILE_WEIGHT = 1e9
 
 
-def read_scenario(path: str | Path) -> dict[str, Any]:
+def read_scenario(path: str | Path, field_name: str = "scenario") -> dict[str, Any]:
+    """The scenario (or assumptions) file at `path` as a mapping; errors name `field_name`."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise InputError("scenario", str(p), "file not found") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError("scenario", str(p), f"cannot be read ({exc.__class__.__name__})") from exc
-    try:
-        if p.suffix.lower() in (".yaml", ".yml"):
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            "scenario", str(p), f"is not valid JSON (line {exc.lineno}: {exc.msg})"
-        ) from exc
-    except yaml.YAMLError as exc:
-        raise InputError(
-            "scenario", str(p), f"is not valid YAML ({exc.__class__.__name__})"
-        ) from exc
+    data = load_file(
+        p, field_name, kind="yaml" if p.suffix.lower() in (".yaml", ".yml") else "json"
+    )
     if not isinstance(data, dict):
         raise InputError(
-            "scenario", str(p), "must be an object with region, assumptions, functions"
+            field_name, str(p), "must be an object with region, assumptions, functions"
         )
     return data
 
@@ -82,8 +71,10 @@ def _num(
     integer: bool = False,
     unit: str = "",
 ) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InputError(key, value, "must be a number")
+    if not math.isfinite(value):
+        raise InputError(key, value, "must be a finite number")
     if integer and not float(value).is_integer():
         raise InputError(key, value, "must be a whole number")
     if lo is not None and value < lo:
@@ -207,7 +198,7 @@ def _scenario_function(
         integer=True,
         unit=" MB",
     )
-    monthly = _num(f["monthly_invocations"], f"{w}monthly_invocations", 0)
+    monthly = _num(f["monthly_invocations"], f"{w}monthly_invocations", 0, MAX_MONTHLY_INVOCATIONS)
     duration = _num(f["avg_duration_ms"], f"{w}avg_duration_ms", 0, 900000, unit=" ms")
     fd = f.get("front_door", "none")
     if fd not in FRONT_DOORS:
@@ -215,6 +206,10 @@ def _scenario_function(
     pc_alloc, pc_hours, pc_share = _provisioned_concurrency(f, w)
     f_region = _check_region(f.get("region", region), f"{w}region", book)
     acct = str(f.get("account_id", account))
+    for key in ("environment", "runtime"):
+        if not isinstance(f.get(key, ""), str):
+            raise InputError(f"{w}{key}", f[key], "must be text")
+    timeout = _num(f.get("timeout_s", 3.0), f"{w}timeout_s", 1, 900, unit=" s")
     row = {
         "function_id": function_id(acct, f_region, name),
         "account_id": acct,
@@ -226,7 +221,7 @@ def _scenario_function(
         "arch": arch,
         "ephemeral_storage_mb": int(eph),
         "runtime": str(f.get("runtime", "")),
-        "timeout_s": float(f.get("timeout_s", 3.0)),
+        "timeout_s": timeout,
         "front_door": fd,
         "pc_allocated": int(pc_alloc),
         "pc_hours_per_month": pc_hours,
@@ -244,7 +239,11 @@ def _provisioned_concurrency(f: Mapping[str, Any], w: str) -> tuple[float, float
         raise InputError(f"{w}provisioned_concurrency", pc, "must be an object")
     _check_keys(pc, PC_KEYS, f"{w}provisioned_concurrency.")
     pc_alloc = _num(
-        pc.get("allocated", 0), f"{w}provisioned_concurrency.allocated", 0, integer=True
+        pc.get("allocated", 0),
+        f"{w}provisioned_concurrency.allocated",
+        0,
+        MAX_PROVISIONED,
+        integer=True,
     )
     pc_hours = _num(
         pc.get("hours_per_month", HOURS if pc_alloc else 0),
@@ -269,7 +268,7 @@ def _hourly_profile(prof: Any, w: str) -> np.ndarray:
         return np.ones(HOURS)
     if not isinstance(prof, list) or len(prof) not in (24, 168):
         raise InputError(f"{w}hourly_profile", prof, "must be a list of 24 or 168 weights")
-    wts = np.array([_num(x, f"{w}hourly_profile", 0) for x in prof])
+    wts = np.array([_num(x, f"{w}hourly_profile", 0, MAX_PROFILE_WEIGHT) for x in prof])
     if wts.sum() <= 0:
         raise InputError(f"{w}hourly_profile", prof, "needs at least one positive weight")
     return np.resize(wts, HOURS)

@@ -13,6 +13,7 @@ from analyzer.core.vocabulary import HOURS_PER_MONTH, Verdict
 from analyzer.present.format import count, multiple
 from analyzer.present.format import money as format_money
 from analyzer.present.summary import fleet_summary
+from analyzer.present.terminal import terminal_safe
 
 
 def money(x: float | None) -> str:
@@ -21,6 +22,8 @@ def money(x: float | None) -> str:
 
 
 def render(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> str:
+    """A fixed-width table; every cell shown terminal-safe (names come from data)."""
+    rows = [[terminal_safe(c) for c in r] for r in rows]
     widths = [
         max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
     ]
@@ -39,7 +42,7 @@ def _footer(a: Analysis) -> str:
     lines = [
         f"Prices: {pb['origin']} price book of {pb['as_of']}. Monthly = {HOURS_PER_MONTH:.0f} hours."
     ]
-    lines += [f"Note: {n}" for n in a.meta["notes"]]
+    lines += [f"Note: {terminal_safe(n)}" for n in a.meta["notes"]]
     return "\n".join(lines)
 
 
@@ -49,7 +52,7 @@ def cost_table(a: Analysis) -> str:
     by_fn = dict(tuple(opts.groupby("function_id", sort=False))) if not opts.empty else {}
     for _, f in a.functions.iterrows():
         out.append(
-            f"{f['name']}  ({f['region']}, {f['arch']}, {f['memory_mb']} MB, "
+            f"{terminal_safe(f['name'])}  ({terminal_safe(f['region'])}, {f['arch']}, {f['memory_mb']} MB, "
             f"{count(f['monthly_invocations'])} invocations/month, {f['avg_duration_ms']:.0f} ms)"
         )
         out.append(
@@ -149,7 +152,10 @@ def analysis_table(a: Analysis, limit: int | None = None) -> str:
     )
     failures = a.fleet.meta.get("failures") or []
     fail = "".join(
-        f"\nFailed: account {x.get('account_id')} {x.get('region')}: {x.get('error')}"
+        "\n"
+        + terminal_safe(
+            f"Failed: account {x.get('account_id')} {x.get('region')}: {x.get('error')}"
+        )
         for x in failures
     )
     return head + "\n" + totals + fail + "\n" + _footer(a)

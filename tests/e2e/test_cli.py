@@ -135,7 +135,7 @@ BAD = [
     ),
     (
         '{"region": "us-east-1", "functions": [{"name": "a", "memory_mb": 128, "monthly_invocations": -5, "avg_duration_ms": 1}]}',
-        "functions[0].monthly_invocations=-5: must not be negative",
+        "functions[0].monthly_invocations=-5: must be between 0 and 1e+12",
     ),
     (
         '{"region": "us-east-1", "functions": [{"name": "a", "memory_mb": "big", "monthly_invocations": 1, "avg_duration_ms": 1}]}',

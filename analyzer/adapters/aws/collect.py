@@ -329,6 +329,16 @@ class Collector:
 
     def fleet(self) -> FleetData:
         """The fleet for the window: from the store when there is one, else from memory."""
+        if self.store is not None and not self.store.exists() and self.failures:
+            failed = ", ".join(
+                f"{f.get('account_id')}/{f.get('region') or '*'} ({f.get('stage')})"
+                for f in self.failures[:8]
+            )
+            more = f" and {len(self.failures) - 8} more" if len(self.failures) > 8 else ""
+            raise CollectionError(
+                f"nothing collected: every account/region failed: {failed}{more}; first error: "
+                f"{self.failures[0].get('error')}"
+            )
         if self.store is not None:
             ok = {(p.account.account_id, p.region) for p in self.pairs if not p.failed}
             return self.store.load_fleet(start=self.start, end=self.end, pairs=ok, meta=self.meta())

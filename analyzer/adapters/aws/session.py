@@ -24,10 +24,10 @@ from typing import Any
 import boto3
 import botocore.exceptions
 import botocore.parsers
-import yaml
 from botocore.config import Config
 
 from analyzer.adapters.aws.guard import UnusableResponseError, guard
+from analyzer.core.safe_load import load_file
 from analyzer.exceptions import CollectionError, InputError
 
 log = logging.getLogger(__name__)
@@ -178,10 +178,7 @@ def load_env_config(path: str | Path | None) -> dict[str, dict[str, str]]:
     if path is None:
         return {}
     p = Path(path)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise InputError("env-config", str(p), f"cannot be read: {exc}".splitlines()[0]) from exc
+    raw = load_file(p, "--env-config", kind="yaml")  # YAML, so JSON too
     if isinstance(raw, Mapping) and isinstance(raw.get("accounts"), Mapping):
         raw = raw["accounts"]
     if not isinstance(raw, Mapping):

@@ -21,7 +21,6 @@ import datetime as dt
 import logging
 import mimetypes
 import os
-import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.headerregistry import Address
@@ -32,6 +31,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from analyzer.adapters.email import subject
+from analyzer.adapters.email.addresses import parse_address
 from analyzer.core.analyze import Analysis
 from analyzer.exceptions import ExportError, InputError
 from analyzer.present.email_body import ReportData
@@ -82,30 +83,16 @@ def subject_values(rep: ReportData) -> dict[str, str]:
     }
 
 
-def _placeholders() -> str:
-    return ", ".join("{" + s + "}" for s in SUBJECT_FIELDS)
-
-
-def check_subject(template: str) -> str:
-    """Refuse a subject template with unknown placeholders before any work is done."""
-    try:
-        names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
-    except ValueError as exc:
-        raise InputError("--subject", template, f"is not a valid template: {exc}") from exc
-    bad = [n for n in names if n not in SUBJECT_FIELDS]
-    if bad:
-        raise InputError(
-            "--subject",
-            template,
-            f"unknown placeholder {{{bad[0]}}}; use {_placeholders()}",
-        )
-    return template
+def check_subject(template: object) -> str:
+    """Refuse a subject template with unknown placeholders, format specs beyond an alignment
+    and a small width, control characters or excessive length, before any work is done."""
+    return subject.check_subject(template, SUBJECT_FIELDS)
 
 
 def format_subject(template: str, rep: ReportData) -> str:
     if rep.no_data:
         return NO_DATA_SUBJECT.format(date=rep.date)
-    return check_subject(template).format(**subject_values(rep))
+    return subject.render_subject(template, subject_values(rep), SUBJECT_FIELDS)
 
 
 # -- templates -------------------------------------------------------------------------------
@@ -184,23 +171,12 @@ def fleet_chart_png(analysis: Analysis) -> tuple[bytes | None, str | None]:
     try:
         return render_png(fleet_chart(analysis)), None
     except ChartUnavailable as exc:
-        # Turned off on purpose: say so quietly; anything else is worth a warning.
-        log.log(
-            logging.INFO if not charts_enabled() else logging.WARNING,
-            "report chart not rendered: %s",
-            exc,
-        )
+        # turned off on purpose ($CROSSOVER_CHARTS=0): not worth a warning on every run
+        (log.warning if charts_enabled() else log.info)("report chart not rendered: %s", exc)
         return None, f"Chart not included: {exc}. The numbers below are complete."
 
 
 # -- the message -----------------------------------------------------------------------------
-def _address(value: str, field_name: str) -> str:
-    value = value.strip()
-    if "@" not in value or any(c in value for c in "\r\n,;") or value.startswith("@"):
-        raise InputError(field_name, value, "is not an e-mail address")
-    return value
-
-
 def compose_message(
     rep: ReportData,
     *,
@@ -215,8 +191,8 @@ def compose_message(
     """Build the whole message in memory."""
     if not recipients:
         raise InputError("--to", "", "give at least one recipient")
-    sender = _address(sender, "--from")
-    to = [_address(r, "--to") for r in recipients]
+    sender = parse_address(sender, "--from")
+    to = [parse_address(r, "--to") for r in recipients]
     domain = sender.rsplit("@", 1)[1]
     chart_cid = make_msgid("chart-fleet", domain=domain) if chart_png else None
     html, text = render_bodies(rep, chart_cid[1:-1] if chart_cid else None, chart_note)

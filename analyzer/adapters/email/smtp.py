@@ -13,10 +13,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
-from pathlib import Path
 
 from analyzer.adapters.email.compose import recipients_of
 from analyzer.adapters.email.retry import DEFAULT_ATTEMPTS, PermanentError, with_retries
+from analyzer.core.safe_load import read_text
 from analyzer.exceptions import DeliveryError, InputError
 
 log = logging.getLogger(__name__)
@@ -63,12 +63,13 @@ class SmtpSettings:
 def read_password(password_file: str | os.PathLike[str] | None) -> str | None:
     """The SMTP password: from the file if given, else $CROSSOVER_SMTP_PASSWORD, else None."""
     if password_file:
-        try:
-            return Path(password_file).read_text(encoding="utf-8").rstrip("\r\n")
-        except OSError as exc:
+        text = read_text(password_file, "--smtp-password-file", max_bytes=4096)
+        password = text.rstrip("\r\n")
+        if not password or any(c in password for c in "\r\n"):
             raise InputError(
-                "--smtp-password-file", str(password_file), f"cannot be read: {exc}"
-            ) from exc
+                "--smtp-password-file", str(password_file), "must hold the password on one line"
+            )
+        return password
     return os.environ.get(ENV_PASSWORD)
 
 

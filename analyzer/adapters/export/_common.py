@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from functools import partial
 from typing import Any
 
@@ -15,11 +16,28 @@ from analyzer.present.format import money as format_money
 from analyzer.present.format import number as format_number
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# After a line break a spreadsheet (or a CSV reader that ignores quotes) may start a new cell.
+_FORMULA_AFTER_BREAK = re.compile(r"([\r\n])(?=[=+\-@\t])")
+# Control characters XML (and so XLSX) cannot hold; shown as their escapes instead.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A CSV field holding one of these is always quoted (";" for semicolon-separated locales).
+_CSV_QUOTE = re.compile(r'[",;\r\n]')
 
 
 def safe_text(value: str) -> str:
-    """Neutralise a text cell a spreadsheet would run as a formula (prefix a quote)."""
+    """A text cell made inert: a leading formula and a formula after any line break get a
+    quote prefix, and control characters are shown as escapes (`\\x0b`)."""
+    value = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    value = _FORMULA_AFTER_BREAK.sub(r"\1'", value)
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def csv_field(value: str) -> str:
+    """`value` as one CSV field: quoted (quotes doubled) when it holds a quote, a separator
+    (`,` or `;`) or any line break, bare CR included (which Python's csv leaves unquoted)."""
+    if _CSV_QUOTE.search(value):
+        return '"' + value.replace('"', '""') + '"'
+    return value
 
 
 def plain(value: Any) -> Any:

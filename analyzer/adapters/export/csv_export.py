@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
+import math
+from typing import Any
 
-from analyzer.adapters.export._common import assumptions_compact, rounded, safe_text
+import pandas as pd
+
+from analyzer.adapters.export._common import assumptions_compact, csv_field, rounded, safe_text
 from analyzer.core.columns import TEXT_COLUMNS
 from analyzer.core.recommend import Recommendations
 
@@ -36,6 +39,18 @@ def render_csv(recs: Recommendations) -> bytes:
     for col in text_cols:
         f[col] = f[col].map(lambda v: "" if v is None else safe_text(str(v)))
     f["tune"] = f["tune"].map({True: "true", False: "false"})
+    # Written by hand, not by pandas/csv: they leave a field with a bare CR (or ";") unquoted,
+    # and a spreadsheet then reads a new row that may start with a formula.
+    cols = [f[c].map(csv_field if c in text_cols else _number) for c in f.columns]
     buf = io.StringIO()
-    f.to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    buf.write(",".join(csv_field(str(c)) for c in f.columns) + "\n")
+    for row in zip(*cols, strict=True):
+        buf.write(",".join(row) + "\n")
     return buf.getvalue().encode("utf-8")
+
+
+def _number(value: Any) -> str:
+    """A numeric (or true/false) cell as pandas would write it; missing is empty."""
+    if value is None or value is pd.NA or (isinstance(value, float) and not math.isfinite(value)):
+        return ""
+    return csv_field(str(value))
