@@ -47,12 +47,11 @@ with common.guarded():
             key="download_export",
             type="primary",
         )
+        preview = m.fleet_table(f, a.assumptions.max_multiple)
         st.dataframe(
-            m.fleet_table(f),
+            preview,
             hide_index=True,
             width="stretch",
-            column_config={
-                c: common.money_column(c)
-                for c in ("Lambda $/month", "Alternative $/month", "Saving $/month")
-            },
+            height=common.fleet_table_height(len(preview)),
+            column_config=common.fleet_table_config(),
         )

@@ -64,30 +64,17 @@ with common.guarded():
             "that many times before another option gets cheaper. In the red band, another option "
             "is already cheaper."
         )
-        table = m.fleet_table(f)
+        table = m.fleet_table(f, a.assumptions.max_multiple)
         st.markdown(f"**{len(table)} functions**, worst first (click a column to sort):")
         event = st.dataframe(
             table,
             hide_index=True,
             width="stretch",
+            height=common.fleet_table_height(len(table)),
             key="fleet_table",
             on_select="rerun",
             selection_mode="single-row",
-            column_config={
-                "Invocations / month": st.column_config.NumberColumn(format="compact"),
-                "Lambda $/month": common.money_column("Lambda $/month", "Lambda cost today"),
-                "Alternative $/month": common.money_column(
-                    "Alternative $/month", "Cheapest alternative at today's traffic"
-                ),
-                "Saving $/month": common.money_column("Saving $/month"),
-                "Crossover (x traffic)": st.column_config.NumberColumn(
-                    format="%.2fx",
-                    help="Traffic multiple at which an alternative gets cheaper (below 1: already)",
-                ),
-                "Months to crossover": st.column_config.NumberColumn(
-                    format="%.0f months", help="At the current growth trend"
-                ),
-            },
+            column_config=common.fleet_table_config(),
         )
         rows = event.selection.rows if event is not None and hasattr(event, "selection") else []
         if rows:

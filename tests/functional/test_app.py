@@ -111,17 +111,18 @@ def test_fleet_table_is_worst_first_with_units_in_headers(analysis: Analysis) ->
     assert (np.diff(out) <= 0).all()
 
 
-def test_every_assumption_has_a_control_with_unit_and_help() -> None:
+def test_every_assumption_has_a_control_with_a_written_label_and_help() -> None:
     assert set(m.CONTROLS) == set(FIELDS)
     for name, spec in m.CONTROLS.items():
         info = FIELDS[name]
-        assert info.unit in spec.label
+        assert spec.label == m.ASSUMPTION_LABELS[name]
         assert spec.help == info.help
         if isinstance(info.default, bool):
             assert spec.kind == "toggle"
+        scale = 100 if info.unit == "fraction" else 1  # fractions are typed as percentages
         if spec.kind in ("slider", "number") and info.lo is not None:
-            assert spec.min_value == info.lo
-            assert spec.max_value == info.hi
+            assert spec.min_value == pytest.approx(info.lo * scale)
+            assert spec.max_value == pytest.approx(info.hi * scale)
     assert m.CONTROLS["pricing_option"].kind == "select"
     assert m.CONTROLS["targets"].kind == "multiselect"
     assert m.CONTROLS["min_instances"].integer
@@ -256,7 +257,7 @@ def test_what_if_controls_change_the_numbers_on_every_page_and_reset_restores() 
         ).functions
     )
     assert after == f"{m.money(expected)}/month"
-    assert "`pricing_option` = compute_sp_3y" in texts(at)
+    assert "Pricing commitment: **compute_sp_3y**" in texts(at)
     at.switch_page("app_pages/overview.py").run()
     assert metric(at, "Possible saving") == after  # applied live to the other pages
     assert "2 assumption(s) changed" in texts(at)
@@ -266,9 +267,18 @@ def test_what_if_controls_change_the_numbers_on_every_page_and_reset_restores() 
     assert "All assumptions are at their defaults." in texts(at)
 
 
-def test_every_assumption_is_a_labelled_control_with_its_help() -> None:
+LABELS_SHOWN = {
+    "a_lambda_sp_1y_discount": "Lambda Savings Plan discount, 1 year (%)",
+    "a_ec2_spot_discount": "EC2 Spot discount (%)",
+    "a_cold_start_rate": "Cold-start rate (% of invocations)",
+    "a_alb_requests_per_lcu_second": "ALB requests per second per LCU",
+    "a_outgrown_min_saving_usd": "Smallest saving that makes a function Outgrown (USD per month)",
+    "a_cpu_busy_fraction": "Share of Lambda's CPU a request keeps busy (%)",
+}
+
+
+def test_every_assumption_is_a_labelled_control_with_its_help_once() -> None:
     at = run_app("what_if")
-    keys = {w.key for w in at.main if getattr(w, "key", None)}
     widgets = [
         *at.toggle,
         *at.selectbox,
@@ -278,13 +288,18 @@ def test_every_assumption_is_a_labelled_control_with_its_help() -> None:
         *at.text_input,
     ]
     by_key = {w.key: w for w in widgets}
+    for key, label in LABELS_SHOWN.items():  # the garbled ones of the past, as written
+        assert by_key[key].label == label
     for name, info in FIELDS.items():
         w = by_key[m.state_key(name)]
-        assert info.unit in w.label
+        assert w.label == m.ASSUMPTION_LABELS[name]
         assert w.help == info.help
-    assert keys  # widgets were found by key
-    captions = {c.value for c in at.caption}
-    assert all(info.help in captions for info in FIELDS.values())
+    assert not [c.value for c in at.caption if c.value in {i.help for i in FIELDS.values()}]
+    # discounts as percentages: the default 12% reads 12, not 0.12
+    assert by_key["a_lambda_sp_1y_discount"].value == 12
+    by_key["a_lambda_sp_1y_discount"].set_value(20).run()
+    assert not at.exception
+    assert "Lambda Savings Plan discount, 1 year (%): **20%**" in texts(at)
 
 
 def test_function_page_shows_verdict_curves_and_crossover_date() -> None:
@@ -409,6 +424,33 @@ def test_live_aws_collection_against_a_local_aws(
     at.switch_page("app_pages/overview.py").run()
     assert not at.exception
     assert set(at.dataframe[0].value["Function"]) == set(seeded.functions["name"])
+
+
+def test_an_unpriced_instance_type_keeps_every_page_and_the_last_valid_analysis() -> None:
+    at = run_app("what_if")
+    before = metric(at, "Possible saving")
+    at.selectbox(key="a_pricing_option").set_value("compute_sp_3y").run()
+    valid = metric(at, "Possible saving")
+    assert valid != before
+    at.text_input(key="a_instance_types").set_value("m99.huge").run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1  # once, under the field
+    assert "m99.huge" in errors[0]
+    assert "Showing the last valid analysis" in errors[0]
+    assert metric(at, "Possible saving") == valid  # the last valid analysis, not the defaults
+    assert [b for b in at.button if b.key == "reset"]
+    assert len(at.slider) + len(at.number_input) + len(at.toggle) > 20  # every control is there
+    assert "Instance types (empty: the default set) cannot be used" in texts(at)
+    for page in ("overview", "function", "export"):
+        at.switch_page(f"app_pages/{page}.py").run()
+        assert not at.exception
+        assert not [e.value for e in at.error if "m99.huge" in e.value]
+        assert at.dataframe  # the page shows its analysis
+    at.switch_page("app_pages/what_if.py").run()
+    at.button(key="reset").click().run()
+    assert not at.error
+    assert metric(at, "Possible saving") == before
 
 
 def test_an_invalid_what_if_entry_is_explained_once_and_the_last_valid_set_kept() -> None:

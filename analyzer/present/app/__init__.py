@@ -26,6 +26,7 @@ from analyzer.present.app.controls import (
 )
 from analyzer.present.app.filters import FILTER_COLUMNS, Filters, filter_functions, filter_options
 from analyzer.present.app.labels import (
+    ASSUMPTION_LABELS,
     LOAD_BALANCER_LABELS,
     PRICING_LABELS,
     TARGET_LABELS,
@@ -42,6 +43,8 @@ from analyzer.present.app.source import ENABLE_AWS_ENV, aws_enabled, window_capt
 from analyzer.present.app.tables import (
     FLEET_TABLE_COLUMNS,
     assumption_table,
+    crossover_text,
+    date_text,
     fleet_table,
     function_choices,
     lambda_breakdown,
@@ -54,6 +57,7 @@ from analyzer.present.recommendations import function_recommendation, subset_ana
 from analyzer.present.summary import FleetSummary, fleet_summary
 
 __all__ = [
+    "ASSUMPTION_LABELS",
     "CONTROLS",
     "ENABLE_AWS_ENV",
     "FILTER_COLUMNS",
@@ -72,6 +76,8 @@ __all__ = [
     "changed_assumptions",
     "compact",
     "control_spec",
+    "crossover_text",
+    "date_text",
     "default_widget_values",
     "display_value",
     "filter_functions",
