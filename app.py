@@ -29,6 +29,6 @@ pages = st.navigation(
         st.Page("app_pages/export.py", title="Export", icon=":material/download:"),
     ]
 )
-with common.guarded():
-    common.sidebar(common.analysis())
 pages.run()
+with common.guarded():  # after the page: an upload or a reset on it shows in the sidebar at once
+    common.sidebar(common.analysis())

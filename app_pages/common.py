@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from analyzer.adapters.pricebooks import resolve_pricebook
@@ -182,27 +183,22 @@ def sensitivity_analyses(a: Assumptions) -> tuple[Analysis, Analysis, Analysis]:
 
 @st.cache_data(max_entries=32, show_spinner="Writing the export…")
 def _export(
-    source_id: str, assumptions_key: str, function_ids: tuple[str, ...], fmt: str, _a: Assumptions
+    source_id: str, assumptions_key: str, flt: m.Filters, fmt: str, _a: Assumptions
 ) -> bytes:
-    """The source id and the assumptions key are the cache key standing for `_a` (not hashed)."""
+    """The source id and the assumptions key are the cache key standing for `_a` (not hashed).
+    Built as `crossover export` builds it (the whole fleet recommended, then filtered), so the
+    same recommendations give the same file from the app and the CLI."""
     from analyzer.adapters import export
-    from analyzer.present.recommendations import recommend
 
-    log.debug(
-        "writing the %s export of %d functions of %s under assumptions %s",
-        fmt,
-        len(function_ids),
-        source_id,
-        assumptions_key,
-    )
-    runs = [m.subset_analysis(x, function_ids) for x in sensitivity_analyses(_a)]
-    return export.render(recommend(runs[0], runs[1], runs[2]), fmt)
+    log.debug("writing the %s export of %s under %s (%s)", fmt, source_id, assumptions_key, flt)
+    recs = m.export_recommendations(*sensitivity_analyses(_a), flt)
+    return export.render(recs, fmt)
 
 
-def export_bytes(a: Assumptions, function_ids: list[str], fmt: str) -> bytes:
-    """The export (csv/json/md/html/xlsx) of some functions under `a`, with sensitivity."""
+def export_bytes(a: Assumptions, flt: m.Filters, fmt: str) -> bytes:
+    """The export (csv/json/md/html/xlsx) of the functions the filters keep, under `a`."""
     sid, _ = current_fleet()
-    return _export(sid, _key(a), tuple(function_ids), fmt, a)
+    return _export(sid, _key(a), flt, fmt, a)
 
 
 def filters() -> m.Filters:
@@ -226,8 +222,12 @@ def sidebar(a: Analysis | None) -> None:
     book = price_book()
     with st.sidebar:
         sid, fleet = current_fleet()
-        name = "Demo fleet (synthetic)" if sid == DEMO else sid
+        name = "Demo fleet (synthetic)" if sid == DEMO else m.source_name(sid)
         st.markdown(f"**Data:** {name} · {len(fleet)} functions")
+        hours = (fleet.end - fleet.start) / pd.Timedelta(hours=1)
+        short = m.short_window_warning(float(hours))
+        if short:
+            st.warning(short, icon=":material/schedule:")
         current, problem, culprits = _resolve()
         if problem:
             names = ", ".join(m.CONTROLS[n].label for n in culprits if n in m.CONTROLS)

@@ -41,7 +41,7 @@ with common.guarded():
         mime, ext = FORMATS[fmt]
         st.download_button(
             f"Download {NAMES.get(fmt, fmt)}",
-            data=common.export_bytes(common.assumptions(), list(f["function_id"]), fmt),
+            data=common.export_bytes(common.assumptions(), flt, fmt),
             file_name=f"crossover-recommendations{ext}",
             mime=mime,
             key="download_export",

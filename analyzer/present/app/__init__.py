@@ -24,7 +24,14 @@ from analyzer.present.app.controls import (
     state_key,
     widget_value,
 )
-from analyzer.present.app.filters import FILTER_COLUMNS, Filters, filter_functions, filter_options
+from analyzer.present.app.filters import (
+    FILTER_COLUMNS,
+    Filters,
+    clicked_function,
+    export_recommendations,
+    filter_functions,
+    filter_options,
+)
 from analyzer.present.app.labels import (
     ASSUMPTION_LABELS,
     LOAD_BALANCER_LABELS,
@@ -39,7 +46,13 @@ from analyzer.present.app.labels import (
     verdict_sentence,
 )
 from analyzer.present.app.sensitivity import sensitivity, sensitivity_summary
-from analyzer.present.app.source import ENABLE_AWS_ENV, aws_enabled, window_caption
+from analyzer.present.app.source import (
+    ENABLE_AWS_ENV,
+    aws_enabled,
+    short_window_warning,
+    source_name,
+    window_caption,
+)
 from analyzer.present.app.tables import (
     FLEET_TABLE_COLUMNS,
     assumption_table,
@@ -74,12 +87,14 @@ __all__ = [
     "assumptions_from_widgets",
     "aws_enabled",
     "changed_assumptions",
+    "clicked_function",
     "compact",
     "control_spec",
     "crossover_text",
     "date_text",
     "default_widget_values",
     "display_value",
+    "export_recommendations",
     "filter_functions",
     "filter_options",
     "fleet_summary",
@@ -96,7 +111,9 @@ __all__ = [
     "price_table",
     "sensitivity",
     "sensitivity_summary",
+    "short_window_warning",
     "sizing_text",
+    "source_name",
     "state_key",
     "subset_analysis",
     "verdict_sentence",
