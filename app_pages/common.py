@@ -132,6 +132,7 @@ def _resolve() -> tuple[Assumptions, str | None, tuple[str, ...]]:
     if cached is not None and cached[0] == token:
         return cached[1], cached[2], cached[3]
     last: Assumptions = state["last_good_assumptions"]
+    result: tuple[Assumptions, str | None, tuple[str, ...]]
     try:
         a = m.assumptions_from_widgets(values)
         _analyze(sid, _key(a), fleet, a)

@@ -54,7 +54,7 @@ def date_text(k: float, date: object, max_multiple: float) -> str:
 def fleet_table(functions: pd.DataFrame, max_multiple: float = 1000.0) -> pd.DataFrame:
     """The overview table, one row per function, worst first (index: function_id)."""
     f = functions
-    ks = f["crossover_multiple"].astype(float).to_numpy()
+    ks = [float(k) for k in f["crossover_multiple"].astype(float)]
     out = pd.DataFrame(
         {
             "Verdict": f["verdict"].map(VERDICT_LABELS).fillna(f["verdict"]),
