@@ -55,7 +55,7 @@ with common.guarded():
     date = row["crossover_date"] if isinstance(row["crossover_date"], str) else None
     c4.metric(
         "Projected crossover date",
-        m.date_text(k, date, mm),
+        "Now" if np.isfinite(k) and k < 1 else m.date_text(k, date, mm).split(" (")[0],
         help=str(row["forecast_note"]),
     )
     growth = float(row["monthly_growth"])

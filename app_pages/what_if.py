@@ -42,7 +42,7 @@ def control(spec: m.ControlSpec, problem: str | None) -> None:
 
 st.title("What-if")
 st.markdown(
-    "Change any assumption: every page follows. Each control says its unit; hover the ⓘ for "
+    "Change any assumption: every page follows. Each control says its unit; hover the ? for "
     "details. A value that cannot be used is marked under its control; the pages keep the last "
     "valid analysis meanwhile."
 )
@@ -63,7 +63,7 @@ with right, common.guarded():
     now = m.fleet_summary(a.functions)
     ref = m.fleet_summary(common.analysis(Assumptions()).functions)
     st.subheader("With these assumptions")
-    c1, c2 = st.columns(2)
+    c1, c2 = st.container(), st.container()  # stacked: full width, the money is never cut
     c1.metric(
         "Possible saving",
         f"{m.money(now.saving_usd_per_month)}/month",
