@@ -149,7 +149,12 @@ def screenshots(browser: object, url: str, target: Path) -> None:
             page.get_by_text(text).first.wait_for(timeout=60_000)
             settled(page)
             page.wait_for_timeout(1500)
-            page.screenshot(path=str(target / f"{name}-{width}.png"), full_page=width < 800)
+            page.screenshot(path=str(target / f"{name}-{width}.png"))
+            if name == "function" and width < 800:  # the phone's second screen: the bills
+                chart = page.locator(".js-plotly-plot").nth(2)
+                chart.scroll_into_view_if_needed()
+                page.wait_for_timeout(800)
+                page.screenshot(path=str(target / f"function-bills-{width}.png"))
         page.close()
 
 
@@ -161,13 +166,14 @@ def main() -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         results: dict[str, list[float]] = {}
-        for _ in range(args.runs):
+        for run in range(max(args.runs, 1)):
             with app_server() as url:  # a fresh server per run: the first overview is cold
-                page = browser.new_page(viewport={"width": 1440, "height": 900})
-                for k, v in measure(page, url).items():
-                    results.setdefault(k, []).append(v)
-                page.close()
-                if args.screenshots is not None and len(results[k]) == args.runs:
+                if args.runs > 0:  # --runs 0: screenshots only
+                    page = browser.new_page(viewport={"width": 1440, "height": 900})
+                    for k, v in measure(page, url).items():
+                        results.setdefault(k, []).append(v)
+                    page.close()
+                if args.screenshots is not None and run == max(args.runs, 1) - 1:
                     screenshots(browser, url, args.screenshots)
         browser.close()
     for k, v in results.items():

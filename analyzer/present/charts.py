@@ -322,8 +322,9 @@ def breakdown_chart(analysis: Analysis, function_id: str) -> go.Figure:
     opts = analysis.options[analysis.options["function_id"] == function_id].sort_values(
         "monthly_usd"
     )
-    bars = ["Lambda (today)"] + [
-        f"{SERIES_LABELS.get(k, k)}<br>{label}"
+    short = {"lmi": "Managed<br>Instances"}  # narrow names: four bars fit a phone
+    bars = ["Lambda<br>today"] + [
+        f"{short.get(k, SERIES_LABELS.get(k, k))}<br>{str(label).replace(' / ', '<br>')}"
         for k, label in zip(opts["kind"], opts["label"], strict=True)
     ]
     parts: dict[str, list[float]] = {}
@@ -363,11 +364,12 @@ def breakdown_chart(analysis: Analysis, function_id: str) -> go.Figure:
     fig.update_layout(
         template=CHART_TEMPLATE,
         barmode="stack",
-        title=f"{row['name']}: what each option's monthly bill is made of",
-        height=460,
-        margin={"l": 60, "r": 20, "t": 50, "b": 50},
-        legend={"orientation": "h", "y": -0.25},
+        title=f"{row['name']}: monthly bill by part",
+        height=480,
+        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        legend={"orientation": "h", "y": -0.22, "yanchor": "top"},
     )
     fig.update_yaxes(title="Cost, USD per month", range=[0, max(totals, default=1.0) * 1.18])
-    fig.update_xaxes(title="Option (cheapest size of each)", automargin=True)
+    # no axis title and level labels: on a phone the names stay readable above the legend
+    fig.update_xaxes(tickangle=0, automargin=True)
     return fig

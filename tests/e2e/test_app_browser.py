@@ -1,7 +1,7 @@
 """End to end in a real headless Chromium: the app as a product owner sees it.
 
 Needs the system's chromium (never downloads a browser); skipped with a reason when absent.
-Set CROSSOVER_SCREENSHOT to also save the overview screenshot there (docs/overview.png).
+The screenshots in docs/ come from `benchmarks/app_browser.py --screenshots docs/`.
 """
 
 from __future__ import annotations
@@ -160,8 +160,6 @@ def test_overview_chart_renders_and_a_filter_changes_the_table(
     shot = tmp_path / "overview.png"
     page.screenshot(path=str(shot), full_page=False)
     assert shot.stat().st_size > 20_000
-    if os.environ.get("CROSSOVER_SCREENSHOT"):
-        shutil.copyfile(shot, os.environ["CROSSOVER_SCREENSHOT"])
 
     env_filter = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Environment")
     env_filter.locator("input").click()
@@ -315,7 +313,7 @@ def test_clicking_a_bubble_opens_its_function(app_url: str, browser: Browser) ->
 def test_a_phone_shows_the_function_page_totals_whole(app_url: str, browser: Browser) -> None:
     page = _page(browser, 390, 844)
     page.goto(f"{app_url}/function")
-    page.get_by_text("what each option's monthly bill is made of").first.wait_for(timeout=60_000)
+    page.get_by_text("monthly bill by part").first.wait_for(timeout=60_000)
     _wait_ready(page)
     page.wait_for_timeout(1000)
     clipped = page.evaluate(
