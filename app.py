@@ -10,7 +10,9 @@ import streamlit as st
 
 from app_pages import common
 
-st.set_page_config(page_title="Crossover", page_icon=":material/trending_down:", layout="wide")
+# The icon is drawn here: an emoji or :material: page icon makes the browser fetch it from a CDN,
+# and the app loads nothing from outside the machine it runs on.
+st.set_page_config(page_title="Crossover", page_icon=common.page_icon(), layout="wide")
 common.init_state()
 
 pages = st.navigation(
@@ -27,6 +29,6 @@ pages = st.navigation(
         st.Page("app_pages/export.py", title="Export", icon=":material/download:"),
     ]
 )
-with common.guarded():
-    common.sidebar(common.analysis())
 pages.run()
+with common.guarded():  # after the page: an upload or a reset on it shows in the sidebar at once
+    common.sidebar(common.analysis())

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from analyzer.adapters.pricebooks import resolve_pricebook
@@ -62,6 +63,18 @@ def aws_enabled() -> bool:
     return m.aws_enabled(os.environ, secrets)
 
 
+@st.cache_resource(show_spinner=False)
+def page_icon() -> Any:
+    """The favicon, drawn locally (two crossing cost lines): nothing fetched from a CDN."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (64, 64), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(img)
+    draw.line([(6, 54), (58, 10)], fill="#6a3d9a", width=8)
+    draw.line([(6, 26), (58, 38)], fill="#1f77b4", width=8)
+    return img
+
+
 # -- data ---------------------------------------------------------------------------------------
 @st.cache_resource(show_spinner=False)
 def price_book() -> PriceBook:
@@ -98,21 +111,52 @@ def current_fleet() -> tuple[str, FleetData]:
     return DEMO, _demo()
 
 
-def _parse_assumptions() -> tuple[Assumptions, str | None]:
-    values = {name: st.session_state.get(m.state_key(name)) for name in FIELDS}
+def _culprits(exc: CrossoverError, values: dict[str, Any], last: Assumptions) -> tuple[str, ...]:
+    """The controls to blame: the field an InputError names, else those changed since the last
+    valid set (usually the one just edited)."""
+    named = str(getattr(exc, "field", "") or "").removeprefix("assumptions.")
+    if named in FIELDS:
+        return (named,)
+    good = {name: m.widget_value(name, v) for name, v in last.to_dict().items() if name in FIELDS}
+    return tuple(name for name, v in values.items() if good.get(name) != v)
+
+
+def _resolve() -> tuple[Assumptions, str | None, tuple[str, ...]]:
+    """The assumptions to analyse with: the controls' values if they parse and price, else the
+    last valid set (with the error and the controls it concerns)."""
+    state = st.session_state
+    values = {name: state.get(m.state_key(name)) for name in FIELDS}
+    sid, fleet = current_fleet()
+    token = repr((sid, sorted(values.items(), key=lambda kv: kv[0])))
+    cached = state.get("_resolved")
+    if cached is not None and cached[0] == token:
+        return cached[1], cached[2], cached[3]
+    last: Assumptions = state["last_good_assumptions"]
+    result: tuple[Assumptions, str | None, tuple[str, ...]]
     try:
         a = m.assumptions_from_widgets(values)
+        _analyze(sid, _key(a), fleet, a)
     except CrossoverError as exc:
-        last: Assumptions = st.session_state["last_good_assumptions"]
-        return last, f"What-if: {exc}. Using the last valid assumptions."
-    st.session_state["last_good_assumptions"] = a
-    return a, None
+        log.info("what-if input refused: %s", exc)
+        problem = f"{exc}. Showing the last valid analysis."
+        result = (last, problem, _culprits(exc, values, last))
+    else:
+        state["last_good_assumptions"] = a
+        result = (a, None, ())
+    state["_resolved"] = (token, *result)
+    return result
+
+
+def assumption_problem() -> tuple[str | None, tuple[str, ...]]:
+    """Why the controls' values are not in use (None when they are), and which controls."""
+    _, problem, fields = _resolve()
+    return problem, fields
 
 
 def assumptions() -> Assumptions:
-    """The what-if assumptions from the controls (last valid set if a control is invalid;
-    the sidebar says why)."""
-    return _parse_assumptions()[0]
+    """The what-if assumptions from the controls (the last valid set if a control is invalid or
+    cannot be priced; the sidebar and the control say why)."""
+    return _resolve()[0]
 
 
 def _key(a: Assumptions) -> str:
@@ -140,27 +184,22 @@ def sensitivity_analyses(a: Assumptions) -> tuple[Analysis, Analysis, Analysis]:
 
 @st.cache_data(max_entries=32, show_spinner="Writing the export…")
 def _export(
-    source_id: str, assumptions_key: str, function_ids: tuple[str, ...], fmt: str, _a: Assumptions
+    source_id: str, assumptions_key: str, flt: m.Filters, fmt: str, _a: Assumptions
 ) -> bytes:
-    """The source id and the assumptions key are the cache key standing for `_a` (not hashed)."""
+    """The source id and the assumptions key are the cache key standing for `_a` (not hashed).
+    Built as `crossover export` builds it (the whole fleet recommended, then filtered), so the
+    same recommendations give the same file from the app and the CLI."""
     from analyzer.adapters import export
-    from analyzer.present.recommendations import recommend
 
-    log.debug(
-        "writing the %s export of %d functions of %s under assumptions %s",
-        fmt,
-        len(function_ids),
-        source_id,
-        assumptions_key,
-    )
-    runs = [m.subset_analysis(x, function_ids) for x in sensitivity_analyses(_a)]
-    return export.render(recommend(runs[0], runs[1], runs[2]), fmt)
+    log.debug("writing the %s export of %s under %s (%s)", fmt, source_id, assumptions_key, flt)
+    recs = m.export_recommendations(*sensitivity_analyses(_a), flt)
+    return export.render(recs, fmt)
 
 
-def export_bytes(a: Assumptions, function_ids: list[str], fmt: str) -> bytes:
-    """The export (csv/json/md/html/xlsx) of some functions under `a`, with sensitivity."""
+def export_bytes(a: Assumptions, flt: m.Filters, fmt: str) -> bytes:
+    """The export (csv/json/md/html/xlsx) of the functions the filters keep, under `a`."""
     sid, _ = current_fleet()
-    return _export(sid, _key(a), tuple(function_ids), fmt, a)
+    return _export(sid, _key(a), flt, fmt, a)
 
 
 def filters() -> m.Filters:
@@ -184,11 +223,20 @@ def sidebar(a: Analysis | None) -> None:
     book = price_book()
     with st.sidebar:
         sid, fleet = current_fleet()
-        name = "Demo fleet (synthetic)" if sid == DEMO else sid
+        name = "Demo fleet (synthetic)" if sid == DEMO else m.source_name(sid)
         st.markdown(f"**Data:** {name} · {len(fleet)} functions")
-        current, problem = _parse_assumptions()
+        hours = (fleet.end - fleet.start) / pd.Timedelta(hours=1)
+        short = m.short_window_warning(float(hours))
+        if short:
+            st.warning(short, icon=":material/schedule:")
+        current, problem, culprits = _resolve()
         if problem:
-            st.error(problem)
+            names = ", ".join(m.CONTROLS[n].label for n in culprits if n in m.CONTROLS)
+            st.warning(
+                f"What-if: {names or 'a value'} cannot be used (see the What-if page); "
+                "showing the last valid analysis.",
+                icon=":material/warning:",
+            )
         changed = m.changed_assumptions(current)
         if changed:
             st.markdown(f"**What-if:** {len(changed)} assumption(s) changed")
@@ -202,3 +250,30 @@ def sidebar(a: Analysis | None) -> None:
 
 def money_column(label: str, help: str | None = None) -> Any:
     return st.column_config.NumberColumn(label, format="dollar", help=help)
+
+
+def fleet_table_config() -> dict[str, Any]:
+    """How the fleet table shows each column: money as dollars, counts grouped, words as-is."""
+    return {
+        "Verdict": st.column_config.TextColumn("Verdict", pinned=True),
+        "Function": st.column_config.TextColumn("Function", pinned=True),
+        "Saving $/month": money_column("Saving $/month", "Moving to the best alternative"),
+        "Crossover": st.column_config.TextColumn(
+            "Crossover", help="Traffic at which an alternative gets cheaper than Lambda"
+        ),
+        "Crossover date": st.column_config.TextColumn(
+            "Crossover date", help="When traffic reaches the crossover at its current trend"
+        ),
+        "Lambda $/month": money_column("Lambda $/month", "Lambda cost today"),
+        "Alternative $/month": money_column(
+            "Alternative $/month", "Cheapest alternative at today's traffic"
+        ),
+        "Invocations / month": st.column_config.NumberColumn(
+            "Invocations / month", format="localized"
+        ),
+    }
+
+
+def fleet_table_height(rows: int) -> int:
+    """Tall enough for every row (the table grows with the page, no 10-row box)."""
+    return 38 + 35 * max(rows, 1)

@@ -41,18 +41,17 @@ with common.guarded():
         mime, ext = FORMATS[fmt]
         st.download_button(
             f"Download {NAMES.get(fmt, fmt)}",
-            data=common.export_bytes(common.assumptions(), list(f["function_id"]), fmt),
+            data=common.export_bytes(common.assumptions(), flt, fmt),
             file_name=f"crossover-recommendations{ext}",
             mime=mime,
             key="download_export",
             type="primary",
         )
+        preview = m.fleet_table(f, a.assumptions.max_multiple)
         st.dataframe(
-            m.fleet_table(f),
+            preview,
             hide_index=True,
             width="stretch",
-            column_config={
-                c: common.money_column(c)
-                for c in ("Lambda $/month", "Alternative $/month", "Saving $/month")
-            },
+            height=common.fleet_table_height(len(preview)),
+            column_config=common.fleet_table_config(),
         )

@@ -48,17 +48,18 @@ with common.guarded():
         m.money(row["best_option_usd_per_month"]),
         help=str(row["best_option_label"]),
     )
+    mm = a.assumptions.max_multiple
+    found = np.isfinite(k) and 0 < k < mm
     c3.metric(
         "Crossover traffic per month",
-        m.compact(row["crossover_invocations"]) if np.isfinite(k) else "none in range",
-        help=f"{k:.2f}x today's {row['monthly_invocations']:,.0f} invocations/month"
-        if np.isfinite(k)
-        else "Lambda stays cheapest up to the largest multiple searched",
+        m.compact(row["crossover_invocations"]) if found else m.crossover_text(k, mm),
+        help=f"{m.crossover_text(k, mm)}: today {row['monthly_invocations']:,.0f} "
+        "invocations/month",
     )
     date = row["crossover_date"] if isinstance(row["crossover_date"], str) else None
     c4.metric(
         "Projected crossover date",
-        "Now" if np.isfinite(k) and k < 1 else (date or "None"),  # fits the metric box
+        "Now" if np.isfinite(k) and k < 1 else m.date_text(k, date, mm).split(" (")[0],
         help=str(row["forecast_note"]),
     )
     growth = float(row["monthly_growth"])

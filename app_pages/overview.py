@@ -33,7 +33,15 @@ with common.guarded():
             placeholder="All",
             format_func=(lambda v: m.VERDICT_LABELS.get(v, v)) if key == "verdict" else str,
         )
+    search = st.text_input(
+        "Search functions",
+        key="f_search",
+        placeholder="Part of a function name, e.g. checkout",
+        help="Narrows the chart and the table to functions whose name contains this text",
+    )
     f = m.filter_functions(everything, common.filters())
+    if search and search.strip():
+        f = f[f["name"].str.contains(search.strip(), case=False, regex=False)]
     h = m.fleet_summary(f)
 
     st.markdown(f"#### {h.sentence()}")
@@ -58,36 +66,37 @@ with common.guarded():
     if f.empty:
         st.info("No functions match these filters.")
     else:
-        st.plotly_chart(fleet_chart(a, f), key="fleet_chart", width="stretch")
+        picked = st.plotly_chart(
+            fleet_chart(a, f),
+            key="fleet_chart",
+            width="stretch",
+            on_select="rerun",
+            selection_mode="points",
+        )
+        points = (
+            picked.selection.points if picked is not None and hasattr(picked, "selection") else []
+        )
+        clicked = m.clicked_function(points)
+        if clicked is not None:
+            st.session_state[common.FUNCTION_KEY] = clicked
+            st.switch_page("app_pages/function.py")
         st.caption(
-            "Each bubble is a function, sized by its Lambda spend. Up the chart: traffic can grow "
+            "Each bubble is a function, sized by its Lambda spend; click one to open it. "
+            "Up the chart: traffic can grow "
             "that many times before another option gets cheaper. In the red band, another option "
             "is already cheaper."
         )
-        table = m.fleet_table(f)
+        table = m.fleet_table(f, a.assumptions.max_multiple)
         st.markdown(f"**{len(table)} functions**, worst first (click a column to sort):")
         event = st.dataframe(
             table,
             hide_index=True,
             width="stretch",
+            height=common.fleet_table_height(len(table)),
             key="fleet_table",
             on_select="rerun",
             selection_mode="single-row",
-            column_config={
-                "Invocations / month": st.column_config.NumberColumn(format="compact"),
-                "Lambda $/month": common.money_column("Lambda $/month", "Lambda cost today"),
-                "Alternative $/month": common.money_column(
-                    "Alternative $/month", "Cheapest alternative at today's traffic"
-                ),
-                "Saving $/month": common.money_column("Saving $/month"),
-                "Crossover (x traffic)": st.column_config.NumberColumn(
-                    format="%.2fx",
-                    help="Traffic multiple at which an alternative gets cheaper (below 1: already)",
-                ),
-                "Months to crossover": st.column_config.NumberColumn(
-                    format="%.0f months", help="At the current growth trend"
-                ),
-            },
+            column_config=common.fleet_table_config(),
         )
         rows = event.selection.rows if event is not None and hasattr(event, "selection") else []
         if rows:

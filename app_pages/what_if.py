@@ -14,7 +14,7 @@ from app_pages import common
 GROUPS = ["Options", "Commitment", "Provisioned sizing", "People", "Lambda billing", "Verdicts"]
 
 
-def control(spec: m.ControlSpec) -> None:
+def control(spec: m.ControlSpec, problem: str | None) -> None:
     key = m.state_key(spec.name)
     kw: dict[str, Any] = {"key": key, "help": spec.help}
     labels = spec.option_labels
@@ -27,74 +27,85 @@ def control(spec: m.ControlSpec) -> None:
     elif spec.kind == "text":
         st.text_input(spec.label, **kw)
     elif spec.kind == "slider":
-        st.slider(spec.label, spec.min_value, spec.max_value, step=spec.step, **kw)
+        st.slider(
+            spec.label, spec.min_value, spec.max_value, step=spec.step, format=spec.format, **kw
+        )
     elif spec.integer:
         lo = None if spec.min_value is None else int(spec.min_value)
         hi = None if spec.max_value is None else int(spec.max_value)
         st.number_input(spec.label, lo, hi, step=1, **kw)
     else:
         st.number_input(spec.label, spec.min_value, spec.max_value, step=spec.step, **kw)
-    st.caption(spec.help)
+    if problem:
+        st.error(problem, icon=":material/error:")
 
 
 st.title("What-if")
 st.markdown(
-    "Change any assumption: every page follows. Each control says its unit; hover for details."
+    "Change any assumption: every page follows. Each control says its unit; hover the ? for "
+    "details. A value that cannot be used is marked under its control; the pages keep the last "
+    "valid analysis meanwhile."
 )
 
-with common.guarded():
-    left, right = st.columns([3, 2], gap="large")
-    with right:
-        a = common.analysis()
-        now = m.fleet_summary(a.functions)
-        ref = m.fleet_summary(common.analysis(Assumptions()).functions)
-        st.subheader("With these assumptions")
-        c1, c2 = st.columns(2)
-        c1.metric(
-            "Possible saving",
-            f"{m.money(now.saving_usd_per_month)}/month",
-            delta=f"{m.money(now.saving_usd_per_month - ref.saving_usd_per_month)} vs defaults",
-        )
-        c2.metric(
-            "Outgrown functions",
-            f"{now.outgrown} of {now.functions}",
-            delta=f"{now.outgrown - ref.outgrown:+d} vs defaults",
-        )
-        changed = m.changed_assumptions(common.assumptions())
-        if changed:
-            st.markdown("Changed: " + ", ".join(f"`{k}` = {v}" for k, v in changed.items()))
-        else:
-            st.markdown("All assumptions are at their defaults.")
+left, right = st.columns([3, 2], gap="large")
+with left:  # first and unguarded: the controls and Reset stay whatever happens on the right
+    st.button("Reset to defaults", on_click=common.reset_assumptions, key="reset", type="primary")
+    problem, culprits = common.assumption_problem()
+    for group in GROUPS:
+        specs = [s for s in m.CONTROLS.values() if s.group == group]
+        blamed = any(s.name in culprits for s in specs)
+        with st.expander(group, expanded=blamed or group in ("Commitment", "Provisioned sizing")):
+            for spec in specs:
+                control(spec, problem if spec.name in culprits else None)
 
-        st.subheader("Do the verdicts survive?")
-        base, opt, pes = common.sensitivity_analyses(a.assumptions)
-        sens = m.sensitivity(base.functions, opt.functions, pes.functions)
-        st.markdown(m.sensitivity_summary(sens))
-        st.caption(
-            "Optimistic: denser packing (85% utilisation), smaller peaks, 1 instance, no ops "
-            "work. Pessimistic: 50% utilisation, 3x peaks, 3 instances, 4 ops hours a month."
+with right, common.guarded():
+    a = common.analysis()
+    now = m.fleet_summary(a.functions)
+    ref = m.fleet_summary(common.analysis(Assumptions()).functions)
+    st.subheader("With these assumptions")
+    c1, c2 = st.container(), st.container()  # stacked: full width, the money is never cut
+    c1.metric(
+        "Possible saving",
+        f"{m.money(now.saving_usd_per_month)}/month",
+        delta=f"{m.money(now.saving_usd_per_month - ref.saving_usd_per_month)} vs defaults",
+    )
+    c2.metric(
+        "Outgrown functions",
+        f"{now.outgrown} of {now.functions}",
+        delta=f"{now.outgrown - ref.outgrown:+d} vs defaults",
+    )
+    changed = m.changed_assumptions(common.assumptions())
+    if changed:
+        st.markdown(
+            "Changed: "
+            + "; ".join(
+                f"{m.CONTROLS[k].label if k in m.CONTROLS else k}: **{v}**"
+                for k, v in changed.items()
+            )
         )
-        shaky = sens[~sens["Survives"] | (sens["Verdict"] != "Stay")]
-        st.dataframe(
-            shaky,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                c: common.money_column(c)
-                for c in (
-                    "Saving $/month",
-                    "Saving, optimistic $/month",
-                    "Saving, pessimistic $/month",
-                )
-            },
-        )
-        st.caption("Functions shown: every non-Stay verdict and every verdict that changes.")
-    with left:
-        st.button(
-            "Reset to defaults", on_click=common.reset_assumptions, key="reset", type="primary"
-        )
-        for group in GROUPS:
-            specs = [s for s in m.CONTROLS.values() if s.group == group]
-            with st.expander(group, expanded=group in ("Commitment", "Provisioned sizing")):
-                for spec in specs:
-                    control(spec)
+    else:
+        st.markdown("All assumptions are at their defaults.")
+
+    st.subheader("Do the verdicts survive?")
+    base, opt, pes = common.sensitivity_analyses(a.assumptions)
+    sens = m.sensitivity(base.functions, opt.functions, pes.functions)
+    st.markdown(m.sensitivity_summary(sens))
+    st.caption(
+        "Optimistic: denser packing (85% utilisation), smaller peaks, 1 instance, no ops "
+        "work. Pessimistic: 50% utilisation, 3x peaks, 3 instances, 4 ops hours a month."
+    )
+    shaky = sens[~sens["Survives"] | (sens["Verdict"] != "Stay")]
+    st.dataframe(
+        shaky,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            c: common.money_column(c)
+            for c in (
+                "Saving $/month",
+                "Saving, optimistic $/month",
+                "Saving, pessimistic $/month",
+            )
+        },
+    )
+    st.caption("Functions shown: every non-Stay verdict and every verdict that changes.")

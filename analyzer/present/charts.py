@@ -13,10 +13,33 @@ from analyzer.core.analyze import Analysis
 from analyzer.core.curves import cost_curves
 from analyzer.core.forecast import DAYS_PER_MONTH, daily_matrix, fit_trend
 from analyzer.core.vocabulary import KIND_LABELS, Verdict
-from analyzer.present.palette import VERDICT_COLORS
+from analyzer.present.palette import (
+    CHART_TEMPLATE,
+    CROSSOVER_COLOR,
+    KIND_COLORS,
+    KIND_DASHES,
+    PART_COLORS,
+    TRAFFIC_COLOR,
+    TREND_COLOR,
+    VERDICT_COLORS,
+)
 
 SERIES_LABELS: dict[str, str] = {"lambda": "Lambda", **KIND_LABELS}
 """Curve and bar names: Lambda, then every option kind."""
+
+
+def log_range(values: pd.Series | np.ndarray, min_decades: float = 2.0) -> list[float]:
+    """A log axis range (log10 units) padded to whole decades and at least `min_decades`
+    wide, so a filtered chart keeps labelled ticks."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    if not v.size:
+        return [0.0, min_decades]
+    lo, hi = float(np.floor(np.log10(v.min()))), float(np.ceil(np.log10(v.max())))
+    if hi - lo < min_decades:
+        pad = (min_decades - (hi - lo)) / 2
+        lo, hi = np.floor(lo - pad), np.ceil(hi + pad)
+    return [float(lo), float(hi)]
 
 
 def fleet_chart(
@@ -60,6 +83,7 @@ def fleet_chart(
                         f.loc[m, "region"],
                         f.loc[m, "lambda_usd_per_month"],
                         f.loc[m, "saving_usd_per_month"],
+                        f.loc[m, "function_id"],
                     ],
                     axis=-1,
                 ),
@@ -82,9 +106,18 @@ def fleet_chart(
         annotation_position="bottom left",
     )
     fig.add_hline(y=1, line_dash="dot", line_color="#888")
-    fig.update_xaxes(type="log", title="Invocations per month (log scale)")
-    fig.update_yaxes(type="log", title="Crossover multiple of today's traffic (log scale)")
+    fig.update_xaxes(
+        type="log",
+        title="Invocations per month (log scale)",
+        range=log_range(f["monthly_invocations"].clip(lower=1)),
+    )
+    fig.update_yaxes(
+        type="log",
+        title="Crossover multiple of today's traffic (log scale)",
+        range=log_range(np.append(headroom.to_numpy(float), [1e-2, 1.0])),
+    )
     fig.update_layout(
+        template=CHART_TEMPLATE,
         title="Which functions have outgrown Lambda",
         legend_title="Verdict",
         margin={"l": 60, "r": 20, "t": 50, "b": 50},
@@ -110,10 +143,12 @@ def cost_curve_chart(analysis: Analysis, function_id: str, points: int = 60) -> 
                 y=curves[kind],
                 name=SERIES_LABELS[kind],
                 mode="lines",
-                line={"width": 3 if kind == "lambda" else 2},
-                hovertemplate="%{x:,.0f} invocations/month: $%{y:,.2f}/month<extra>"
-                + SERIES_LABELS[kind]
-                + "</extra>",
+                line={
+                    "width": 3 if kind == "lambda" else 2,
+                    "color": KIND_COLORS[kind],
+                    "dash": KIND_DASHES[kind],
+                },
+                hovertemplate="$%{y:,.2f}/month",
             )
         )
     inv = float(row["monthly_invocations"])
@@ -126,19 +161,27 @@ def cost_curve_chart(analysis: Analysis, function_id: str, points: int = 60) -> 
             text=["you are here"],
             textposition="top center",
             marker={"size": 12, "color": "black", "symbol": "diamond"},
+            hovertemplate="today: $%{y:,.2f}/month",
         )
     )
     if np.isfinite(k_star) and k_star > 0:
-        fig.add_vline(
-            x=k_star * inv,
-            line_dash="dash",
-            line_color=VERDICT_COLORS[Verdict.OUTGROWN],
-            annotation_text=f"crossover {k_star * inv:,.0f}/month",
-            annotation_position="top",
+        ys = np.concatenate([np.asarray(curves[c], float) for c in curves if c in KIND_COLORS])
+        ys = ys[np.isfinite(ys) & (ys > 0)]
+        fig.add_trace(
+            go.Scatter(
+                x=[k_star * inv, k_star * inv],
+                y=[float(ys.min()), float(ys.max())] if ys.size else [0.01, 1.0],
+                mode="lines",
+                name=f"Crossover ({k_star * inv:,.0f} invocations/month)",
+                line={"color": CROSSOVER_COLOR, "dash": "dash", "width": 2},
+                hoverinfo="skip",
+            )
         )
     fig.update_xaxes(type="log", title="Invocations per month (log scale)")
     fig.update_yaxes(type="log", title="Cost, USD per month (log scale)")
     fig.update_layout(
+        template=CHART_TEMPLATE,
+        hovermode="x unified",
         title=f"{row['name']}: cost by traffic",
         legend={"orientation": "h", "y": -0.3},
         height=440,
@@ -168,10 +211,10 @@ def traffic_chart(analysis: Analysis, function_id: str, horizon_months: float = 
         go.Scatter(
             x=days,
             y=daily[0],
-            mode="lines",
+            mode="lines+markers" if daily.shape[1] < 8 else "lines",
             name="Invocations per day",
-            line={"color": "#1f77b4", "width": 1.5},
-            hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} invocations<extra></extra>",
+            line={"color": TRAFFIC_COLOR, "width": 1.5},
+            hovertemplate="%{y:,.0f} invocations",
         )
     )
     trend = fit_trend(daily)
@@ -195,19 +238,22 @@ def traffic_chart(analysis: Analysis, function_id: str, horizon_months: float = 
                 y=y,
                 mode="lines",
                 name=f"Trend ({growth:+.1%} per month)",
-                line={"color": "#555", "dash": "dash", "width": 2},
-                hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f} per day (trend)<extra></extra>",
+                line={"color": TREND_COLOR, "dash": "dash", "width": 2},
+                hovertemplate="%{y:,.0f} per day (trend)",
             )
         )
         ymax = max(ymax, float(y.max()))
     if np.isfinite(k_star) and mean_daily > 0:
         level = k_star * mean_daily
-        fig.add_hline(
-            y=level,
-            line_dash="dot",
-            line_color=VERDICT_COLORS[Verdict.OUTGROWN],
-            annotation_text=f"crossover: {level:,.0f} invocations/day ({k_star:.2f}x today)",
-            annotation_position="top left",
+        fig.add_hline(y=level, line_dash="dot", line_color=CROSSOVER_COLOR)
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="lines",
+                name=f"Crossover: {level:,.0f} invocations/day ({k_star:,.2f}× today)",
+                line={"color": CROSSOVER_COLOR, "dash": "dot", "width": 2},
+            )
         )
         ymax = max(ymax, level)
     if date is not None and k_star >= 1:
@@ -215,7 +261,7 @@ def traffic_chart(analysis: Analysis, function_id: str, horizon_months: float = 
         fig.add_vline(
             x=x.timestamp() * 1000,
             line_dash="dash",
-            line_color=VERDICT_COLORS[Verdict.OUTGROWN],
+            line_color=CROSSOVER_COLOR,
             annotation_text=f"projected crossover {date}",
             annotation_position="bottom right",
         )
@@ -226,7 +272,7 @@ def traffic_chart(analysis: Analysis, function_id: str, horizon_months: float = 
                 mode="markers",
                 name=f"Projected crossover ({date})",
                 hovertemplate=f"projected crossover {date}: %{{y:,.0f}} per day<extra></extra>",
-                marker={"size": 11, "color": VERDICT_COLORS[Verdict.OUTGROWN], "symbol": "x"},
+                marker={"size": 11, "color": CROSSOVER_COLOR, "symbol": "x"},
             )
         )
         title = f"{row['name']}: traffic, crossover {date}"
@@ -236,13 +282,15 @@ def traffic_chart(analysis: Analysis, function_id: str, horizon_months: float = 
         title = f"{row['name']}: traffic ({row['forecast_note'] or 'no crossover date'})"
     positive = daily[0][daily[0] > 0]
     log_y = bool(len(positive)) and ymax > 20 * float(np.median(positive))
-    fig.update_xaxes(title="Date (UTC)")
+    fig.update_xaxes(title="Date (UTC)", tickformat="%Y-%m-%d", hoverformat="%Y-%m-%d")
     fig.update_yaxes(
         type="log" if log_y else "linear",
         title="Invocations per day" + (" (log scale)" if log_y else ""),
         rangemode="tozero" if not log_y else "normal",
     )
     fig.update_layout(
+        template=CHART_TEMPLATE,
+        hovermode="x unified",
         title=title,
         height=400,
         margin={"l": 60, "r": 20, "t": 50, "b": 50},
@@ -274,8 +322,9 @@ def breakdown_chart(analysis: Analysis, function_id: str) -> go.Figure:
     opts = analysis.options[analysis.options["function_id"] == function_id].sort_values(
         "monthly_usd"
     )
-    bars = ["Lambda (today)"] + [
-        f"{SERIES_LABELS.get(k, k)}<br>{label}"
+    short = {"lmi": "Managed<br>Instances"}  # narrow names: four bars fit a phone
+    bars = ["Lambda<br>today"] + [
+        f"{short.get(k, SERIES_LABELS.get(k, k))}<br>{str(label).replace(' / ', '<br>')}"
         for k, label in zip(opts["kind"], opts["label"], strict=True)
     ]
     parts: dict[str, list[float]] = {}
@@ -295,6 +344,7 @@ def breakdown_chart(analysis: Analysis, function_id: str) -> go.Figure:
                 x=bars,
                 y=values,
                 name=name,
+                marker_color=PART_COLORS.get(name),
                 hovertemplate="%{x}: $%{y:,.2f}/month<extra>" + name + "</extra>",
             )
         )
@@ -306,16 +356,20 @@ def breakdown_chart(analysis: Analysis, function_id: str) -> go.Figure:
             mode="text",
             text=[f"${t:,.0f}" for t in totals],
             textposition="top center",
+            cliponaxis=False,
             showlegend=False,
             hoverinfo="skip",
         )
     )
     fig.update_layout(
+        template=CHART_TEMPLATE,
         barmode="stack",
-        title=f"{row['name']}: what each option's monthly bill is made of",
-        height=420,
-        margin={"l": 60, "r": 20, "t": 50, "b": 50},
+        title=f"{row['name']}: monthly bill by part",
+        height=480,
+        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        legend={"orientation": "h", "y": -0.22, "yanchor": "top"},
     )
-    fig.update_yaxes(title="Cost, USD per month")
-    fig.update_xaxes(title="Option (cheapest size of each)")
+    fig.update_yaxes(title="Cost, USD per month", range=[0, max(totals, default=1.0) * 1.18])
+    # no axis title and level labels: on a phone the names stay readable above the legend
+    fig.update_xaxes(tickangle=0, automargin=True)
     return fig

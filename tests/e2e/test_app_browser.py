@@ -1,7 +1,7 @@
 """End to end in a real headless Chromium: the app as a product owner sees it.
 
 Needs the system's chromium (never downloads a browser); skipped with a reason when absent.
-Set CROSSOVER_SCREENSHOT to also save the overview screenshot there (docs/overview.png).
+The screenshots in docs/ come from `benchmarks/app_browser.py --screenshots docs/`.
 """
 
 from __future__ import annotations
@@ -49,12 +49,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One data directory for the app and the CLI: the same (bundled) price book."""
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[str]:
     port = _free_port()
     log = (tmp_path_factory.mktemp("streamlit") / "streamlit.log").open("wb")
     env = {
         **os.environ,
         "CROSSOVER_ENABLE_AWS": "",
+        "CROSSOVER_DATA_DIR": str(data_dir),
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
     proc = subprocess.Popen(
@@ -111,8 +118,32 @@ def browser() -> Iterator[Browser]:
             b.close()
 
 
-def _page(browser: Browser) -> Page:
-    return browser.new_page(viewport={"width": 1440, "height": 1000})
+REQUESTS: list[str] = []
+"""Every URL any page of this module asked for (all must be on 127.0.0.1)."""
+
+
+def _page(browser: Browser, width: int = 1440, height: int = 900) -> Page:
+    page = browser.new_page(viewport={"width": width, "height": height}, accept_downloads=True)
+    page.on("request", lambda r: REQUESTS.append(r.url))
+    return page
+
+
+def _wait_ready(page: Page) -> None:
+    """Until Streamlit has finished running the script (no 'Running…' status)."""
+    page.wait_for_timeout(300)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=60_000)
+
+
+def _plotly(page: Page, index: int = 0) -> dict:
+    """A rendered Plotly figure's traces and layout, read from the page."""
+    return page.evaluate(
+        """i => { const g = document.querySelectorAll('.js-plotly-plot')[i];
+           return {data: g.data.map(t => ({name: t.name, color: t.line && t.line.color,
+                                            showlegend: t.showlegend})),
+                   hovermode: g._fullLayout.hovermode,
+                   xrange: g._fullLayout.xaxis.range, yrange: g._fullLayout.yaxis.range}; }""",
+        index,
+    )
 
 
 def test_overview_chart_renders_and_a_filter_changes_the_table(
@@ -129,8 +160,6 @@ def test_overview_chart_renders_and_a_filter_changes_the_table(
     shot = tmp_path / "overview.png"
     page.screenshot(path=str(shot), full_page=False)
     assert shot.stat().st_size > 20_000
-    if os.environ.get("CROSSOVER_SCREENSHOT"):
-        shutil.copyfile(shot, os.environ["CROSSOVER_SCREENSHOT"])
 
     env_filter = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Environment")
     env_filter.locator("input").click()
@@ -161,3 +190,150 @@ def test_function_page_shows_a_crossover_date(
     assert row["crossover_date"] in metric.inner_text()
     page.screenshot(path=str(tmp_path / "function.png"))
     page.close()
+
+
+def test_a_typo_in_instance_types_is_shown_at_the_field_and_every_page_keeps_working(
+    app_url: str, browser: Browser
+) -> None:
+    page = _page(browser)
+    page.goto(f"{app_url}/what_if")
+    page.get_by_text("Do the verdicts survive?").wait_for(timeout=60_000)
+    for label in (
+        "Lambda Savings Plan discount, 1 year (%)",
+        "EC2 Spot discount (%)",
+        "Cold-start rate (% of invocations)",
+        "Share of Lambda's CPU a request keeps busy (%)",
+    ):
+        # attached: some groups start collapsed
+        page.get_by_text(label, exact=True).first.wait_for(state="attached", timeout=10_000)
+    body = page.locator("body").inner_text()
+    for garbled in ("Lambdap", "EC2pot", "Coldtart", "lcuecond", "minaving", "Cpu busy"):
+        assert garbled not in body
+    page.locator('[data-testid="stExpander"] summary').filter(has_text="Options").click()
+    field = page.locator('[data-testid="stTextInput"]').filter(has_text="Instance types")
+    field.locator("input").fill("m99.huge")
+    field.locator("input").press("Enter")
+    error = page.locator('[data-testid="stAlert"]').filter(has_text="m99.huge")
+    error.first.wait_for(timeout=30_000)
+    _wait_ready(page)
+    assert error.count() == 1  # once, not on every page twice
+    assert page.get_by_role("button", name="Reset to defaults").is_visible()
+    assert page.get_by_text("Do the verdicts survive?").is_visible()  # the analysis stays
+    page.get_by_role("link", name="Fleet overview").click()
+    page.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=60_000)
+    assert "m99.huge" not in page.locator('[data-testid="stMain"]').inner_text()
+    page.get_by_role("link", name="What-if").click()
+    page.get_by_role("button", name="Reset to defaults").click()
+    _wait_ready(page)
+    assert page.locator('[data-testid="stAlert"]').filter(has_text="m99.huge").count() == 0
+    page.close()
+
+
+def test_one_colour_per_option_kind_and_the_crossover_in_the_legend(
+    app_url: str, browser: Browser
+) -> None:
+    from analyzer.present.palette import KIND_COLORS
+
+    expected = {"Lambda": KIND_COLORS["lambda"], "EC2": KIND_COLORS["ec2"]}
+    expected |= {"Fargate": KIND_COLORS["fargate"]}
+    expected |= {"Lambda Managed Instances": KIND_COLORS["lmi"]}
+    a = analyze(demo_fleet())
+    f = a.functions
+    page = _page(browser)
+    for verdict in ("outgrown", "watch"):
+        row = f[f["verdict"] == verdict].iloc[0]
+        label = f"{row['name']} · {row['account_name']} ({row['environment']}) · {row['region']}"
+        page.goto(f"{app_url}/function")
+        box = page.locator('[data-testid="stSelectbox"]').first
+        box.wait_for(timeout=60_000)
+        box.locator("input").click()
+        box.locator("input").fill(label)
+        page.keyboard.press("Enter")
+        page.get_by_text(f"{row['name']}: cost by traffic").first.wait_for(timeout=30_000)
+        _wait_ready(page)
+        fig = _plotly(page, 0)
+        colours = {t["name"]: t["color"] for t in fig["data"] if t["name"] in expected}
+        assert colours == expected
+        assert fig["hovermode"] == "x unified"
+        assert any(str(t["name"]).startswith("Crossover") for t in fig["data"])
+    page.close()
+
+
+def test_the_downloaded_html_export_is_the_clis(
+    app_url: str, browser: Browser, data_dir: Path, tmp_path: Path
+) -> None:
+    page = _page(browser)
+    page.goto(f"{app_url}/export")
+    page.get_by_text("HTML report (with charts)").click()
+    button = page.get_by_role("button", name="Download HTML report (with charts)")
+    button.wait_for(timeout=60_000)
+    _wait_ready(page)
+    with page.expect_download(timeout=60_000) as download:
+        button.click()
+    app_file = tmp_path / "app.html"
+    download.value.save_as(app_file)
+    cli_file = tmp_path / "cli.html"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analyzer",
+            "export",
+            "--demo",
+            "--format",
+            "html",
+            "--out",
+            str(cli_file),
+        ],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "CROSSOVER_DATA_DIR": str(data_dir)},
+        cwd=ROOT,
+    )
+    assert app_file.read_bytes() == cli_file.read_bytes()
+    page.close()
+
+
+def test_clicking_a_bubble_opens_its_function(app_url: str, browser: Browser) -> None:
+    page = _page(browser)
+    page.goto(app_url)
+    page.locator(".js-plotly-plot .scatterlayer .point").first.wait_for(timeout=60_000)
+    _wait_ready(page)
+    point = page.locator(".js-plotly-plot .scatterlayer .trace").first.locator(".point").first
+    box = point.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(300)
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.get_by_text("How each alternative would be sized").wait_for(timeout=30_000)
+    assert "/function" in page.url
+    page.close()
+
+
+def test_a_phone_shows_the_function_page_totals_whole(app_url: str, browser: Browser) -> None:
+    page = _page(browser, 390, 844)
+    page.goto(f"{app_url}/function")
+    page.get_by_text("monthly bill by part").first.wait_for(timeout=60_000)
+    _wait_ready(page)
+    page.wait_for_timeout(1000)
+    clipped = page.evaluate(
+        """() => { const out = [];
+           document.querySelectorAll('.js-plotly-plot').forEach(g => {
+             const svg = g.querySelector('svg.main-svg').getBoundingClientRect();
+             g.querySelectorAll('.textpoint text').forEach(t => {
+               const r = t.getBoundingClientRect();
+               if (r.left < svg.left - 1 || r.right > svg.right + 1 || r.top < svg.top - 1)
+                 out.push(t.textContent); }); });
+           return out; }"""
+    )
+    assert clipped == []
+    page.close()
+
+
+def test_nothing_was_fetched_from_outside_the_machine() -> None:
+    """Runs last in this module: every page above asked only the app on 127.0.0.1."""
+    assert REQUESTS, "no browser test ran before this one"
+    outside = sorted(
+        {u for u in REQUESTS if not u.startswith(("http://127.0.0.1", "data:", "blob:"))}
+    )
+    assert outside == []

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
+from app_helpers import metric, outgrown_saving, run_app, texts
 
 from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.assumptions import FIELDS, Assumptions, optimistic, pessimistic
@@ -16,8 +16,6 @@ from analyzer.core.pricebook import PriceBook
 from analyzer.exceptions import InputError
 from analyzer.present import app as m
 from analyzer.present.recommendations import recommend
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 @pytest.fixture(scope="module")
@@ -69,10 +67,6 @@ def test_the_app_and_the_exports_say_the_same_sentence(analysis: Analysis) -> No
         assert rec["recommendation"].startswith(sentence)
 
 
-def outgrown_saving(functions: pd.DataFrame) -> float:
-    return float(functions.loc[functions["verdict"] == "outgrown", "saving_usd_per_month"].sum())
-
-
 def test_headline_adds_up_the_functions(analysis: Analysis) -> None:
     f = analysis.functions
     h = m.fleet_summary(f)
@@ -111,17 +105,18 @@ def test_fleet_table_is_worst_first_with_units_in_headers(analysis: Analysis) ->
     assert (np.diff(out) <= 0).all()
 
 
-def test_every_assumption_has_a_control_with_unit_and_help() -> None:
+def test_every_assumption_has_a_control_with_a_written_label_and_help() -> None:
     assert set(m.CONTROLS) == set(FIELDS)
     for name, spec in m.CONTROLS.items():
         info = FIELDS[name]
-        assert info.unit in spec.label
+        assert spec.label == m.ASSUMPTION_LABELS[name]
         assert spec.help == info.help
         if isinstance(info.default, bool):
             assert spec.kind == "toggle"
+        scale = 100 if info.unit == "fraction" else 1  # fractions are typed as percentages
         if spec.kind in ("slider", "number") and info.lo is not None:
-            assert spec.min_value == info.lo
-            assert spec.max_value == info.hi
+            assert spec.min_value == pytest.approx(info.lo * scale)
+            assert spec.max_value == pytest.approx(info.hi * scale)
     assert m.CONTROLS["pricing_option"].kind == "select"
     assert m.CONTROLS["targets"].kind == "multiselect"
     assert m.CONTROLS["min_instances"].integer
@@ -195,22 +190,6 @@ def test_live_aws_is_off_unless_the_operator_enables_it() -> None:
 
 
 # -- the app (AppTest) --------------------------------------------------------------------------
-def run_app(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    if page:
-        at.switch_page(f"app_pages/{page}.py").run()
-    assert not at.exception, at.exception
-    return at
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(str(x.value) for x in at.metric if x.label == label)
-
-
-def texts(at: AppTest) -> str:
-    parts = [str(x.value) for x in (*at.markdown, *at.caption, *at.title, *at.subheader)]
-    parts += [str(x.value) for x in (*at.error, *at.warning, *at.success, *at.info)]
-    return "\n".join(parts)
 
 
 @pytest.mark.parametrize(
@@ -256,7 +235,7 @@ def test_what_if_controls_change_the_numbers_on_every_page_and_reset_restores() 
         ).functions
     )
     assert after == f"{m.money(expected)}/month"
-    assert "`pricing_option` = compute_sp_3y" in texts(at)
+    assert "Pricing commitment: **compute_sp_3y**" in texts(at)
     at.switch_page("app_pages/overview.py").run()
     assert metric(at, "Possible saving") == after  # applied live to the other pages
     assert "2 assumption(s) changed" in texts(at)
@@ -264,27 +243,6 @@ def test_what_if_controls_change_the_numbers_on_every_page_and_reset_restores() 
     at.button(key="reset").click().run()
     assert metric(at, "Possible saving") == before
     assert "All assumptions are at their defaults." in texts(at)
-
-
-def test_every_assumption_is_a_labelled_control_with_its_help() -> None:
-    at = run_app("what_if")
-    keys = {w.key for w in at.main if getattr(w, "key", None)}
-    widgets = [
-        *at.toggle,
-        *at.selectbox,
-        *at.multiselect,
-        *at.slider,
-        *at.number_input,
-        *at.text_input,
-    ]
-    by_key = {w.key: w for w in widgets}
-    for name, info in FIELDS.items():
-        w = by_key[m.state_key(name)]
-        assert info.unit in w.label
-        assert w.help == info.help
-    assert keys  # widgets were found by key
-    captions = {c.value for c in at.caption}
-    assert all(info.help in captions for info in FIELDS.values())
 
 
 def test_function_page_shows_verdict_curves_and_crossover_date() -> None:
@@ -344,11 +302,13 @@ def test_csv_upload_becomes_the_source_and_bad_rows_are_listed(tmp_path: Path) -
     at.button(key="load_csv").click().run()
     assert not at.exception
     assert "Imported 2 functions" in texts(at)
+    # the sidebar follows in the same run, with a name a person reads
+    assert "**Data:** CSV upload: functions.csv + traffic.csv · 2 functions" in texts(at)
+    assert not [w for w in at.warning if "of traffic" in w.value]  # three weeks: no warning
     at.switch_page("app_pages/overview.py").run()
     assert not at.exception
     assert len(at.dataframe[0].value) == 2
     assert set(at.dataframe[0].value["Function"]) == {"api", "worker"}
-    assert "csv:functions.csv+traffic.csv" in texts(at)
 
     bad = functions.assign(memory_mb=[99999, 1024], arch=["arm64", "sparc"])
     at.switch_page("app_pages/data_source.py").run()
@@ -439,14 +399,3 @@ def test_live_aws_outside_us_east_1_reads_the_region_prices_first(
     assert f"saved as price book {saved.name}" in texts(at)
     at.switch_page("app_pages/overview.py").run()
     assert not at.exception  # the eu-west-1 fleet is priced (the bundled book could not)
-
-
-def test_an_invalid_what_if_entry_is_explained_once_and_the_last_valid_set_kept() -> None:
-    at = run_app("what_if")
-    before = metric(at, "Possible saving")
-    at.text_input(key="a_price_region_proxy").set_value("eu-west-1").run()
-    assert not at.exception
-    errors = [e.value for e in at.error]
-    assert len(errors) == 1
-    assert "write region=region" in errors[0]
-    assert metric(at, "Possible saving") == before

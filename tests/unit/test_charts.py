@@ -16,6 +16,7 @@ from analyzer.present.charts import (
     fleet_chart,
     traffic_chart,
 )
+from analyzer.present.palette import CHART_TEMPLATE, CROSSOVER_COLOR, KIND_COLORS
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +76,10 @@ def test_cost_curve_chart_has_every_option_you_are_here_and_crossover(analysis: 
     here = fig.data[names.index("You are here")]
     assert here.x[0] == pytest.approx(row["monthly_invocations"])
     assert here.y[0] == pytest.approx(row["lambda_usd_per_month"])
-    vlines = [s for s in fig.layout.shapes if s.type == "line" and s.x0 == s.x1]
-    assert vlines[0].x0 == pytest.approx(row["crossover_multiple"] * row["monthly_invocations"])
+    crossover = next(t for t in fig.data if str(t.name).startswith("Crossover"))  # in the legend
+    assert crossover.x[0] == pytest.approx(row["crossover_multiple"] * row["monthly_invocations"])
+    assert crossover.line.color == CROSSOVER_COLOR
+    assert fig.layout.hovermode == "x unified"
     assert "USD per month" in fig.layout.yaxis.title.text
     assert "Invocations per month" in fig.layout.xaxis.title.text
 
@@ -131,3 +134,36 @@ def test_breakdown_chart_stacks_add_up_to_each_bill(analysis: Analysis) -> None:
 def test_unknown_function_is_a_key_error(analysis: Analysis) -> None:
     with pytest.raises(KeyError):
         traffic_chart(analysis, "nope")
+
+
+def test_each_option_kind_has_one_colour_in_every_function_and_no_theme_leaks(
+    analysis: Analysis,
+) -> None:
+    import plotly.io as pio
+    import streamlit  # noqa: F401 - importing it makes "streamlit" plotly's default template
+
+    assert pio.templates.default == "streamlit"
+    names = {"Lambda": "lambda", "EC2": "ec2", "Fargate": "fargate"}
+    names["Lambda Managed Instances"] = "lmi"
+    seen: dict[str, set[str]] = {}
+    for verdict in ("outgrown", "watch", "stay"):
+        fig = cost_curve_chart(analysis, _fid(analysis, verdict))
+        for t in fig.data:
+            if t.name in names:
+                seen.setdefault(t.name, set()).add(t.line.color)
+        assert fig.layout.template == pio.templates[CHART_TEMPLATE]
+    assert seen == {name: {KIND_COLORS[kind]} for name, kind in names.items()}
+    assert len(set(KIND_COLORS.values())) == len(KIND_COLORS)  # Fargate is not LMI's colour
+    for fig in (fleet_chart(analysis), breakdown_chart(analysis, _fid(analysis, "outgrown"))):
+        assert fig.layout.template == pio.templates[CHART_TEMPLATE]
+
+
+def test_a_filtered_fleet_chart_keeps_two_labelled_decades_on_each_log_axis(
+    analysis: Analysis,
+) -> None:
+    one = analysis.functions.iloc[[0]]
+    fig = fleet_chart(analysis, one)
+    for axis in (fig.layout.xaxis, fig.layout.yaxis):
+        lo, hi = axis.range
+        assert hi - lo >= 2
+        assert lo == int(lo) and hi == int(hi)  # whole decades: 10^n ticks are labelled

@@ -24,8 +24,16 @@ from analyzer.present.app.controls import (
     state_key,
     widget_value,
 )
-from analyzer.present.app.filters import FILTER_COLUMNS, Filters, filter_functions, filter_options
+from analyzer.present.app.filters import (
+    FILTER_COLUMNS,
+    Filters,
+    clicked_function,
+    export_recommendations,
+    filter_functions,
+    filter_options,
+)
 from analyzer.present.app.labels import (
+    ASSUMPTION_LABELS,
     LOAD_BALANCER_LABELS,
     PRICING_LABELS,
     TARGET_LABELS,
@@ -38,10 +46,18 @@ from analyzer.present.app.labels import (
     verdict_sentence,
 )
 from analyzer.present.app.sensitivity import sensitivity, sensitivity_summary
-from analyzer.present.app.source import ENABLE_AWS_ENV, aws_enabled, window_caption
+from analyzer.present.app.source import (
+    ENABLE_AWS_ENV,
+    aws_enabled,
+    short_window_warning,
+    source_name,
+    window_caption,
+)
 from analyzer.present.app.tables import (
     FLEET_TABLE_COLUMNS,
     assumption_table,
+    crossover_text,
+    date_text,
     fleet_table,
     function_choices,
     lambda_breakdown,
@@ -54,6 +70,7 @@ from analyzer.present.recommendations import function_recommendation, subset_ana
 from analyzer.present.summary import FleetSummary, fleet_summary
 
 __all__ = [
+    "ASSUMPTION_LABELS",
     "CONTROLS",
     "ENABLE_AWS_ENV",
     "FILTER_COLUMNS",
@@ -70,10 +87,14 @@ __all__ = [
     "assumptions_from_widgets",
     "aws_enabled",
     "changed_assumptions",
+    "clicked_function",
     "compact",
     "control_spec",
+    "crossover_text",
+    "date_text",
     "default_widget_values",
     "display_value",
+    "export_recommendations",
     "filter_functions",
     "filter_options",
     "fleet_summary",
@@ -90,7 +111,9 @@ __all__ = [
     "price_table",
     "sensitivity",
     "sensitivity_summary",
+    "short_window_warning",
     "sizing_text",
+    "source_name",
     "state_key",
     "subset_analysis",
     "verdict_sentence",

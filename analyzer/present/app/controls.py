@@ -17,7 +17,12 @@ from analyzer.core.assumptions import (
     from_mapping,
 )
 from analyzer.exceptions import InputError
-from analyzer.present.app.labels import LOAD_BALANCER_LABELS, PRICING_LABELS, TARGET_LABELS
+from analyzer.present.app.labels import (
+    LOAD_BALANCER_LABELS,
+    PRICING_LABELS,
+    TARGET_LABELS,
+    assumption_label,
+)
 from analyzer.present.app.tables import assumption_table
 
 STATE_PREFIX = "a_"
@@ -43,19 +48,14 @@ class ControlSpec:
     max_value: float | None = None
     step: float | None = None
     integer: bool = False
-
-
-def _label(name: str, unit: str) -> str:
-    words = name.replace("_usd", "").replace("_mb", "").replace("_s", "").replace("_", " ")
-    words = words.replace("lmi", "Managed Instances").replace("ec2", "EC2").replace("sp ", "SP ")
-    words = words.replace("alb", "ALB").replace("1y", "1 year").replace("3y", "3 years")
-    return f"{words[:1].upper()}{words[1:]} ({unit})"
+    percent: bool = False  # a fraction shown and typed as a percentage (0.12 <-> 12)
+    format: str | None = None
 
 
 def control_spec(info: FieldInfo) -> ControlSpec:
     common: dict[str, Any] = {
         "name": info.name,
-        "label": _label(info.name, info.unit),
+        "label": assumption_label(info.name, info.unit),
         "help": info.help,
         "unit": info.unit,
         "group": info.group,
@@ -79,8 +79,15 @@ def control_spec(info: FieldInfo) -> ControlSpec:
     integer = info.name == "min_instances"
     lo, hi = info.lo, info.hi
     if info.unit == "fraction" and lo is not None and hi is not None:
+        fine = float(lo) * 100 % 1 != 0 or info.name == "cold_start_rate"
         return ControlSpec(
-            kind="slider", min_value=float(lo), max_value=float(hi), step=0.01, **common
+            kind="slider",
+            min_value=_percent(lo),
+            max_value=_percent(hi),
+            step=0.1 if fine else 1.0,
+            percent=True,
+            format="%.1f%%" if fine else "%.0f%%",
+            **common,
         )
     step = 1.0 if integer or (hi is not None and hi >= 100) else 0.1
     if info.name == "duration_rounding_s":
@@ -93,6 +100,10 @@ def control_spec(info: FieldInfo) -> ControlSpec:
         integer=integer,
         **common,
     )
+
+
+def _percent(fraction: float) -> float:
+    return round(float(fraction) * 100, 6)
 
 
 CONTROLS: dict[str, ControlSpec] = {name: control_spec(info) for name, info in FIELDS.items()}
@@ -109,6 +120,8 @@ def widget_value(name: str, value: Any) -> Any:
         return ", ".join(f"{k}={v}" for k, v in dict(value).items())
     if spec.kind == "number" and value is not None:
         return int(value) if spec.integer else float(value)
+    if spec.percent:
+        return _percent(value)
     if spec.kind == "slider":
         return float(value)
     return value
@@ -145,6 +158,8 @@ def assumptions_from_widgets(
             data[name] = _parse_proxy(str(v or ""))
         elif name == "targets":
             data[name] = list(v)
+        elif CONTROLS[name].percent and isinstance(v, (int, float)):
+            data[name] = round(float(v) / 100, 8)
         elif name == "memory_per_worker_mb":
             data[name] = None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
         else:

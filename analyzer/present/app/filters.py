@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
+from analyzer.core.analyze import Analysis
+from analyzer.core.recommend import Recommendations
 from analyzer.core.vocabulary import VERDICTS
+from analyzer.present.recommendations import filter_recommendations, recommend, with_summary
 
 FILTER_COLUMNS = {
     "account": "account_name",
@@ -50,3 +56,33 @@ def filter_functions(functions: pd.DataFrame, filters: Filters) -> pd.DataFrame:
         if chosen:
             mask &= functions[col].astype(str).isin(chosen)
     return functions[mask]
+
+
+def export_recommendations(
+    base: Analysis, optimistic: Analysis, pessimistic: Analysis, filters: Filters
+) -> Recommendations:
+    """The recommendations the Export page writes: as `crossover export` makes them (the fleet
+    recommended, then filtered and sorted by saving), so both give the same file. The runtime
+    filter, which the CLI lacks, keeps its functions afterwards."""
+    recs = filter_recommendations(
+        recommend(base, optimistic, pessimistic),
+        accounts=filters.account,
+        environments=filters.environment,
+        regions=filters.region,
+        verdicts=filters.verdict,
+        sort="saving",
+    )
+    if not filters.runtime:
+        return recs
+    fns = recs.functions
+    keep = fns["function_id"].isin(filter_functions(base.functions, filters)["function_id"])
+    return with_summary(dataclasses.replace(recs, functions=fns[keep]))
+
+
+def clicked_function(points: Sequence[Mapping[str, Any]]) -> str | None:
+    """The function id of a clicked fleet-chart bubble (its customdata's last item), if any."""
+    for point in points:
+        data = point.get("customdata")
+        if isinstance(data, (list, tuple)) and data:
+            return str(data[-1])
+    return None

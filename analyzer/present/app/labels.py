@@ -81,3 +81,53 @@ def months_text(months: float) -> str:
     if months < 24:
         return f"in about {months:.0f} months"
     return f"in about {months / 12:.0f} years"
+
+
+ASSUMPTION_LABELS: dict[str, str] = {
+    "targets": "Alternatives to compare",
+    "instance_types": "Instance types (empty: the default set)",
+    "allow_arch_change": "Allow switching CPU architecture",
+    "allow_burstable": "Allow burstable (t-family) instances",
+    "pricing_option": "Pricing commitment",
+    "autoscaling": "Autoscaling (capacity follows traffic)",
+    "min_instances": "Minimum instances or tasks",
+    "target_utilization": "Target utilisation (%)",
+    "burst_factor": "Peak as a multiple of average traffic (×)",
+    "cpu_busy_fraction": "Share of Lambda's CPU a request keeps busy (%)",
+    "memory_per_worker_mb": "Memory per concurrent request (MB, empty: configured memory)",
+    "ec2_os_overhead_mb": "Memory kept by the OS on each instance (MB)",
+    "load_balancer": "Load balancer in front of EC2 / Fargate",
+    "alb_requests_per_lcu_second": "ALB requests per second per LCU",
+    "ops_hours_per_month": "Operations work (engineer hours per month)",
+    "engineer_hourly_usd": "Engineer cost (USD per hour)",
+    "migration_hours": "Migration to EC2 or Fargate (engineer hours, once)",
+    "lmi_migration_hours": "Migration to Managed Instances (engineer hours, once)",
+    "free_tier": "Apply Lambda's free tier",
+    "consolidated_billing": "Duration tiers count the whole organisation",
+    "duration_rounding_s": "Duration round-up per invocation (seconds)",
+    "init_ms_per_cold_start": "Billed start-up time per cold start (ms)",
+    "cold_start_rate": "Cold-start rate (% of invocations)",
+    "lambda_sp_1y_discount": "Lambda Savings Plan discount, 1 year (%)",
+    "lambda_sp_3y_discount": "Lambda Savings Plan discount, 3 years (%)",
+    "ec2_sp_1y_discount": "EC2 Savings Plan discount, 1 year (%)",
+    "ec2_sp_3y_discount": "EC2 Savings Plan discount, 3 years (%)",
+    "fargate_sp_1y_discount": "Fargate Savings Plan discount, 1 year (%)",
+    "fargate_sp_3y_discount": "Fargate Savings Plan discount, 3 years (%)",
+    "ec2_spot_discount": "EC2 Spot discount (%)",
+    "fargate_spot_discount": "Fargate Spot discount (%)",
+    "lmi_management_fee": "Managed Instances management fee (% of EC2 price)",
+    "outgrown_min_saving_usd": "Smallest saving that makes a function Outgrown (USD per month)",
+    "watch_multiple": "Watch when the crossover is within (× today's traffic)",
+    "watch_months": "Watch when the crossover is within (months)",
+    "max_multiple": "Largest traffic multiple searched (×)",
+    "price_region_proxy": "Price a missing region as another (region=region)",
+}
+"""Every assumption's written label in the What-if page (units in brackets)."""
+
+
+def assumption_label(name: str, unit: str) -> str:
+    """The written label of an assumption; a readable fallback for one added later."""
+    if name in ASSUMPTION_LABELS:
+        return ASSUMPTION_LABELS[name]
+    words = name.removesuffix("_usd").removesuffix("_mb").replace("_", " ")
+    return f"{words[:1].upper()}{words[1:]} ({unit})"

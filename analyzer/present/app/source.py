@@ -25,3 +25,31 @@ def window_caption(meta: Mapping[str, Any]) -> str:
     if not (start and end):
         return ""
     return f"Traffic from {str(start)[:10]} to {str(end)[:10]}."
+
+
+SHORT_WINDOW_HOURS = 7 * 24
+"""Less than a week of traffic: monthly verdicts rest on an extrapolation (a visible warning)."""
+
+
+def source_name(source_id: str) -> str:
+    """A data source as a person reads it: 'CSV upload: functions.csv + traffic.csv'."""
+    kind, _, rest = source_id.partition(":")
+    if kind == "csv":
+        files = rest.rsplit(":", 1)[0]
+        return "CSV upload: " + " + ".join(files.split("+"))
+    if kind == "store":
+        return f"Local store ({rest})"
+    if kind == "aws":
+        return f"Live AWS (collected {rest[:16].replace('T', ' ')})" if rest else "Live AWS"
+    return source_id
+
+
+def short_window_warning(hours: float) -> str | None:
+    """A warning when the traffic window is too short for monthly verdicts to be trusted."""
+    if hours >= SHORT_WINDOW_HOURS:
+        return None
+    span = f"{hours:.0f} hours" if hours < 48 else f"{hours / 24:.1f} days"
+    return (
+        f"Only {span} of traffic: every monthly figure is that window scaled to a month, and "
+        "growth cannot be measured. Treat the verdicts as rough until a week or more is loaded."
+    )

@@ -12,36 +12,70 @@ from analyzer.core.assumptions import FIELDS, Assumptions
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.selection import VERDICT_RANK
 from analyzer.core.vocabulary import KIND_LABELS, VERDICT_LABELS, OptionKind
-from analyzer.present.app.labels import display_value, kind_name
+from analyzer.present.app.labels import assumption_label, display_value, kind_name
+
+
+def percent_text(v: Any) -> str:
+    """0.12 -> '12%' (a fraction as people write it)."""
+    return f"{float(v) * 100:.4g}%" if isinstance(v, (int, float)) else display_value(v)
+
 
 FLEET_TABLE_COLUMNS = [
-    "Function", "Account", "Environment", "Region", "Runtime", "Verdict",
-    "Invocations / month", "Lambda $/month", "Best alternative", "Alternative $/month",
-    "Saving $/month", "Crossover (x traffic)", "Months to crossover", "Crossover date",
+    "Verdict", "Function", "Saving $/month", "Crossover", "Crossover date",
+    "Lambda $/month", "Best alternative", "Alternative $/month", "Invocations / month",
+    "Account", "Environment", "Region", "Runtime",
 ]  # fmt: skip
+"""The money first: what to do, for which function, what it saves, when it crosses over."""
 
 
-def fleet_table(functions: pd.DataFrame) -> pd.DataFrame:
+def crossover_text(k: float, max_multiple: float) -> str:
+    """A crossover multiple in words: '2.4× today's traffic', 'no crossover up to 1,000×
+    today', 'cheaper at any traffic', 'already (0.45× today)'."""
+    if not np.isfinite(k) or k >= max_multiple:
+        return f"no crossover up to {max_multiple:,.0f}× today"
+    if k <= 0:
+        return "cheaper at any traffic"
+    if k < 1:
+        return f"already ({k:.2f}× today)"
+    return f"{k:,.1f}× today's traffic"
+
+
+def date_text(k: float, date: object, max_multiple: float) -> str:
+    """The crossover date in words: a date, 'now', or why there is none."""
+    if np.isfinite(k) and k < 1:
+        return "now (already cheaper elsewhere)"
+    if isinstance(date, str) and date:
+        return date
+    if not np.isfinite(k) or k >= max_multiple:
+        return "none (Lambda stays cheapest)"
+    return "not forecast (traffic not growing)"
+
+
+def fleet_table(functions: pd.DataFrame, max_multiple: float = 1000.0) -> pd.DataFrame:
     """The overview table, one row per function, worst first (index: function_id)."""
     f = functions
+    ks = [float(k) for k in f["crossover_multiple"].astype(float)]
     out = pd.DataFrame(
         {
+            "Verdict": f["verdict"].map(VERDICT_LABELS).fillna(f["verdict"]),
             "Function": f["name"],
+            "Saving $/month": f["saving_usd_per_month"].astype(float),
+            "Crossover": [crossover_text(k, max_multiple) for k in ks],
+            "Crossover date": [
+                date_text(k, d, max_multiple) for k, d in zip(ks, f["crossover_date"], strict=True)
+            ],
+            "Lambda $/month": f["lambda_usd_per_month"].astype(float),
+            "Best alternative": (
+                f["best_option_kind"].map(KIND_LABELS).fillna("none priced")
+                + " "
+                + f["best_option_label"].fillna("").astype(str)
+            ).str.strip(),
+            "Alternative $/month": f["best_option_usd_per_month"].astype(float),
+            "Invocations / month": f["monthly_invocations"].astype(float),
             "Account": f["account_name"],
             "Environment": f["environment"],
             "Region": f["region"],
             "Runtime": f["runtime"],
-            "Verdict": f["verdict"].map(VERDICT_LABELS).fillna(f["verdict"]),
-            "Invocations / month": f["monthly_invocations"].astype(float),
-            "Lambda $/month": f["lambda_usd_per_month"].astype(float),
-            "Best alternative": f["best_option_kind"].map(KIND_LABELS).fillna("–")
-            + " "
-            + f["best_option_label"].fillna("").astype(str),
-            "Alternative $/month": f["best_option_usd_per_month"].astype(float),
-            "Saving $/month": f["saving_usd_per_month"].astype(float),
-            "Crossover (x traffic)": f["crossover_multiple"].astype(float),
-            "Months to crossover": f["months_to_crossover"].astype(float),
-            "Crossover date": f["crossover_date"].where(f["crossover_date"].notna(), None),
         }
     )
     out.index = pd.Index(f["function_id"], name="function_id")
@@ -98,9 +132,12 @@ def assumption_table(a: Assumptions) -> pd.DataFrame:
         rows.append(
             {
                 "Assumption": name,
-                "Value": display_value(v),
-                "Unit": info.unit,
-                "Default": display_value(default),
+                "Label": assumption_label(name, info.unit),
+                "Value": percent_text(v) if info.unit == "fraction" else display_value(v),
+                "Unit": "%" if info.unit == "fraction" else info.unit,
+                "Default": percent_text(default)
+                if info.unit == "fraction"
+                else display_value(default),
                 "Changed": v != default,
                 "Meaning": info.help,
                 "Group": info.group,
