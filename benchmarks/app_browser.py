@@ -71,7 +71,7 @@ def settled(page: Page) -> None:
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=60_000)
 
 
-def timed(action: Callable[[], None], done: Callable[[], None], page: Page) -> float:
+def timed(action: Callable[[], object], done: Callable[[], object], page: Page) -> float:
     t0 = time.perf_counter()
     action()
     done()
@@ -176,11 +176,11 @@ def main() -> None:
                 if args.screenshots is not None and run == max(args.runs, 1) - 1:
                     screenshots(browser, url, args.screenshots)
         browser.close()
-    for k, v in results.items():
+    for interaction, times in results.items():
         row = {
-            "interaction": k,
-            "median_s": round(statistics.median(v), 2),
-            "worst_s": round(max(v), 2),
+            "interaction": interaction,
+            "median_s": round(statistics.median(times), 2),
+            "worst_s": round(max(times), 2),
         }
         print(json.dumps(row))
 

@@ -116,6 +116,7 @@ def test_every_assumption_has_a_control_with_a_written_label_and_help() -> None:
         scale = 100 if info.unit == "fraction" else 1  # fractions are typed as percentages
         if spec.kind in ("slider", "number") and info.lo is not None:
             assert spec.min_value == pytest.approx(info.lo * scale)
+            assert info.hi is not None
             assert spec.max_value == pytest.approx(info.hi * scale)
     assert m.CONTROLS["pricing_option"].kind == "select"
     assert m.CONTROLS["targets"].kind == "multiselect"

@@ -127,8 +127,12 @@ def test_the_apps_html_export_is_the_clis_byte_for_byte(tmp_path: Path) -> None:
     )
     book = resolve_pricebook(None, str(tmp_path / "data"))
     a = Assumptions()
-    runs = [analyze(demo_fleet(), book, x) for x in (a, optimistic(a), pessimistic(a))]
-    app_bytes = export.render(m.export_recommendations(*runs, m.Filters()), "html")
+    base, tilted_up, tilted_down = (
+        analyze(demo_fleet(), book, x) for x in (a, optimistic(a), pessimistic(a))
+    )
+    app_bytes = export.render(
+        m.export_recommendations(base, tilted_up, tilted_down, m.Filters()), "html"
+    )
     assert app_bytes == out.read_bytes()
     assert b"#6a3d9a" in app_bytes  # Lambda's colour from the palette, not a placeholder
 
