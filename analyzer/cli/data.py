@@ -79,7 +79,7 @@ def prices_show(pricebook: str | None, fmt: str, data_dir: str | None) -> None:
         "sources": book.sources,
     }
     if fmt == "json":
-        click.echo(json.dumps(info, indent=2))
+        click.echo(json.dumps(info, indent=2, allow_nan=False))
         return
     click.echo(f"price book: {which['path']}")
     click.echo(f"chosen by:  {which['chosen_by']}")
