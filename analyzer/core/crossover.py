@@ -37,6 +37,8 @@ SETTLED_REL = 1e-9  # L meets P: relative difference at most this
 CLOSE_ENOUGH = 0.01  # a crossing known to lie within 1% of k is narrowed by bisection
 BRACKET_ITERS = 14  # at most this many halvings of a bracket (in log k)
 BRACKET_TOL = 0.005  # ... until its ends are within 0.5%
+PULL_BACK_ROUNDS = 3
+PATH_RATIOS = (2.0, 1.3, 1.1, 1.03)  # where the path to an estimate is checked for crossings
 BRACKETS = (0.01, 0.04, 0.16, 0.64)  # widths tried around an estimate, narrowest first
 BOUND_STEPS = 2  # steps on the cheap bounds between two exact evaluations
 
@@ -286,8 +288,17 @@ def refine_crossover(
     agree_down = np.where(down, estimate < 1.0, estimate > 1.0)
     rows = np.flatnonzero(finite & agree_down)
     proved = np.zeros(n, dtype=bool)
-    if rows.size:
-        proved[rows] = _prove_bracket(lambda_line, exact, estimate, down, rows, result)
+    estimate = estimate.astype(float).copy()
+    for _ in range(PULL_BACK_ROUNDS):  # an earlier crossing on the path becomes the estimate
+        earlier = _crossing_on_path(lambda_line, exact, estimate, down, rows)
+        moved = np.isfinite(earlier)
+        estimate[rows[moved]] = earlier[moved]
+        clear = rows[~moved]
+        if clear.size:
+            proved[clear] = _prove_bracket(lambda_line, exact, estimate, down, clear, result)
+        rows = rows[moved]
+        if rows.size == 0:
+            break
     # the rest: no estimate to check (NaN / 0 kept when today's side agrees), or not proved
     keep_as_is = ~finite & (np.where(down, estimate == 0, np.isnan(estimate)) | ~np.isfinite(p_one))
     redo = np.flatnonzero(~proved & ~keep_as_is)
@@ -302,6 +313,29 @@ def refine_crossover(
             ),
         )
     return result
+
+
+def _crossing_on_path(
+    lambda_line: LambdaLine,
+    exact: ProvisionedCost,
+    estimate: np.ndarray,
+    down: np.ndarray,
+    rows: np.ndarray,
+) -> np.ndarray:
+    """For `rows`: the point nearest today's traffic, among PATH_RATIOS short of the estimate,
+    where the exact costs already cross (NaN where none does): the estimate is not the first
+    crossing there."""
+    d = down[rows]
+    points = [np.where(d, estimate[rows] * r, estimate[rows] / r) for r in PATH_RATIOS]
+    k = np.concatenate(points)
+    on_path = np.where(np.tile(d, len(PATH_RATIOS)), k < 1.0, k > 1.0)
+    cost = exact(np.tile(rows, len(PATH_RATIOS)))(np.where(on_path, k, 1.0))
+    lam = lambda_line.rows(np.tile(rows, len(PATH_RATIOS))).at(k)
+    crossed = on_path & np.where(np.tile(d, len(PATH_RATIOS)), lam < cost, lam >= cost)
+    crossed = crossed.reshape(len(PATH_RATIOS), rows.size)
+    first = np.argmax(crossed, axis=0)  # PATH_RATIOS run from the farthest to the nearest
+    at = k.reshape(len(PATH_RATIOS), rows.size)[first, np.arange(rows.size)]
+    return np.where(crossed.any(axis=0), at, np.nan)
 
 
 def _prove_bracket(
