@@ -14,10 +14,11 @@ candidate), with M(k) = max_h p_h(k):
   upper  c x H x max(m, ceil(r M(k)))         (the static fleet: never cheaper than autoscaled)
 Both are non-decreasing in k, like P itself.
 
-Exact pricing of all candidates over all hours is costly (F x T x H), so `cost` first prices,
-per option kind, the candidate with the lowest lower bound exactly; its total is an upper bound
-on P(k). Only candidates whose lower bound does not exceed it can be the cheapest: those are
-priced exactly (in row batches of bounded size). The result is the exact minimum.
+Exact pricing of all candidates over all hours is costly (F x T x H), so `cheapest` first bounds
+every candidate from below coarsely (c x max(m H, r sum_h p_h(k)), no per-hour work), prices
+exactly the candidate with the lowest bound; its total is an upper bound on P(k). Only
+candidates whose coarse bound does not exceed it, then whose binned lower bound does not either,
+can be the cheapest: those are priced exactly, pair by pair. The result is the exact minimum.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ class ExactCost:
     min_instances: int
     autoscaling: bool
     profile: Profile  # the demand in LOWER_BINS bins, for the lower bound
+    base_total: np.ndarray  # F: sum over hours of base
+    excess_total: np.ndarray  # F: sum over hours of excess
 
     @classmethod
     def build(cls, pricings: list[OptionPricing], d: Demand, a: Assumptions) -> ExactCost:
@@ -77,7 +80,16 @@ class ExactCost:
             for p in pricings
         ]
         profile = compress_profile(d, LOWER_BINS)
-        return cls(d.base, d.excess, kinds, a.min_instances, a.autoscaling, profile)
+        return cls(
+            d.base,
+            d.excess,
+            kinds,
+            a.min_instances,
+            a.autoscaling,
+            profile,
+            d.base.sum(axis=1),
+            d.excess.sum(axis=1),
+        )
 
     @property
     def hours(self) -> int:
@@ -112,6 +124,36 @@ class ExactCost:
         unit_hours = (units * self.profile.weights[rows][:, None, :]).sum(axis=2)
         return np.where(finite, unit_hours * kind.price[None, :] * self._to_month(), np.inf)
 
+    def _plain_lower(self, kind: KindCost, rows: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """R x T autoscaled compute lower bound, coarser and cheaper than `_lower`:
+        sum_h max(m, r p_h) >= max(m H, r sum_h p_h)."""
+        r = kind.per_request[rows]
+        finite = np.isfinite(r)
+        total = k * self.base_total[rows] + np.sqrt(k) * self.excess_total[rows]
+        units = np.maximum(
+            self.min_instances * self.hours, np.where(finite, r, 0.0) * total[:, None]
+        )
+        return np.where(finite, units * kind.price[None, :] * self._to_month(), np.inf)
+
+    def _lower_kept(
+        self, kind: KindCost, rows: np.ndarray, k: np.ndarray, keep: np.ndarray
+    ) -> np.ndarray:
+        """`_lower` on the kept (row, candidate) pairs only (inf elsewhere)."""
+        out = np.full(keep.shape, np.inf)
+        at, cand = np.nonzero(keep)
+        if at.size == 0:
+            return out
+        r = kind.per_request[rows[at], cand]
+        sel = rows[at]
+        mean = (
+            k[at, None] * self.profile.base[sel]
+            + np.sqrt(k[at])[:, None] * self.profile.excess[sel]
+        )
+        units = np.maximum(r[:, None] * mean, self.min_instances)
+        unit_hours = (units * self.profile.weights[sel]).sum(axis=1)
+        out[at, cand] = unit_hours * kind.price[cand] * self._to_month()
+        return out
+
     def bound(self, rows: np.ndarray, k: np.ndarray, upper: bool) -> np.ndarray:
         """The cheap lower (upper=False) or upper bound on P(k) for `rows`."""
         peak = self._peak(rows, k) if upper or not self.autoscaling else np.zeros(0)
@@ -136,7 +178,7 @@ class ExactCost:
             peak = self._peak(rows, k)
             computes = [self._static(kind, rows, peak) for kind in self.kinds]
             return self._best(rows, k, computes), computes
-        lowers = [self._lower(kind, rows, k) for kind in self.kinds]
+        lowers = [self._plain_lower(kind, rows, k) for kind in self.kinds]
         extras = [kind.fixed_usd[rows] + k * kind.variable_usd[rows] for kind in self.kinds]
         # An upper bound on P: the exact cost of the candidate with the lowest lower bound.
         totals = np.stack(
@@ -156,8 +198,10 @@ class ExactCost:
             exact = self._exact_kept(kind, rows, k, first).min(axis=1, initial=np.inf)
             ceiling = np.where(mine, exact + extra, ceiling)
         computes = []
+        limit = ceiling[:, None] * (1 + SLACK) + SLACK
         for kind, low, extra in zip(self.kinds, lowers, extras, strict=True):
-            keep = (low + extra[:, None]) <= ceiling[:, None] * (1 + SLACK) + SLACK
+            keep = (low + extra[:, None]) <= limit  # the coarse bound first, then the finer
+            keep &= (self._lower_kept(kind, rows, k, keep) + extra[:, None]) <= limit
             computes.append(self._exact_kept(kind, rows, k, keep))
         return self._best(rows, k, computes), computes
 
