@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
@@ -20,7 +19,7 @@ from analyzer.cli.sources import exit_if_partial, load_fleet, note_commitment_ra
 from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.scenario import read_scenario, scenario_fleet
-from analyzer.present.jsonout import analysis_json
+from analyzer.present.jsonout import analysis_json, json_text
 from analyzer.present.table import analysis_table, cost_table
 
 
@@ -34,7 +33,7 @@ def warn_if_stale(book: PriceBook) -> None:
 def emit(analysis: Analysis, fmt: str, detail: bool) -> None:
     """JSON on stdout, or the detailed (analyze) or short (cost) table."""
     if fmt == "json":
-        click.echo(json.dumps(analysis_json(analysis, detail), indent=2))
+        click.echo(json_text(analysis_json(analysis, detail)))
     elif detail:
         click.echo(analysis_table(analysis))
     else:

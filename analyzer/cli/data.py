@@ -101,7 +101,7 @@ def prices_show(
     if detail:
         info["region_prices"] = detail
     if fmt == "json":
-        click.echo(json.dumps(info, indent=2))
+        click.echo(json.dumps(info, indent=2, allow_nan=False))
         return
     click.echo(f"price book: {which['path']}")
     click.echo(f"chosen by:  {which['chosen_by']}")

@@ -2,8 +2,9 @@
 
 A block is the functions of one chunk (CHUNK functions: one hourly matrix in memory at a time)
 that share an assumption set and a price region. Per block: demand -> each option kind's
-candidates, shortlist and costs -> the cheapest option at today's traffic -> the crossover
-multiple (`crossover.solve_crossover` on the cheapest-option cost `cheapest_option_usd`).
+candidates, shortlist and costs -> the exact cheapest option at today's traffic -> the
+crossover multiple (`crossover.solve_crossover` on the exact cheapest-option cost
+`exact_cost.ExactCost`: every feasible candidate, every hour).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from analyzer.core.assumptions import AssumptionGroups, Assumptions
-from analyzer.core.crossover import CostAt, LambdaLine, solve_crossover
+from analyzer.core.crossover import Bounds, CostAt, LambdaLine, refine_crossover, solve_crossover
+from analyzer.core.exact_cost import ExactCost
 from analyzer.core.fleet import FleetData, HourlyMatrix, hourly_matrix
 from analyzer.core.lambda_cost import LambdaCost
 from analyzer.core.options.candidates import CandidateCache
@@ -28,7 +30,7 @@ from analyzer.core.options.cost import (
     price_options,
 )
 from analyzer.core.options.demand import Demand, compress_profile, demand, units_per_request
-from analyzer.core.options.shortlist import SHORTLIST_DOWN, shortlist
+from analyzer.core.options.shortlist import SHORTLIST_DOWN, Shortlist, shortlist
 from analyzer.core.pricebook import PriceBook
 
 CHUNK = 2000
@@ -166,11 +168,13 @@ def analyse_block(
     """Price every option for one block, pick the cheapest, solve the crossover."""
     a = block.assumptions
     pricings = price_options(block.demand, a, block.price_region, traffic, cache)
+    exact = ExactCost.build(pricings, block.demand, a)
     n = len(block.rows)
     best_usd = np.full(n, np.inf)
     best_kind = np.full(n, None, dtype=object)
     tables = []
-    for pricing in pricings:
+    today, p_one = with_exact_best(pricings, exact)
+    for pricing in today:
         breakdown = option_breakdown(pricing, block.demand, a, block.hours)
         table = breakdown.table.assign(
             function_id=block.function_ids, price_region=block.price_region
@@ -179,8 +183,8 @@ def analyse_block(
         cheaper = breakdown.monthly_usd < best_usd
         best_usd = np.where(cheaper, breakdown.monthly_usd, best_usd)
         best_kind = np.where(cheaper, pricing.kind, best_kind)
-    # Where Lambda is already dearer, k* lies below today's traffic: price the crossover
-    # search with the candidates that are best there, not at growth.
+    # An estimate of k* on the shortlist and a compressed profile (cheap), then proved or
+    # corrected on the exact costs: every feasible candidate, every hour (ExactCost).
     dearer = np.flatnonzero(lambda_total >= best_usd)
     pricings = shortlist_down(pricings, block.demand, a, dearer)
     profile = compress_profile(block.demand, PROFILE_BINS)
@@ -190,8 +194,45 @@ def analyse_block(
         profile_rows = profile.rows(rows)
         return lambda k: cheapest_option_usd(k, pricings_rows, profile_rows, a)
 
-    k_star = solve_crossover(lambda_line, provisioned, a.max_multiple)
+    estimate = solve_crossover(lambda_line, provisioned, a.max_multiple)
+    k_star = refine_crossover(
+        lambda_line,
+        lambda rows: lambda k: exact.cost(rows, k),
+        Bounds(
+            lambda rows: lambda k: exact.bound(rows, k, upper=False),
+            lambda rows: lambda k: exact.bound(rows, k, upper=True),
+        ),
+        estimate,
+        a.max_multiple,
+        p_one,
+    )
     return BlockResult(block.rows, tables, best_kind, best_usd, block.demand.peak, k_star)
+
+
+def with_exact_best(
+    pricings: list[OptionPricing], exact: ExactCost
+) -> tuple[list[OptionPricing], np.ndarray]:
+    """Each pricing's shortlist with one more candidate per function: the kind's exact cheapest
+    at today's traffic (every feasible candidate, every hour), so today's best option is exact;
+    and that exact cheapest option's monthly cost P(1)."""
+    n = len(exact.base)
+    p_one, computes = exact.cheapest(np.arange(n), np.ones(n))
+    out = []
+    for pricing, kind, compute in zip(pricings, exact.kinds, computes, strict=True):
+        pick = np.argmin(compute, axis=1)
+        chosen = pricing.shortlist
+        out.append(
+            pricing.with_shortlist(
+                Shortlist(
+                    np.concatenate([chosen.idx, pick[:, None]], axis=1),
+                    np.concatenate(
+                        [chosen.r, kind.per_request[np.arange(n), pick][:, None]], axis=1
+                    ),
+                    np.concatenate([chosen.price, kind.price[pick][:, None]], axis=1),
+                )
+            )
+        )
+    return out, p_one
 
 
 def shortlist_down(

@@ -13,8 +13,11 @@ cheaper again (0 when it never is, e.g. idle provisioned concurrency). So k* < 1
 the function has already outgrown Lambda.
 
 Method: the iteration k <- L^-1(P(k)) walks from k = 1 to the first crossing without ever
-stepping over one: between k and L^-1(P(k)), Lambda stays below (above, going down) P(k). It
-stops when P did not step on the way (then L = P there). Rows that have not converged after
+stepping over one: between k and L^-1(P(k)), Lambda stays below (above, going down) P(k). With
+`Bounds` (cheap lower and upper bounds on P), it also steps k <- L^-1(lower(k)) going up
+(L^-1(upper(k)) going down), which cannot pass a crossing either, and is much cheaper. It stops
+when L meets P at the new k, or when P at 1% further shows the crossing lies within that 1%
+(then bisection narrows it to BRACKET_TOL). Rows that have not converged after
 FIXED_POINT_ITERS (near-parallel costs, many small steps) finish with a log-grid scan and
 bisection from where the iteration got to, which no crossing lies behind.
 """
@@ -30,7 +33,14 @@ FIXED_POINT_ITERS = 40
 GRID_POINTS = 32  # fallback scan, quadratic in log k from where the iteration stopped
 BISECT_ITERS = 14
 K_LO = 1e-4  # below this multiple, "Lambda is never cheaper again" (k* = 0)
-SETTLED_REL = 1e-9  # P did not step: relative change at most this
+SETTLED_REL = 1e-9  # L meets P: relative difference at most this
+CLOSE_ENOUGH = 0.01  # a crossing known to lie within 1% of k is narrowed by bisection
+BRACKET_ITERS = 14  # at most this many halvings of a bracket (in log k)
+BRACKET_TOL = 0.005  # ... until its ends are within 0.5%
+PULL_BACK_ROUNDS = 3
+PATH_RATIOS = (2.0, 1.3, 1.1, 1.03)  # where the path to an estimate is checked for crossings
+BRACKETS = (0.01, 0.04, 0.16, 0.64)  # widths tried around an estimate, narrowest first
+BOUND_STEPS = 2  # steps on the cheap bounds between two exact evaluations
 
 CostAt = Callable[[np.ndarray], np.ndarray]
 ProvisionedCost = Callable[[np.ndarray], CostAt]
@@ -68,8 +78,20 @@ class LambdaLine:
         return np.where(usd <= self.fixed_usd, 0.0, k)
 
 
+@dataclass(frozen=True)
+class Bounds:
+    """Cheap bounds on P for the same rows: `lower(rows)(k) <= P(k) <= upper(rows)(k)`, both
+    non-decreasing in k. They let the walk take long steps that cannot pass a crossing."""
+
+    lower: ProvisionedCost
+    upper: ProvisionedCost
+
+
 def solve_crossover(
-    lambda_line: LambdaLine, provisioned: ProvisionedCost, max_multiple: float
+    lambda_line: LambdaLine,
+    provisioned: ProvisionedCost,
+    max_multiple: float,
+    bounds: Bounds | None = None,
 ) -> np.ndarray:
     """k* per function (see the module docstring); NaN where no option is feasible."""
     n = len(lambda_line)
@@ -78,12 +100,11 @@ def solve_crossover(
     dearer_now = lambda_line.at(k) >= p_k
     result = np.full(n, np.nan)
     active = np.isfinite(p_k)  # rows with no feasible option keep NaN
+    search = _Search(lambda_line, provisioned, max_multiple, dearer_now, bounds)
     for _ in range(FIXED_POINT_ITERS):
         if not active.any():
             break
-        _fixed_point_step(
-            lambda_line, provisioned, max_multiple, dearer_now, k, p_k, result, active
-        )
+        search.step(k, p_k, result, active)
     rows = np.flatnonzero(active)
     if rows.size:
         result[rows] = _scan_then_bisect(
@@ -96,33 +117,87 @@ def solve_crossover(
     return result
 
 
-def _fixed_point_step(
-    lambda_line: LambdaLine,
+@dataclass(frozen=True)
+class _Search:
+    """The walk's fixed inputs; `step` updates its working arrays in place."""
+
+    line: LambdaLine
+    provisioned: ProvisionedCost
+    max_multiple: float
+    dearer_now: np.ndarray
+    bounds: Bounds | None
+
+    def _accelerate(self, rows: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """Longer safe steps on the bounds: up, L < lower <= P until L meets the lower bound;
+        down, L >= upper >= P until L falls under the upper bound."""
+        if self.bounds is None:
+            return k
+        down = self.dearer_now[rows]
+        line = self.line.rows(rows)
+        lower, upper = self.bounds.lower(rows), self.bounds.upper(rows)
+        for _ in range(BOUND_STEPS):
+            live = np.isfinite(k) & (k >= K_LO) & (k <= self.max_multiple)
+            probe = np.where(live, k, 1.0)
+            jump = line.inverse(np.where(down, upper(probe), lower(probe)))
+            k = np.where(live, np.where(down, np.minimum(k, jump), np.maximum(k, jump)), k)
+        return k
+
+    def step(self, k: np.ndarray, p_k: np.ndarray, result: np.ndarray, active: np.ndarray) -> None:
+        """One step k <- L^-1(P(k)) (then longer safe steps on the bounds) for the active
+        rows, and a check that the crossing lies within CLOSE_ENOUGH of the new k."""
+        rows = np.flatnonzero(active)
+        next_k = self._accelerate(rows, self.line.rows(rows).inverse(p_k[rows]))
+        down = self.dearer_now[rows]
+        out_of_range = np.where(down, next_k < K_LO, next_k > self.max_multiple)
+        result[rows[out_of_range]] = np.where(down[out_of_range], 0.0, np.nan)
+        active[rows[out_of_range]] = False
+        keep = ~out_of_range
+        rows, next_k, down = rows[keep], next_k[keep], down[keep]
+        if rows.size == 0:
+            return
+        line = self.line.rows(rows)
+        near = np.where(down, next_k / (1 + CLOSE_ENOUGH), next_k * (1 + CLOSE_ENOUGH))
+        both = self.provisioned(np.concatenate([rows, rows]))(np.concatenate([next_k, near]))
+        p_next, p_near = both[: rows.size], both[rows.size :]
+        tol = SETTLED_REL * np.maximum(p_next, 1.0)
+        l_next = line.at(next_k)
+        settled = np.where(down, l_next <= p_next + tol, l_next >= p_next - tol)
+        l_near = line.at(near)
+        close = ~settled & np.where(down, l_near < p_near, l_near >= p_near)
+        result[rows[settled]] = next_k[settled]
+        if close.any():
+            lo, hi = np.minimum(next_k, near)[close], np.maximum(next_k, near)[close]
+            result[rows[close]] = _bisect_bracket(
+                line.rows(np.flatnonzero(close)), self.provisioned, rows[close], lo, hi
+            )
+        done = settled | close
+        active[rows[done]] = False
+        k[rows] = next_k
+        p_k[rows] = p_next
+
+
+def _bisect_bracket(
+    line: LambdaLine,
     provisioned: ProvisionedCost,
-    max_multiple: float,
-    dearer_now: np.ndarray,
-    k: np.ndarray,
-    p_k: np.ndarray,
-    result: np.ndarray,
-    active: np.ndarray,
-) -> None:
-    """One step k <- L^-1(P(k)) for the active rows. Updates the solver's working arrays k,
-    p_k, result and active in place (they are local to one `solve_crossover` call)."""
-    rows = np.flatnonzero(active)
-    next_k = lambda_line.rows(rows).inverse(p_k[rows])
-    down = dearer_now[rows]
-    out_of_range = np.where(down, next_k < K_LO, next_k > max_multiple)
-    result[rows[out_of_range]] = np.where(down[out_of_range], 0.0, np.nan)
-    active[rows[out_of_range]] = False
-    rows, next_k = rows[~out_of_range], next_k[~out_of_range]
-    if rows.size == 0:
-        return
-    p_next = provisioned(rows)(next_k)
-    settled = np.abs(p_next - p_k[rows]) <= SETTLED_REL * np.maximum(p_k[rows], 1.0)
-    result[rows[settled]] = next_k[settled]
-    active[rows[settled]] = False
-    k[rows] = next_k
-    p_k[rows] = p_next
+    rows: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+) -> np.ndarray:
+    """Narrow brackets [lo, hi] known to hold a crossing until hi / lo <= 1 + BRACKET_TOL (at
+    most BRACKET_ITERS halvings in log k, only the rows still wider); returns hi, where Lambda
+    is dearer (going up) or still dearer (going down)."""
+    lo, hi = lo.copy(), hi.copy()
+    for _ in range(BRACKET_ITERS):
+        wide = np.flatnonzero(hi > lo * (1 + BRACKET_TOL))
+        if wide.size == 0:
+            break
+        mid = np.sqrt(lo[wide] * hi[wide])
+        # Lambda dearer at mid: going up, the first crossing is at or below mid; going
+        # down, Lambda turns cheaper below mid.
+        lambda_dearer = line.rows(wide).at(mid) >= provisioned(rows[wide])(mid)
+        hi[wide] = np.where(lambda_dearer, mid, hi[wide])
+        lo[wide] = np.where(lambda_dearer, lo[wide], mid)
+    return hi
 
 
 def _scan_then_bisect(
@@ -186,3 +261,123 @@ def _bisect(gap: CostAt, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         hi = np.where(lambda_dearer, mid, hi)
         lo = np.where(lambda_dearer, lo, mid)
     return hi
+
+
+def refine_crossover(
+    lambda_line: LambdaLine,
+    exact: ProvisionedCost,
+    bounds: Bounds,
+    estimate: np.ndarray,
+    max_multiple: float,
+    p_one: np.ndarray | None = None,
+) -> np.ndarray:
+    """k* on the exact P, starting from an `estimate` (a cheaper solver's answer on an
+    approximate P). Where the estimate is right to within CLOSE_ENOUGH, a few exact
+    evaluations prove it: the bounds show no crossing between today's traffic and the near
+    side of the estimate, the exact P shows L and P on either side of the bracket, and
+    bisection narrows it. Everywhere else (and where the estimate found no crossing),
+    `solve_crossover` on the exact P with the bounds. NaN and 0 estimates are kept as they
+    are when the exact P agrees at today's traffic."""
+    n = len(lambda_line)
+    result = estimate.astype(float).copy()
+    everyone = np.arange(n)
+    if p_one is None:  # P(1), when the caller has not priced it already
+        p_one = exact(everyone)(np.ones(n))
+    down = lambda_line.at(np.ones(n)) >= p_one
+    finite = np.isfinite(estimate) & (estimate > 0) & np.isfinite(p_one)
+    agree_down = np.where(down, estimate < 1.0, estimate > 1.0)
+    rows = np.flatnonzero(finite & agree_down)
+    proved = np.zeros(n, dtype=bool)
+    estimate = estimate.astype(float).copy()
+    for _ in range(PULL_BACK_ROUNDS):  # an earlier crossing on the path becomes the estimate
+        earlier = _crossing_on_path(lambda_line, exact, estimate, down, rows)
+        moved = np.isfinite(earlier)
+        estimate[rows[moved]] = earlier[moved]
+        clear = rows[~moved]
+        if clear.size:
+            proved[clear] = _prove_bracket(lambda_line, exact, estimate, down, clear, result)
+        rows = rows[moved]
+        if rows.size == 0:
+            break
+    # the rest: no estimate to check (NaN / 0 kept when today's side agrees), or not proved
+    keep_as_is = ~finite & (np.where(down, estimate == 0, np.isnan(estimate)) | ~np.isfinite(p_one))
+    redo = np.flatnonzero(~proved & ~keep_as_is)
+    if redo.size:
+        result[redo] = solve_crossover(
+            lambda_line.rows(redo),
+            lambda local: exact(redo[local]),
+            max_multiple,
+            Bounds(
+                lambda local: bounds.lower(redo[local]),
+                lambda local: bounds.upper(redo[local]),
+            ),
+        )
+    return result
+
+
+def _crossing_on_path(
+    lambda_line: LambdaLine,
+    exact: ProvisionedCost,
+    estimate: np.ndarray,
+    down: np.ndarray,
+    rows: np.ndarray,
+) -> np.ndarray:
+    """For `rows`: the point nearest today's traffic, among PATH_RATIOS short of the estimate,
+    where the exact costs already cross (NaN where none does): the estimate is not the first
+    crossing there."""
+    d = down[rows]
+    points = [np.where(d, estimate[rows] * r, estimate[rows] / r) for r in PATH_RATIOS]
+    k = np.concatenate(points)
+    on_path = np.where(np.tile(d, len(PATH_RATIOS)), k < 1.0, k > 1.0)
+    cost = exact(np.tile(rows, len(PATH_RATIOS)))(np.where(on_path, k, 1.0))
+    lam = lambda_line.rows(np.tile(rows, len(PATH_RATIOS))).at(k)
+    crossed = on_path & np.where(np.tile(d, len(PATH_RATIOS)), lam < cost, lam >= cost)
+    crossed = crossed.reshape(len(PATH_RATIOS), rows.size)
+    first = np.argmax(crossed, axis=0)  # PATH_RATIOS run from the farthest to the nearest
+    at = k.reshape(len(PATH_RATIOS), rows.size)[first, np.arange(rows.size)]
+    return np.where(crossed.any(axis=0), at, np.nan)
+
+
+def _prove_bracket(
+    lambda_line: LambdaLine,
+    exact: ProvisionedCost,
+    estimate: np.ndarray,
+    down: np.ndarray,
+    rows: np.ndarray,
+    result: np.ndarray,
+) -> np.ndarray:
+    """For `rows`: True where the exact costs bracket a crossing around the estimate (the
+    narrowest of BRACKETS that does: Lambda cheaper on today's side, dearer on the other), and
+    `result` then holds it, bisected to BRACKET_TOL; False elsewhere."""
+    ok = np.zeros(rows.size, dtype=bool)
+    lo = np.zeros(rows.size)
+    hi = np.zeros(rows.size)
+    for width in BRACKETS:
+        todo = np.flatnonzero(~ok)
+        if todo.size == 0:
+            break
+        at = rows[todo]
+        d = down[at]
+        near = np.where(d, estimate[at] * (1 + width), estimate[at] / (1 + width))
+        far = np.where(d, estimate[at] / (1 + width), estimate[at] * (1 + width))
+        both = exact(np.concatenate([at, at]))(np.concatenate([near, far]))
+        p_near, p_far = both[: at.size], both[at.size :]
+        line = lambda_line.rows(at)
+        l_near, l_far = line.at(near), line.at(far)
+        sides = np.where(
+            d, (l_near >= p_near) & (l_far < p_far), (l_near < p_near) & (l_far >= p_far)
+        )
+        found = todo[sides]
+        ok[found] = True
+        lo[found] = np.minimum(near, far)[sides]
+        hi[found] = np.maximum(near, far)[sides]
+    got = np.flatnonzero(ok)
+    if got.size:
+        result[rows[got]] = _bisect_bracket(
+            lambda_line.rows(rows[got]),
+            lambda local: exact(rows[got][local]),
+            np.arange(got.size),
+            lo[got],
+            hi[got],
+        )
+    return ok

@@ -6,6 +6,7 @@ where no crossover exists within the searched range.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -30,6 +31,27 @@ def num(x: Any, digits: int = 4) -> float | None:
     if not math.isfinite(v):
         return None
     return float(f"{v:.{digits}g}")
+
+
+def strict(value: Any) -> Any:
+    """`value` with every NaN / infinity (and pandas' missing values) replaced by None, numpy
+    scalars made plain: what JSON can hold."""
+    if isinstance(value, dict):
+        return {str(k): strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict(v) for v in value]
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def json_text(doc: Any) -> str:
+    """Strict JSON (null, never NaN or Infinity), indented."""
+    return json.dumps(strict(doc), indent=2, allow_nan=False)
 
 
 def _option(o: pd.Series) -> dict[str, Any]:

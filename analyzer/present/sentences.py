@@ -8,6 +8,7 @@ sentence (`verdict_sentence`) for one function.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -16,7 +17,8 @@ import pandas as pd
 
 from analyzer.core.recommend import FEW_DAYS, LONG_TIMEOUT_S
 from analyzer.core.vocabulary import KIND_LABELS, OptionKind, Verdict
-from analyzer.present.format import money_column, number_column
+from analyzer.present.format import count, money_column, number_column
+from analyzer.present.format import multiple as format_multiple
 
 DATA_TRANSFER_CAVEAT = (
     "data transfer (internet egress, NAT gateway, cross-AZ traffic) is not modelled"
@@ -156,6 +158,19 @@ def caveats_column(rec: pd.DataFrame) -> pd.Series:
         pd.Series(np.full(len(rec), DATA_TRANSFER_CAVEAT, dtype=object)),
     ]
     return join_columns(caveats)
+
+
+# -- the crossover in words --------------------------------------------------------------------
+def crossover_sentence(multiple: float, invocations: float, max_multiple: float) -> str:
+    """Where the crossover is, as a sentence: "Crossover at 7.37x today's traffic (22.1M
+    invocations/month)", "Lambda costs more at any traffic", or "No crossover up to 1000x
+    today's traffic"."""
+    k = float(multiple)
+    if not math.isfinite(k):
+        return f"No crossover up to {max_multiple:g}x today's traffic"
+    if k == 0.0:
+        return "Lambda costs more than the cheapest option at any traffic"
+    return f"Crossover at {format_multiple(k)} today's traffic ({count(invocations)} invocations/month)"
 
 
 # -- the verdict sentence ------------------------------------------------------------------------

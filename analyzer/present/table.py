@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import pandas as pd
@@ -12,6 +11,7 @@ from analyzer.core.selection import VERDICT_RANK
 from analyzer.core.vocabulary import HOURS_PER_MONTH, Verdict
 from analyzer.present.format import count, multiple
 from analyzer.present.format import money as format_money
+from analyzer.present.sentences import crossover_sentence
 from analyzer.present.summary import fleet_summary
 from analyzer.present.terminal import terminal_safe
 
@@ -74,11 +74,9 @@ def cost_table(a: Analysis) -> str:
         )
         verdict = f["verdict"].capitalize()
         out.append(
-            f"  Crossover at {multiple(f['crossover_multiple'])} today's traffic"
-            + (
-                f" ({count(f['crossover_invocations'])} invocations/month)"
-                if math.isfinite(f["crossover_multiple"])
-                else ""
+            "  "
+            + crossover_sentence(
+                f["crossover_multiple"], f["crossover_invocations"], a.assumptions.max_multiple
             )
             + f". Verdict: {verdict}"
             + (

@@ -119,6 +119,32 @@ def test_analyze_demo_json() -> None:
     assert any("eu-west-1" in n for n in doc["notes"])
 
 
+def strict_json(text: str) -> object:
+    """json.loads that refuses NaN / Infinity, as JSON.parse and jq do."""
+
+    def refuse(constant: str) -> object:
+        raise ValueError(f"not JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_every_json_output_is_strict_json() -> None:
+    # Before: 29 of 67 demo functions had a bare NaN crossover_date, which JSON.parse rejects.
+    code, out, err = run("analyze", "--demo", "--format", "json")
+    assert code == 0, err
+    doc = strict_json(out)
+    assert isinstance(doc, dict)
+    dates = [f["forecast"]["crossover_date"] for f in doc["functions"]]
+    assert None in dates  # no date is null, not NaN
+    assert all(d is None or isinstance(d, str) for d in dates)
+    code, out, err = run("cost", str(EXAMPLE), "--format", "json")
+    assert code == 0, err
+    strict_json(out)
+    code, out, err = run("prices", "show", "--format", "json")
+    assert code == 0, err
+    strict_json(out)
+
+
 def test_analyze_assumption_override_changes_the_numbers() -> None:
     base = json.loads(run("analyze", "--demo", "--format", "json")[1])
     spot = json.loads(

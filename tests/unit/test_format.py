@@ -59,3 +59,18 @@ def test_one_fleet_summary_for_the_app_the_exports_and_the_email() -> None:
     assert exported["lambda_usd_per_month"] == pytest.approx(summary.lambda_usd_per_month)
     assert exported["saving_usd_per_month"] == pytest.approx(summary.saving_usd_per_month)
     assert sum(summary.counts.values()) == summary.functions
+
+
+def test_the_crossover_reads_as_a_sentence_in_every_case() -> None:
+    from analyzer.present.sentences import crossover_sentence
+
+    # Before: "Crossover at none today's traffic" when there was no crossover.
+    assert crossover_sentence(float("nan"), float("nan"), 1000.0) == (
+        "No crossover up to 1000x today's traffic"
+    )
+    assert crossover_sentence(0.0, 0.0, 1000.0) == (
+        "Lambda costs more than the cheapest option at any traffic"
+    )
+    assert crossover_sentence(7.3755, 22.1e6, 1000.0) == (
+        "Crossover at 7.38x today's traffic (22.1M invocations/month)"
+    )

@@ -1,0 +1,234 @@
+"""P(k), the cheapest provisioned option's exact monthly cost at traffic multiple k: every
+feasible candidate of every option kind, over every hour of the profile (no shortlist, no
+compressed profile), and two cheap bounds on it that the crossover solver uses to take long,
+safe steps.
+
+For one candidate t (r units per concurrent request, price c per unit-hour), with the hourly
+demand p_h(k) = k base_h + sqrt(k) excess_h and m = min_instances:
+  autoscaled  compute_t(k) = c x sum_h max(m, ceil(r p_h(k)))
+  static      compute_t(k) = c x H x max(m, ceil(r max_h p_h(k)))
+plus the kind's fixed cost and k x its variable cost. Cheap bounds (no per-hour work per
+candidate), with M(k) = max_h p_h(k):
+  lower  c x sum_j w_j max(m, r mean_j p(k))  (hours sorted by peak in bins j of w_j hours;
+                                              ceil(x) >= x and max(m, .) is convex)
+  upper  c x H x max(m, ceil(r M(k)))         (the static fleet: never cheaper than autoscaled)
+Both are non-decreasing in k, like P itself.
+
+Exact pricing of all candidates over all hours is costly (F x T x H), so `cheapest` first bounds
+every candidate from below coarsely (c x max(m H, r sum_h p_h(k)), no per-hour work), prices
+exactly the candidate with the lowest bound; its total is an upper bound on P(k). Only
+candidates whose coarse bound does not exceed it, then whose binned lower bound does not either,
+can be the cheapest: those are priced exactly, pair by pair. The result is the exact minimum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from analyzer.core.assumptions import Assumptions
+from analyzer.core.options.cost import OptionPricing
+from analyzer.core.options.demand import (
+    Demand,
+    Profile,
+    compress_profile,
+    unit_counts,
+    units_per_request,
+)
+from analyzer.core.vocabulary import HOURS_PER_MONTH
+
+BATCH_CELLS = 4_000_000  # rows x candidates x hours priced at once
+SLACK = 1e-9
+LOWER_BINS = 6
+
+
+@dataclass(frozen=True)
+class KindCost:
+    """One option kind's candidates for a block of functions."""
+
+    kind: str
+    per_request: np.ndarray  # F x T units per concurrent request (inf: not allowed)
+    price: np.ndarray  # T USD per unit-hour
+    fixed_usd: np.ndarray  # F
+    variable_usd: np.ndarray  # F
+
+
+@dataclass(frozen=True)
+class ExactCost:
+    """Exact P(k) and its bounds for a block of functions (see the module docstring)."""
+
+    base: np.ndarray  # F x H
+    excess: np.ndarray  # F x H
+    kinds: list[KindCost]
+    min_instances: int
+    autoscaling: bool
+    profile: Profile  # the demand in LOWER_BINS bins, for the lower bound
+    base_total: np.ndarray  # F: sum over hours of base
+    excess_total: np.ndarray  # F: sum over hours of excess
+
+    @classmethod
+    def build(cls, pricings: list[OptionPricing], d: Demand, a: Assumptions) -> ExactCost:
+        kinds = [
+            KindCost(
+                p.kind,
+                units_per_request(d, p.candidates, a),
+                p.candidates.usd_per_hour,
+                p.fixed_usd,
+                p.variable_usd,
+            )
+            for p in pricings
+        ]
+        profile = compress_profile(d, LOWER_BINS)
+        return cls(
+            d.base,
+            d.excess,
+            kinds,
+            a.min_instances,
+            a.autoscaling,
+            profile,
+            d.base.sum(axis=1),
+            d.excess.sum(axis=1),
+        )
+
+    @property
+    def hours(self) -> int:
+        return int(self.base.shape[1])
+
+    def _to_month(self) -> float:
+        return HOURS_PER_MONTH / max(self.hours, 1)
+
+    def _peak(self, rows: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """M(k) for `rows` (per-row k)."""
+        p = k[:, None] * self.base[rows] + np.sqrt(k)[:, None] * self.excess[rows]
+        return p.max(axis=1, initial=0.0)
+
+    def _static(self, kind: KindCost, rows: np.ndarray, peak: np.ndarray) -> np.ndarray:
+        """R x T static compute (an upper bound when autoscaling)."""
+        r = kind.per_request[rows]
+        finite = np.isfinite(r)
+        units = np.ceil(np.where(finite, r, 0.0) * peak[:, None] - 1e-9)
+        units = np.maximum(units, self.min_instances)
+        return np.where(finite, units * kind.price[None, :] * self.hours * self._to_month(), np.inf)
+
+    def _lower(self, kind: KindCost, rows: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """R x T autoscaled compute lower bound: on each bin of the compressed profile,
+        sum_h max(m, r p_h) >= w max(m, r mean p) (max(m, .) is convex)."""
+        r = kind.per_request[rows]
+        finite = np.isfinite(r)
+        mean = (
+            k[:, None] * self.profile.base[rows] + np.sqrt(k)[:, None] * self.profile.excess[rows]
+        )
+        units = np.where(finite, r, 0.0)[:, :, None] * mean[:, None, :]
+        np.maximum(units, self.min_instances, out=units)
+        unit_hours = (units * self.profile.weights[rows][:, None, :]).sum(axis=2)
+        return np.where(finite, unit_hours * kind.price[None, :] * self._to_month(), np.inf)
+
+    def _plain_lower(self, kind: KindCost, rows: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """R x T autoscaled compute lower bound, coarser and cheaper than `_lower`:
+        sum_h max(m, r p_h) >= max(m H, r sum_h p_h)."""
+        r = kind.per_request[rows]
+        finite = np.isfinite(r)
+        total = k * self.base_total[rows] + np.sqrt(k) * self.excess_total[rows]
+        units = np.maximum(
+            self.min_instances * self.hours, np.where(finite, r, 0.0) * total[:, None]
+        )
+        return np.where(finite, units * kind.price[None, :] * self._to_month(), np.inf)
+
+    def _lower_kept(
+        self, kind: KindCost, rows: np.ndarray, k: np.ndarray, keep: np.ndarray
+    ) -> np.ndarray:
+        """`_lower` on the kept (row, candidate) pairs only (inf elsewhere)."""
+        out = np.full(keep.shape, np.inf)
+        at, cand = np.nonzero(keep)
+        if at.size == 0:
+            return out
+        r = kind.per_request[rows[at], cand]
+        sel = rows[at]
+        mean = (
+            k[at, None] * self.profile.base[sel]
+            + np.sqrt(k[at])[:, None] * self.profile.excess[sel]
+        )
+        units = np.maximum(r[:, None] * mean, self.min_instances)
+        unit_hours = (units * self.profile.weights[sel]).sum(axis=1)
+        out[at, cand] = unit_hours * kind.price[cand] * self._to_month()
+        return out
+
+    def bound(self, rows: np.ndarray, k: np.ndarray, upper: bool) -> np.ndarray:
+        """The cheap lower (upper=False) or upper bound on P(k) for `rows`."""
+        peak = self._peak(rows, k) if upper or not self.autoscaling else np.zeros(0)
+        best = np.full(len(rows), np.inf)
+        for kind in self.kinds:
+            if upper or not self.autoscaling:
+                compute = self._static(kind, rows, peak)
+            else:
+                compute = self._lower(kind, rows, k)
+            extra = kind.fixed_usd[rows] + k * kind.variable_usd[rows]
+            best = np.minimum(best, compute.min(axis=1, initial=np.inf) + extra)
+        return best
+
+    def cost(self, rows: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """Exact P(k) for `rows` (one k per row)."""
+        return self.cheapest(rows, k)[0]
+
+    def cheapest(self, rows: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Exact P(k) for `rows`, and per kind the exact cheapest candidate's compute cost
+        (R x T, inf where not priced or not the kind's cheapest)."""
+        if not self.autoscaling:
+            peak = self._peak(rows, k)
+            computes = [self._static(kind, rows, peak) for kind in self.kinds]
+            return self._best(rows, k, computes), computes
+        lowers = [self._plain_lower(kind, rows, k) for kind in self.kinds]
+        extras = [kind.fixed_usd[rows] + k * kind.variable_usd[rows] for kind in self.kinds]
+        # An upper bound on P: the exact cost of the candidate with the lowest lower bound.
+        totals = np.stack(
+            [
+                low.min(axis=1, initial=np.inf) + extra
+                for low, extra in zip(lowers, extras, strict=True)
+            ]
+        )
+        best_kind = np.argmin(totals, axis=0)
+        ceiling = np.full(len(rows), np.inf)
+        everyone = np.arange(len(rows))
+        for i, (kind, low, extra) in enumerate(zip(self.kinds, lowers, extras, strict=True)):
+            mine = best_kind == i
+            first = np.zeros_like(low, dtype=bool)
+            pick = np.argmin(low, axis=1)
+            first[everyone, pick] = mine & np.isfinite(low[everyone, pick])
+            exact = self._exact_kept(kind, rows, k, first).min(axis=1, initial=np.inf)
+            ceiling = np.where(mine, exact + extra, ceiling)
+        computes = []
+        limit = ceiling[:, None] * (1 + SLACK) + SLACK
+        for kind, low, extra in zip(self.kinds, lowers, extras, strict=True):
+            keep = (low + extra[:, None]) <= limit  # the coarse bound first, then the finer
+            keep &= (self._lower_kept(kind, rows, k, keep) + extra[:, None]) <= limit
+            computes.append(self._exact_kept(kind, rows, k, keep))
+        return self._best(rows, k, computes), computes
+
+    def _best(self, rows: np.ndarray, k: np.ndarray, computes: list[np.ndarray]) -> np.ndarray:
+        best = np.full(len(rows), np.inf)
+        for kind, compute in zip(self.kinds, computes, strict=True):
+            extra = kind.fixed_usd[rows] + k * kind.variable_usd[rows]
+            best = np.minimum(best, compute.min(axis=1, initial=np.inf) + extra)
+        return best
+
+    def _exact_kept(
+        self, kind: KindCost, rows: np.ndarray, k: np.ndarray, keep: np.ndarray
+    ) -> np.ndarray:
+        """R x T exact compute of the kept candidates (inf elsewhere), pair by pair."""
+        out = np.full(keep.shape, np.inf)
+        at, cand = np.nonzero(keep)
+        if at.size == 0:
+            return out
+        r = kind.per_request[rows[at], cand]
+        unit_hours = np.empty(at.size)
+        step = max(1, BATCH_CELLS // max(1, self.hours))
+        for lo in range(0, at.size, step):
+            part = slice(lo, min(at.size, lo + step))
+            sel = rows[at[part]]
+            units = unit_counts(
+                self.base[sel], self.excess[sel], r[part], k[at[part]], self.min_instances
+            )
+            unit_hours[part] = units.sum(axis=1)
+        out[at, cand] = unit_hours * kind.price[cand] * self._to_month()
+        return out
