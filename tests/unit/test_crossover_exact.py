@@ -65,7 +65,9 @@ def brute_force_first_crossing(
 
 
 def check(an: Analysis, function_id: str, fine_from: float = math.inf) -> bool:
-    k = float(an.functions.set_index("function_id").loc[function_id, "crossover_multiple"])
+    k = float(
+        an.functions.set_index("function_id")["crossover_multiple"].astype(float)[function_id]
+    )
     if not math.isfinite(k) or k == 0:
         return False
     at = cost_curves(an, function_id, [k])
