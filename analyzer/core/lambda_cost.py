@@ -115,9 +115,7 @@ def _free_tier_shares(
         acc_req = np.bincount(acc_codes, weights=inp.invocations * on, minlength=n_acc)
         with np.errstate(divide="ignore", invalid="ignore"):
             free_gb_share = np.nan_to_num(np.minimum(1.0, FREE_GB_S / acc_gbs))[acc_codes] * on
-            free_req_share = (
-                np.nan_to_num(np.minimum(1.0, FREE_REQUESTS / acc_req))[acc_codes] * on
-            )
+            free_req_share = np.nan_to_num(np.minimum(1.0, FREE_REQUESTS / acc_req))[acc_codes] * on
     return free_gb_share, free_req_share
 
 

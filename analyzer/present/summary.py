@@ -84,7 +84,9 @@ def fleet_summary(functions: pd.DataFrame) -> FleetSummary:
 
 def _tune_column(functions: pd.DataFrame) -> str:
     """Recommendations carry the full Tune (with idle PC and memory); analyses the engine's."""
-    return "tune_usd_per_month" if "tune_usd_per_month" in functions else "tune_saving_usd_per_month"
+    return (
+        "tune_usd_per_month" if "tune_usd_per_month" in functions else "tune_saving_usd_per_month"
+    )
 
 
 def recommendations_summary(fns: pd.DataFrame) -> dict[str, Any]:

@@ -72,7 +72,11 @@ def cost_table(a: Analysis) -> str:
         )
         verdict = f["verdict"].capitalize()
         out.append(
-            f"  Crossover at {multiple(f['crossover_multiple'])} today's traffic"
+            (
+                f"  Crossover at {multiple(f['crossover_multiple'])} today's traffic"
+                if math.isfinite(f["crossover_multiple"])
+                else "  No crossover in the searched range"
+            )
             + (
                 f" ({count(f['crossover_invocations'])} invocations/month)"
                 if math.isfinite(f["crossover_multiple"])
@@ -145,7 +149,9 @@ def analysis_table(a: Analysis, limit: int | None = None) -> str:
                 multiple(r["crossover_multiple"]),
                 when,
                 money(r["saving_usd_per_month"]) if r["verdict"] == Verdict.OUTGROWN else "-",
-                money(r["tune_saving_usd_per_month"]) if r["tune_saving_usd_per_month"] >= 0.005 else "-",
+                money(r["tune_saving_usd_per_month"])
+                if r["tune_saving_usd_per_month"] >= 0.005
+                else "-",
             ]
         )
     summary = fleet_summary(a.functions)

@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 
 from analyzer.core.analyze import Analysis, analyze
+from analyzer.core.assumptions import DEFAULTS
+from analyzer.core.options.candidates import fargate_candidates
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.scenario import scenario_fleet
 
@@ -211,3 +213,30 @@ def test_cost_bills_init(book) -> None:
     # of 1 s INIT: 10M x (0.1 + 0.05) s = 1.5M GB-s -> $25.00 + $2.00 = $27.00.
     assert cents(plain["lambda_usd_per_month"]) == 18.67
     assert cents(init["lambda_usd_per_month"]) == 27.00
+
+
+def test_a_request_fits_a_unit_by_vcpu_too(book) -> None:
+    # 3,008 MB at cpu_busy_fraction 1: 3008 / 1769 = 1.70 vCPU per request.
+    fn = {
+        "name": "big",
+        "memory_mb": 3008,
+        "monthly_invocations": 1_000_000,
+        "avg_duration_ms": 500,
+    }
+    a = run(book, [fn])
+    for kind in ("ec2", "fargate", "lmi"):
+        assert option(a, "big", kind)["vcpu"] >= 2
+
+
+def test_no_fargate_spot_for_arm64(book) -> None:
+    # AWS sells Fargate Spot for x86_64 tasks only: under `spot` an arm64 task keeps its
+    # on-demand price, an x86_64 task gets the Spot discount (70% by default).
+    a = DEFAULTS.replace(pricing_option="spot")
+    c = fargate_candidates(book, "us-east-1", a, ["x86_64", "arm64"])
+    arm = c.arch == "arm64"
+    assert arm.any() and (~arm).any()
+    assert c.usd_per_hour[arm] == pytest.approx(c.ondemand_usd_per_hour[arm])
+    assert c.usd_per_hour[~arm] == pytest.approx(c.ondemand_usd_per_hour[~arm] * 0.3)
+    # 0.25 vCPU / 0.5 GB x86_64: 0.25 x $0.04048 + 0.5 x $0.004445 = $0.0123425 -> $0.00370275
+    small = (c.vcpu == 0.25) & (c.memory_mb == 512) & ~arm
+    assert c.usd_per_hour[small][0] == pytest.approx(0.0123425 * 0.3)

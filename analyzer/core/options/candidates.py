@@ -156,7 +156,9 @@ def fargate_candidates(
                 od = float(fargate_task_usd(r, vcpu, gb, 3600.0)["total_usd"])
                 rows.append((f"{vcpu:g} vCPU / {gb:g} GB {arch}", arch, vcpu, gb * 1024.0, od))
     label, arch_a, vcpu_a, mem_a, od_a = (np.array(x) for x in zip(*rows, strict=True))
-    price = od_a * (1.0 - a.discount("fargate"))
+    # AWS sells no Fargate Spot for arm64 (Graviton) tasks: those stay on their on-demand price.
+    no_spot = (a.pricing_option == "spot") & (arch_a == "arm64")
+    price = od_a * np.where(no_spot, 1.0, 1.0 - a.discount("fargate"))
     return Candidates(
         "fargate",
         label,
