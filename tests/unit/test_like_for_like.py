@@ -240,3 +240,29 @@ def test_no_fargate_spot_for_arm64(book) -> None:
     # 0.25 vCPU / 0.5 GB x86_64: 0.25 x $0.04048 + 0.5 x $0.004445 = $0.0123425 -> $0.00370275
     small = (c.vcpu == 0.25) & (c.memory_mb == 512) & ~arm
     assert c.usd_per_hour[small][0] == pytest.approx(0.0123425 * 0.3)
+
+
+def test_lmi_types_from_the_book_or_derived_from_ec2(book) -> None:
+    derived = book.lmi_types("us-east-1")
+    types = set(derived["instance_type"])
+    # C/M/R, .large and larger, current generations, no burstable: c6g.large yes; c6g.medium,
+    # t3.large, c6g.metal no. The fee is 15% of the on-demand price: c6g.large $0.068 -> $0.0102.
+    assert {"c6g.large", "m7i.xlarge", "r8g.2xlarge"} <= types
+    assert not types & {"c6g.medium", "t3.large", "t4g.xlarge", "c6g.metal"}
+    fee = derived.set_index("instance_type")["management_usd_per_hour"]
+    assert fee["c6g.large"] == pytest.approx(0.068 * 0.15)
+    assert derived["source"].str.startswith("derived").all()
+    # With `lmi` rows for a region, exactly those types and fees (and their source).
+    doc = json.loads(json.dumps(book.doc))
+    doc["lmi"] = [
+        {
+            "region": "us-east-1",
+            "instance_type": "m7g.large",
+            "management_usd_per_hour": 0.01224,
+            "source": "pricing-api",
+        }
+    ]
+    listed = PriceBook(doc).lmi_types("us-east-1")
+    assert listed.to_dict("records") == [
+        {"instance_type": "m7g.large", "management_usd_per_hour": 0.01224, "source": "pricing-api"}
+    ]
