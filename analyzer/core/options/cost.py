@@ -159,6 +159,8 @@ def price_options(
     out: list[OptionPricing] = []
     for kind in a.targets:
         candidates = cache.get(kind, region, a, arches)
+        if len(candidates) == 0:  # e.g. LMI with an instance_types list it supports none of
+            continue
         chosen = shortlist(d, candidates, units_per_request(d, candidates, a), a)
         if kind in SERVER_KINDS:
             fixed, variable, parts = _server_costs(traffic, a, cache.book, region)
@@ -223,7 +225,9 @@ def option_breakdown(
     ondemand = candidates.ondemand_usd_per_hour[unit]
     management_fee = np.full(n, np.nan)
     if pricing.kind == OptionKind.LMI:  # carved out of the unit price it is part of
-        management_fee = ondemand * unit_hours_per_month * a.lmi_management_fee
+        instance_price = ondemand * (1.0 - a.discount("lmi"))
+        fee_per_hour = candidates.usd_per_hour[unit] - instance_price
+        management_fee = fee_per_hour * unit_hours_per_month
         compute_usd = compute_usd - management_fee
     table = pd.DataFrame(
         {
