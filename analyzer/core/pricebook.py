@@ -265,23 +265,27 @@ class PriceBook:
             df["management_usd_per_hour"] = df["management_usd_per_hour"].astype(float)
             return df[["instance_type", "management_usd_per_hour", "source"]].reset_index(drop=True)
         types = self.ec2_types(region)
-        family, size = types["instance_type"].str.split(".", n=1, expand=True).T.to_numpy()
-        family = pd.Series(family, dtype=str)
-        size = pd.Series(size, dtype=str)
+        parts = types["instance_type"].str.split(".", n=1, expand=True)
+        family: pd.Series = parts[0].astype(str)
+        size: pd.Series = parts[1].astype(str)
         generation = pd.to_numeric(family.str.extract(LMI_FAMILY)[0], errors="coerce")
-        supported = (
-            (generation >= LMI_MIN_GENERATION).to_numpy()
+        supported = np.asarray(
+            (generation >= LMI_MIN_GENERATION)
             & ~size.isin(LMI_TOO_SMALL)
             & ~size.str.contains("metal")
-            & ~types["burstable"].fillna(False).astype(bool).to_numpy()
+            & ~types["burstable"].fillna(False).astype(bool),
+            dtype=bool,
         )
-        out = types.loc[supported.to_numpy(), ["instance_type", "usd_per_hour"]].copy()
-        out["management_usd_per_hour"] = out.pop("usd_per_hour") * LMI_DERIVED_FEE
-        out["source"] = (
-            f"derived: no Lambda Managed Instances rows for {region} in the price book; C/M/R "
-            f".large and larger EC2 types, fee {LMI_DERIVED_FEE:.0%} of the on-demand price"
+        chosen = types[supported]
+        return pd.DataFrame(
+            {
+                "instance_type": chosen["instance_type"].to_numpy(),
+                "management_usd_per_hour": chosen["usd_per_hour"].to_numpy() * LMI_DERIVED_FEE,
+                "source": f"derived: no Lambda Managed Instances rows for {region} in the price "
+                f"book; C/M/R .large and larger EC2 types, fee {LMI_DERIVED_FEE:.0%} of the "
+                "on-demand price",
+            }
         )
-        return out.reset_index(drop=True)
 
     def has_instance_type(self, instance_type: str) -> bool:
         return instance_type in self.doc["ec2_specs"]
