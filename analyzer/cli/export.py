@@ -121,7 +121,8 @@ def export_cmd(
     summary = recommendations.summary
     click.echo(
         f"wrote {path} ({chosen}): {summary['functions']} functions, {summary['outgrown']} "
-        f"outgrown, {summary['watch']} watch, {summary['stay']} stay; saving "
-        f"${summary['saving_usd_per_month']:,.2f}/month if every outgrown function moves",
+        f"outgrown, {summary['watch']} watch, {summary['stay']} stay; Move saves "
+        f"${summary['saving_usd_per_month']:,.2f}/month if every outgrown function moves, Tune "
+        f"${summary['tune_usd_per_month']:,.2f}/month",
         err=True,
     )

@@ -21,9 +21,10 @@ from analyzer.core.assumptions import DEFAULTS, AssumptionGroups, Assumptions
 from analyzer.core.blocks import CHUNK, PricedOptions, price_fleet_options
 from analyzer.core.fleet import FleetData, totals
 from analyzer.core.forecast import Forecast, Trend, daily_matrix, fit_trend, forecast
-from analyzer.core.lambda_cost import LambdaCost, LambdaInputs, lambda_cost
+from analyzer.core.lambda_cost import LambdaCost, LambdaInputs, alb_shares, proxied_regions
 from analyzer.core.options.cost import OptionTraffic
 from analyzer.core.pricebook import PriceBook
+from analyzer.core.tune import TunedLambda, tune_lambda
 from analyzer.core.vocabulary import HOURS_PER_MONTH, SECONDS_PER_MONTH, Verdict
 from analyzer.exceptions import InputError
 
@@ -70,15 +71,15 @@ def analyze(
         raise InputError("fleet", len(fleet.functions), "has no functions with traffic to analyse")
     groups = assumption_groups(fleet, run_assumptions)
     usage = monthly_usage(fleet, groups)
-    lambda_bill = price_lambda(fleet, usage, book, run_assumptions)
+    tuned = price_lambda(fleet, usage, book, run_assumptions, groups)
     region_map = price_regions(fleet, run_assumptions)
-    traffic = option_traffic(fleet, usage, lambda_bill)
-    priced = price_fleet_options(fleet, groups, region_map, lambda_bill, traffic, book, chunk)
+    traffic = option_traffic(usage, tuned)
+    priced = price_fleet_options(fleet, groups, region_map, tuned.bill, traffic, book, chunk)
     trend = fleet_trend(fleet)
     outlook = forecast(trend, priced.crossover_multiple, fleet.end)
-    saving = saving_usd_per_month(lambda_bill, priced)
+    saving = saving_usd_per_month(tuned.bill, priced)  # the Move saving
     verdicts = decide_verdicts(priced.crossover_multiple, saving, outlook, groups)
-    functions = function_table(fleet, usage, lambda_bill, priced, saving, verdicts, trend, outlook)
+    functions = function_table(fleet, usage, tuned, priced, saving, verdicts, trend, outlook)
     meta = analysis_meta(fleet, region_map)
     return Analysis(functions, priced.options, run_assumptions, book, fleet, meta, groups)
 
@@ -124,19 +125,14 @@ def monthly_usage(fleet: FleetData, groups: AssumptionGroups) -> MonthlyUsage:
     window = totals(fleet)
     invocations = window["invocations"].fillna(0.0).to_numpy()
     duration_s = window["duration_sum_ms"].fillna(0.0).to_numpy() / 1000.0
-    init_s = groups.values("init_ms_per_cold_start") / 1000.0
-    overhead_s = groups.values("duration_rounding_s") + init_s * groups.values("cold_start_rate")
-    billed_s = np.where(
-        functions["duration_is_billed"].to_numpy(),
-        duration_s,
-        duration_s + invocations * overhead_s,
+    init_s = groups.values("init_ms_per_cold_start") / 1000.0 * groups.values("cold_start_rate")
+    rounding_s = np.where(
+        functions["duration_is_billed"].to_numpy(), 0.0, groups.values("duration_rounding_s")
     )
+    # INIT is billed on top of every duration (a scenario's billed duration excludes it too).
+    billed_s = duration_s + invocations * (rounding_s + init_s)
     mean_concurrency = duration_s / (fleet.hours * 3600.0)
-    pc_allocated = functions["pc_allocated"].to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        estimated_share = np.where(
-            mean_concurrency > 0, np.minimum(1.0, pc_allocated / mean_concurrency), 1.0
-        )
+    estimated_share = pc_share_from_profile(fleet, duration_s)
     measured_share = functions["pc_share_of_invocations"].to_numpy()
     return MonthlyUsage(
         invocations=invocations,
@@ -150,10 +146,32 @@ def monthly_usage(fleet: FleetData, groups: AssumptionGroups) -> MonthlyUsage:
     )
 
 
+def pc_share_from_profile(fleet: FleetData, duration_s: np.ndarray) -> np.ndarray:
+    """Share of each function's duration run on provisioned concurrency, hour by hour: in an
+    hour of mean concurrency c_h, min(c_h, allocated) runs on PC and the rest spills over to
+    on-demand. 1 for a function with no duration (nothing to split)."""
+    allocated = fleet.functions["pc_allocated"].to_numpy().astype(float)
+    codes = fleet.traffic_codes()
+    concurrency = fleet.traffic["duration_sum_ms"].fillna(0.0).to_numpy() / 3_600_000.0
+    on_pc = np.minimum(concurrency, allocated[codes])
+    on_pc_s = np.bincount(codes, weights=on_pc * 3600.0, minlength=len(allocated))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(duration_s > 0, np.minimum(1.0, on_pc_s / duration_s), 1.0)
+
+
 def price_lambda(
-    fleet: FleetData, usage: MonthlyUsage, book: PriceBook, a: Assumptions
-) -> LambdaCost:
+    fleet: FleetData,
+    usage: MonthlyUsage,
+    book: PriceBook,
+    a: Assumptions,
+    groups: AssumptionGroups | None = None,
+) -> TunedLambda:
+    """Today's Lambda bill and the tuned Lambda's (`tune.py`), each function under its own
+    assumptions (Savings Plan, free tier, price-region proxy, ALB share)."""
     functions = fleet.functions
+    groups = groups or assumption_groups(fleet, a)
+    region = functions["region"].to_numpy()
+    front_door = functions["front_door"].to_numpy()
     inputs = LambdaInputs(
         account_id=functions["account_id"].to_numpy(),
         region=functions["region"].to_numpy(),
@@ -167,8 +185,27 @@ def price_lambda(
         pc_hours=functions["pc_hours_per_month"].to_numpy(),
         pc_share=usage.pc_share,
         peak_requests_per_s=usage.monthly_invocations / SECONDS_PER_MONTH,
+        sp_factor=1.0 - groups.each(lambda g: g.discount("lambda")).astype(float),
+        free_tier=groups.each(lambda g: g.free_tier).astype(bool),
+        front_door_region=front_door_regions(region, groups),
+        alb_share=alb_shares(
+            functions["account_id"].to_numpy(),
+            region,
+            front_door,
+            groups.each(lambda g: g.alb_shared),
+        ),
     )
-    return lambda_cost(inputs, book, a)
+    return tune_lambda(inputs, functions["runtime"].to_numpy(), book, a, groups)
+
+
+def front_door_regions(region: np.ndarray, groups: AssumptionGroups) -> np.ndarray:
+    """The region whose API Gateway / ALB prices each function's front door uses (its own
+    assumptions' price_region_proxy)."""
+    out = np.asarray(region, dtype=object).copy()
+    for code, group in enumerate(groups.groups):
+        sel = groups.codes == code
+        out[sel] = proxied_regions(out[sel], group.price_region_proxy)
+    return out
 
 
 def price_regions(fleet: FleetData, a: Assumptions) -> dict[str, str]:
@@ -177,18 +214,22 @@ def price_regions(fleet: FleetData, a: Assumptions) -> dict[str, str]:
     return {region: a.price_region_proxy.get(region, region) for region in regions}
 
 
-def option_traffic(fleet: FleetData, usage: MonthlyUsage, lambda_bill: LambdaCost) -> OptionTraffic:
+def option_traffic(usage: MonthlyUsage, tuned: TunedLambda) -> OptionTraffic:
+    """What the options' non-compute costs depend on: the tuned Lambda's front door (kept on
+    the other side of a Move) and request price, and the ALB share."""
     return OptionTraffic(
         monthly_invocations=usage.monthly_invocations,
-        front_door=fleet.functions["front_door"].to_numpy(),
-        lambda_front_door_fixed_usd=lambda_bill.front_door_fixed,
-        lambda_front_door_variable_usd=lambda_bill.front_door_variable,
-        lambda_usd_per_request=lambda_bill.request_rate,
+        front_door=tuned.front_door,
+        lambda_front_door_fixed_usd=tuned.bill.front_door_fixed,
+        lambda_front_door_variable_usd=tuned.bill.front_door_variable,
+        lambda_usd_per_request=tuned.bill.request_rate,
+        alb_share=tuned.alb_share,
     )
 
 
 # -- verdicts and the result tables ---------------------------------------------------------------
 def saving_usd_per_month(lambda_bill: LambdaCost, priced: PricedOptions) -> np.ndarray:
+    """The Move saving: the (tuned) Lambda bill - the best option's, never below 0."""
     lambda_total = lambda_bill.frame["total_usd"].to_numpy()
     best = priced.best_usd
     return np.where(np.isfinite(best), np.maximum(lambda_total - best, 0.0), 0.0)
@@ -212,7 +253,7 @@ def decide_verdicts(
 def function_table(
     fleet: FleetData,
     usage: MonthlyUsage,
-    lambda_bill: LambdaCost,
+    tuned: TunedLambda,
     priced: PricedOptions,
     saving: np.ndarray,
     verdicts: np.ndarray,
@@ -227,10 +268,10 @@ def function_table(
     columns: dict[str, Any] = {
         "monthly_invocations": usage.monthly_invocations,
         "avg_duration_ms": avg_ms,
-        "gb_s_per_month": lambda_bill.gb_s,
+        "gb_s_per_month": tuned.today.gb_s,
         "mean_concurrency": usage.mean_concurrency,
         "peak_concurrency": priced.peak_concurrency,
-        **lambda_columns(lambda_bill),
+        **lambda_columns(tuned),
         "best_option_kind": priced.best_kind,
         "best_option_usd_per_month": np.where(
             np.isfinite(priced.best_usd), priced.best_usd, np.nan
@@ -240,6 +281,7 @@ def function_table(
         "crossover_rps": k_star * usage.monthly_invocations / SECONDS_PER_MONTH,
         "verdict": verdicts,
         "saving_usd_per_month": saving,
+        "move_saving_usd_per_month": saving,
         "monthly_growth": outlook.monthly_growth,
         "months_to_crossover": outlook.months_to_crossover,
         "crossover_date": outlook.crossover_date,
@@ -256,14 +298,23 @@ def function_table(
     return out
 
 
-def lambda_columns(lambda_bill: LambdaCost) -> dict[str, np.ndarray]:
-    """Lambda's bill by part (lambda_*_usd, total as lambda_usd_per_month) and its k-line."""
+def lambda_columns(tuned: TunedLambda) -> dict[str, np.ndarray]:
+    """Today's Lambda bill by part (lambda_*_usd, total as lambda_usd_per_month), the tuned
+    Lambda (tuned_*, tune_*) and the tuned Lambda's k-line (what the crossover scales)."""
     parts = {
         ("lambda_usd_per_month" if col == "total_usd" else f"lambda_{col}"): values.to_numpy()
-        for col, values in lambda_bill.frame.items()
+        for col, values in tuned.today.frame.items()
     }
+    lambda_bill = tuned.bill
     return {
         **parts,
+        "tuned_lambda_usd_per_month": tuned.total("bill"),
+        "tuned_arch": tuned.arch,
+        "tuned_front_door": tuned.front_door,
+        "tune_arm64_usd_per_month": tuned.arm64_saving,
+        "tune_front_door_usd_per_month": tuned.front_door_saving,
+        "tune_saving_usd_per_month": tuned.saving,
+        "alb_share": tuned.alb_share,
         "lambda_fixed_usd": lambda_bill.fixed_usd,
         "lambda_variable_usd": lambda_bill.variable_usd,
         "lambda_free_credit_usd": lambda_bill.free_credit_usd,

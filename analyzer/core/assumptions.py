@@ -22,6 +22,7 @@ from analyzer.exceptions import InputError
 TARGETS = ("ec2", "fargate", "lmi")
 PRICING_OPTIONS = ("on_demand", "compute_sp_1y", "compute_sp_3y", "spot")
 LOAD_BALANCER = ("auto", "true", "false")
+FRONT_DOOR_AFTER_MOVE = ("keep", "alb")
 
 PricingOption = Literal["on_demand", "compute_sp_1y", "compute_sp_3y", "spot"]
 
@@ -111,6 +112,30 @@ class Assumptions:
         "auto",
         "auto/true/false",
         "ALB in front of EC2/Fargate: auto = when the function is HTTP-fronted",
+        group="Options",
+    )
+    front_door_after_move: str = _f(
+        "keep",
+        "keep/alb",
+        "Front door on both sides of a Move: keep = the tuned Lambda's, alb = an ALB on both",
+        group="Options",
+    )
+    alb_shared: bool = _f(
+        True,
+        "yes/no",
+        "One ALB per account and region, its hours split across its HTTP-fronted functions",
+        group="Options",
+    )
+    tune_arm64: bool = _f(
+        True,
+        "yes/no",
+        "Tuned Lambda runs on arm64 where the runtime allows it",
+        group="Options",
+    )
+    tune_front_door: bool = _f(
+        True,
+        "yes/no",
+        "Tuned Lambda: HTTP API instead of REST (no REST-only features), or ALB if cheaper",
         group="Options",
     )
     alb_requests_per_lcu_second: float = _f(
@@ -416,6 +441,12 @@ def _parse_load_balancer(_key: str, value: Any, name: str, where: str | None) ->
     return str(v)
 
 
+def _parse_front_door_after_move(_key: str, value: Any, name: str, where: str | None) -> str:
+    if value not in FRONT_DOOR_AFTER_MOVE:
+        raise _bad(name, value, "must be keep or alb", where)
+    return str(value)
+
+
 def _parse_region_map(_key: str, value: Any, name: str, where: str | None) -> dict[str, str]:
     if not isinstance(value, Mapping) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
@@ -454,6 +485,7 @@ _PARSERS: dict[str, Callable[[str, Any, str, str | None], Any]] = {
     "instance_types": _parse_names,
     "pricing_option": _parse_pricing_option,
     "load_balancer": _parse_load_balancer,
+    "front_door_after_move": _parse_front_door_after_move,
     "price_region_proxy": _parse_region_map,
 }
 
@@ -535,6 +567,12 @@ class AssumptionGroups:
     def values(self, name: str) -> np.ndarray:
         """The per-function value of one numeric assumption (numpy float array)."""
         per_group = np.array([float(getattr(g, name)) for g in self.groups])
+        return per_group[self.codes]
+
+    def each(self, get: Callable[[Assumptions], Any]) -> np.ndarray:
+        """The per-function value of `get(assumptions)` (any type; object array)."""
+        per_group = np.empty(len(self.groups), dtype=object)
+        per_group[:] = [get(g) for g in self.groups]
         return per_group[self.codes]
 
     def of(self, position: int) -> Assumptions:

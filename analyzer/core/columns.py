@@ -121,6 +121,18 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
         help="Lambda bill today: requests + duration + storage + provisioned + front door, USD per month",
     ),
     ColumnSpec(
+        "tuned_lambda_usd_per_month",
+        MONEY,
+        decimals=2,
+        unit="USD/month",
+        help="Lambda bill after the Tune (arm64 where allowed, cheapest adequate front door): what a Move is compared with, USD per month",
+    ),
+    ColumnSpec(
+        "tuned_front_door",
+        TEXT,
+        help="front door of the tuned Lambda, kept on both sides of a Move (none, function_url, apigw_rest, apigw_http, alb)",
+    ),
+    ColumnSpec(
         "lambda_duration_usd_per_month",
         MONEY,
         decimals=2,
@@ -216,7 +228,14 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
         MONEY,
         decimals=2,
         unit="USD/month",
-        help="Lambda minus the best option when that is cheaper, USD per month",
+        help="Move saving: the tuned Lambda minus the best option when that is cheaper (same front door on both sides), USD per month",
+    ),
+    ColumnSpec(
+        "move_saving_usd_per_month",
+        MONEY,
+        decimals=2,
+        unit="USD/month",
+        help="Move saving (the same as saving_usd_per_month), USD per month",
     ),
     ColumnSpec(
         "saving_usd_per_year", MONEY, decimals=2, unit="USD/year", help="saving x 12, USD per year"
@@ -247,7 +266,14 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
         MONEY,
         decimals=2,
         unit="USD/month",
-        help="saving of switching x86_64 to arm64 on Lambda (duration at the arm64 rate), USD per month",
+        help="Tune: saving of switching x86_64 to arm64 on Lambda where the runtime allows it (full bill at arm64 rates), USD per month",
+    ),
+    ColumnSpec(
+        "tune_front_door_usd_per_month",
+        MONEY,
+        decimals=2,
+        unit="USD/month",
+        help="Tune: saving of the cheapest adequate front door (HTTP API instead of REST, or a shared ALB), USD per month",
     ),
     ColumnSpec(
         "tune_idle_pc_usd_per_month",
@@ -268,7 +294,7 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
         MONEY,
         decimals=2,
         unit="USD/month",
-        help="sum of the tune savings, USD per month",
+        help="Tune saving: sum of the tune savings (Lambda made cheaper without moving), USD per month",
     ),
     ColumnSpec("tune_advice", TEXT, help="what to tune, in words"),
     ColumnSpec(

@@ -43,12 +43,13 @@ def cost_curves(analysis: Analysis, function_id: str, multiples: Iterable[float]
         a,
     )
     region = str(functions["region"].iloc[0])
-    traffic = OptionTraffic(
+    traffic = OptionTraffic(  # the tuned Lambda's front door, kept on the other side
         np.array([float(row["monthly_invocations"])]),
-        functions["front_door"].to_numpy(),
+        np.array([row["tuned_front_door"]], dtype=object),
         np.array([float(row["lambda_front_door_fixed_usd"])]),
         np.array([float(row["lambda_front_door_variable_usd"])]),
         np.array([float(row["lambda_request_usd_per_request"])]),
+        np.array([float(row["alb_share"])]),
     )
     pricings = price_options(
         d, a, a.price_region_proxy.get(region, region), traffic, CandidateCache(analysis.book)

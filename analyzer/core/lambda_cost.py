@@ -9,7 +9,9 @@ Per function, monthly (HOURS_PER_MONTH = 730 h):
                 at the PC duration price
   storage       (ephemeral_mb - 512)/1024 x billed seconds x storage price
   front door    API Gateway REST/HTTP per request (tiered on the (account, region) aggregate),
-                Function URL free, ALB hourly + LCU
+                Function URL free, ALB hourly (its share of a shared ALB) + LCU
+Per-function terms (Savings Plan factor, free tier, front-door price region, ALB share) come
+with the inputs when functions carry their own assumptions.
 A Compute Savings Plan discounts duration and provisioned concurrency (not requests).
 
 `LambdaCost.fixed_usd` / `variable_usd` split each function's bill into what does not move with
@@ -25,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.core.assumptions import Assumptions
+from analyzer.core.fleet import HTTP_FRONT_DOORS
 from analyzer.core.pricebook import LambdaRates, PriceBook
 from analyzer.core.vocabulary import HOURS_PER_MONTH
 from analyzer.exceptions import PriceBookError
@@ -49,6 +52,11 @@ class LambdaInputs:
     pc_hours: np.ndarray  # hours per month PC is enabled
     pc_share: np.ndarray  # share of billed seconds run on PC
     peak_requests_per_s: np.ndarray  # mean requests/s over the month (for LCUs)
+    # Per-function billing terms (None: the run's assumptions `a` for every function).
+    sp_factor: np.ndarray | None = None  # 1 - the Compute Savings Plan discount on Lambda
+    free_tier: np.ndarray | None = None  # bool: the account's free tier applies
+    front_door_region: np.ndarray | None = None  # region whose front-door prices apply
+    alb_share: np.ndarray | None = None  # share of an ALB's hourly charge the function pays
 
 
 @dataclass(frozen=True)
@@ -98,15 +106,16 @@ def _free_tier_shares(
     """Free tier per account: each function's share of free on-demand GB-s and of free
     requests, pro rata (zeros without the free tier)."""
     n = len(od_gb_s)
+    on = np.full(n, a.free_tier) if inp.free_tier is None else inp.free_tier.astype(bool)
     free_gb_share = np.zeros(n)
     free_req_share = np.zeros(n)
-    if a.free_tier:
+    if on.any():  # the account's free tier, shared by the functions it applies to
         acc_codes, n_acc = _group_codes(inp.account_id)
-        acc_gbs = np.bincount(acc_codes, weights=od_gb_s, minlength=n_acc)
-        acc_req = np.bincount(acc_codes, weights=inp.invocations, minlength=n_acc)
+        acc_gbs = np.bincount(acc_codes, weights=od_gb_s * on, minlength=n_acc)
+        acc_req = np.bincount(acc_codes, weights=inp.invocations * on, minlength=n_acc)
         with np.errstate(divide="ignore", invalid="ignore"):
-            free_gb_share = np.nan_to_num(np.minimum(1.0, FREE_GB_S / acc_gbs))[acc_codes]
-            free_req_share = np.nan_to_num(np.minimum(1.0, FREE_REQUESTS / acc_req))[acc_codes]
+            free_gb_share = np.nan_to_num(np.minimum(1.0, FREE_GB_S / acc_gbs))[acc_codes] * on
+            free_req_share = np.nan_to_num(np.minimum(1.0, FREE_REQUESTS / acc_req))[acc_codes] * on
     return free_gb_share, free_req_share
 
 
@@ -177,7 +186,7 @@ def lambda_cost(inp: LambdaInputs, book: PriceBook, a: Assumptions) -> LambdaCos
 
     avg_rate = _tiered_duration_rate(inp, billable_gb_s, a, book, ra_codes, ra_list)
 
-    sp = 1.0 - a.discount("lambda")
+    sp = 1.0 - a.discount("lambda") if inp.sp_factor is None else inp.sp_factor
     duration_usd = billable_gb_s * avg_rate * sp
     pc_alloc_usd = np.where(
         has_pc, inp.pc_allocated * gb * inp.pc_hours * 3600.0 * np.nan_to_num(pc_rate), 0.0
@@ -230,33 +239,54 @@ def front_door_cost(
     n = len(inp.front_door)
     fixed = np.zeros(n)
     var = np.zeros(n)
+    price_region = (
+        proxied_regions(inp.region, a.price_region_proxy)
+        if inp.front_door_region is None
+        else inp.front_door_region
+    )
     for service in ("apigw_rest", "apigw_http"):
         sel = inp.front_door == service
         if not sel.any():
             continue
-        codes, ng = _group_codes(inp.account_id[sel], inp.region[sel])
+        codes, ng = _group_codes(inp.account_id[sel], inp.region[sel], price_region[sel])
         req = np.bincount(codes, weights=inp.invocations[sel], minlength=ng)
-        regions = pd.Series(inp.region[sel]).groupby(codes).first().to_numpy()
+        regions = pd.Series(price_region[sel]).groupby(codes).first().to_numpy()
         cost = np.zeros(ng)
         for reg in np.unique(regions):
-            tiers = book.apigw_tiers(_price_region(str(reg), a), service)
+            tiers = book.apigw_tiers(str(reg), service)
             m = regions == reg
             cost[m] = tiers.cost(req[m])
         with np.errstate(divide="ignore", invalid="ignore"):
             rate = np.nan_to_num(cost / req)
         var[sel] = inp.invocations[sel] * rate[codes]
+    share = np.ones(n) if inp.alb_share is None else inp.alb_share
     sel = inp.front_door == "alb"
     if sel.any():
-        for reg in np.unique(inp.region[sel]):
-            m = sel & (inp.region == reg)
-            hour, lcu = book.alb(_price_region(str(reg), a))
-            fixed[m] = hour * HOURS_PER_MONTH
+        for reg in np.unique(price_region[sel]):
+            m = sel & (price_region == reg)
+            hour, lcu = book.alb(str(reg))
+            fixed[m] = hour * HOURS_PER_MONTH * share[m]
             var[m] = (
                 inp.peak_requests_per_s[m] / a.alb_requests_per_lcu_second * lcu * HOURS_PER_MONTH
             )
     return fixed, var
 
 
-def _price_region(region: str, a: Assumptions) -> str:
-    """The region whose prices stand in for `region` (identity unless the user set a proxy)."""
-    return a.price_region_proxy.get(region, region)
+def alb_shares(
+    account_id: np.ndarray, region: np.ndarray, front_door: np.ndarray, shared: np.ndarray
+) -> np.ndarray:
+    """Each function's share of an ALB's hourly charge: with `shared` (assumption alb_shared),
+    one ALB per (account, region) split evenly across the HTTP-fronted functions there; else a
+    whole ALB each."""
+    http = np.isin(front_door, HTTP_FRONT_DOORS)
+    codes, ng = _group_codes(account_id, region)
+    count = np.bincount(codes, weights=http.astype(float), minlength=ng)[codes]
+    return np.where(shared.astype(bool) & (count > 0), 1.0 / np.maximum(count, 1.0), 1.0)
+
+
+def proxied_regions(region: np.ndarray, proxy: dict[str, str]) -> np.ndarray:
+    """The region whose prices stand in for each of `region` (itself unless proxied)."""
+    if not proxy:
+        return np.asarray(region, dtype=object)
+    regions = pd.Series(region, dtype=object)
+    return regions.map(proxy).fillna(regions).to_numpy(dtype=object)

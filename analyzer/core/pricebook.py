@@ -28,6 +28,12 @@ SCHEMA_VERSION = 1
 ENV_PRICEBOOK = "CROSSOVER_PRICEBOOK"
 
 ARCHES = ("x86_64", "arm64")
+# Lambda Managed Instances without `lmi` rows: sizes below .large are not offered, and the
+# management fee is 15% of the EC2 on-demand price (AWS).
+LMI_TOO_SMALL = ("nano", "micro", "small", "medium")
+LMI_DERIVED_FEE = 0.15
+LMI_FAMILY = r"^[cmr](\d+)[a-z]*$"  # C, M and R families (c7g, m6i, r8g, ...)
+LMI_MIN_GENERATION = 5  # current generations only
 
 # API Gateway request tiers: dimension name -> (first request, last request) of the tier.
 _APIGW_TIERS: dict[str, tuple[float, float]] = {
@@ -257,6 +263,43 @@ class PriceBook:
                 f"({self.as_of}); check the name or run `crossover prices refresh --region {region}`"
             )
         return float(prices[instance_type])
+
+    # -- Lambda Managed Instances ------------------------------------------------------------
+    def lmi_types(self, region: str) -> pd.DataFrame:
+        """instance_type, management_usd_per_hour, source: the instance types Lambda Managed
+        Instances supports in `region` and their management fee per instance-hour.
+
+        From the book's `lmi` rows (region, instance_type, management_usd_per_hour, source) when
+        it has some for `region`; else derived from the region's EC2 types: C, M and R families
+        (x86_64 and Graviton) of generation 5 and later, `.large` and larger, no burstable or metal, with the fee = 15% of
+        the on-demand price, and `source` saying it was derived."""
+        rows = [r for r in self.doc.get("lmi", []) if r.get("region") == region]
+        if rows:
+            df = pd.DataFrame(rows)
+            df["management_usd_per_hour"] = df["management_usd_per_hour"].astype(float)
+            return df[["instance_type", "management_usd_per_hour", "source"]].reset_index(drop=True)
+        types = self.ec2_types(region)
+        parts = types["instance_type"].str.split(".", n=1, expand=True)
+        family: pd.Series = parts[0].astype(str)
+        size: pd.Series = parts[1].astype(str)
+        generation = pd.to_numeric(family.str.extract(LMI_FAMILY)[0], errors="coerce")
+        supported = np.asarray(
+            (generation >= LMI_MIN_GENERATION)
+            & ~size.isin(LMI_TOO_SMALL)
+            & ~size.str.contains("metal")
+            & ~types["burstable"].fillna(False).astype(bool),
+            dtype=bool,
+        )
+        chosen = types[supported]
+        return pd.DataFrame(
+            {
+                "instance_type": chosen["instance_type"].to_numpy(),
+                "management_usd_per_hour": chosen["usd_per_hour"].to_numpy() * LMI_DERIVED_FEE,
+                "source": f"derived: no Lambda Managed Instances rows for {region} in the price "
+                f"book; C/M/R .large and larger EC2 types, fee {LMI_DERIVED_FEE:.0%} of the "
+                "on-demand price",
+            }
+        )
 
     def has_instance_type(self, instance_type: str) -> bool:
         return instance_type in self.doc["ec2_specs"]

@@ -88,17 +88,6 @@ class Recommendations:
 
 
 # ---------------------------------------------------------------------------------------------
-def _duration_rates(book: PriceBook, region: pd.Series, arch: str) -> pd.Series:
-    """First-tier duration USD per GB-s for `arch` in each function's region (NaN if missing)."""
-    rates: dict[str, float] = {}
-    for r in pd.unique(region):  # one lookup per distinct region
-        try:
-            rates[str(r)] = book.lambda_rates(str(r), arch).duration.first_rate
-        except PriceBookError:
-            rates[str(r)] = np.nan
-    return region.map(rates).astype(float)
-
-
 def _pc_rates(book: PriceBook, region: pd.Series, arch: pd.Series) -> np.ndarray:
     """Provisioned-concurrency allocation USD per GB-s for each function (NaN if missing)."""
     key = region.astype(str) + "|" + arch.astype(str)
@@ -143,6 +132,8 @@ def _identity_and_costs(f: pd.DataFrame, best: pd.DataFrame) -> pd.DataFrame:
     for col in COLUMNS[: COLUMNS.index("days_of_data") + 1]:  # identity and traffic, as analysed
         out[col] = f[col]
     out["lambda_usd_per_month"] = f["lambda_usd_per_month"]
+    out["tuned_lambda_usd_per_month"] = f["tuned_lambda_usd_per_month"]
+    out["tuned_front_door"] = f["tuned_front_door"]
     out["lambda_duration_usd_per_month"] = f["lambda_duration_usd"]
     out["lambda_provisioned_usd_per_month"] = f["lambda_provisioned_usd"]
     out["best_option_kind"] = f["best_option_kind"].where(f["best_option_kind"].notna(), None)
@@ -178,6 +169,7 @@ def _migration(
         payback = np.where(saving > 0, hours * rate / saving, np.nan)
     return {
         "saving_usd_per_month": saving,
+        "move_saving_usd_per_month": saving,
         "saving_usd_per_year": saving * MONTHS_PER_YEAR,
         "migration_hours": hours,
         "migration_cost_usd": hours * rate,
@@ -207,12 +199,11 @@ def _memory_tune(f: pd.DataFrame) -> dict[str, Any]:
 
 
 def _tune(f: pd.DataFrame, book: PriceBook, a: Assumptions) -> dict[str, Any]:
-    """What Lambda itself would save: arm64, idle provisioned concurrency, memory."""
-    x86 = f["arch"] == "x86_64"
-    arm_rate = _duration_rates(book, f["region"], "arm64")
-    x86_rate = _duration_rates(book, f["region"], "x86_64")
-    arm_saving = np.where(x86, f["lambda_duration_usd"] * (1.0 - arm_rate / x86_rate), 0.0)
-    arm_saving = np.nan_to_num(np.maximum(arm_saving, 0.0))
+    """What Lambda itself would save (the Tune saving, never part of the Move saving): arm64
+    and the cheapest adequate front door (priced exactly by the engine: today's bill - the tuned
+    bill), plus idle provisioned concurrency and memory right-sizing (advice on top)."""
+    arm_saving = f["tune_arm64_usd_per_month"].astype(float).to_numpy()
+    door_saving = f["tune_front_door_usd_per_month"].astype(float).to_numpy()
 
     peak = f["peak_concurrency"].astype(float)
     idle = np.maximum(f["pc_allocated"].to_numpy() - np.ceil(peak.to_numpy()), 0.0)
@@ -227,9 +218,10 @@ def _tune(f: pd.DataFrame, book: PriceBook, a: Assumptions) -> dict[str, Any]:
         * (1.0 - a.discount("lambda"))
     )
     memory = _memory_tune(f)
-    total = arm_saving + idle_usd + memory["tune_memory_usd_per_month"]
+    total = arm_saving + door_saving + idle_usd + memory["tune_memory_usd_per_month"]
     return {
         "tune_arm64_usd_per_month": arm_saving,
+        "tune_front_door_usd_per_month": door_saving,
         "tune_idle_pc_usd_per_month": idle_usd,
         **memory,
         "tune_usd_per_month": total,

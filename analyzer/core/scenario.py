@@ -2,7 +2,8 @@
 
 A scenario function has flat traffic over 730 hours unless it gives `hourly_profile` (24 or 168
 relative weights, tiled over the month). `avg_duration_ms` is the billed duration, so no
-round-up allowance is added. Every problem raises InputError naming the key and the reason.
+round-up allowance is added; billed INIT (`init_ms_per_cold_start` x `cold_start_rate`) is.
+Every problem raises InputError naming the key and the reason.
 """
 
 from __future__ import annotations

@@ -30,7 +30,8 @@ class ReportData:
     counts: dict[str, int] = field(default_factory=dict)
     lambda_usd_per_month: float = 0.0
     outgrown_lambda_usd_per_month: float = 0.0
-    saving_usd_per_month: float = 0.0
+    saving_usd_per_month: float = 0.0  # Move
+    tune_usd_per_month: float = 0.0  # Tune
     first_report: bool = True
     previous_at: str | None = None
     newly_outgrown: list[dict[str, Any]] = field(default_factory=list)
@@ -112,6 +113,7 @@ def build_report(
         lambda_usd_per_month=summary.lambda_usd_per_month,
         outgrown_lambda_usd_per_month=summary.outgrown_lambda_usd_per_month,
         saving_usd_per_month=summary.saving_usd_per_month,
+        tune_usd_per_month=summary.tune_usd_per_month,
         price_book_as_of=str(book.get("as_of", "")),
         price_book_source=str(book.get("source", "")),
         monthly_basis=str(meta.get("monthly_basis", ReportData.monthly_basis)),

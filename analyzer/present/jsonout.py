@@ -80,6 +80,7 @@ def _option(o: pd.Series) -> dict[str, Any]:
         d["breakdown"] = {
             "compute_usd": usd(o["compute_usd"]),
             "load_balancer_usd": usd(o["load_balancer_usd"]),
+            "front_door_usd": usd(o["front_door_usd"]),
             "ops_usd": usd(o["ops_usd"]),
         }
     d["unit_hours_per_month"] = num(o["unit_hours_per_month"], 6)
@@ -130,7 +131,16 @@ def function_json(row: pd.Series, options: pd.DataFrame, detail: bool) -> dict[s
         "requests_per_second": num(row["crossover_rps"]) if finite else None,
     }
     out["verdict"] = row["verdict"]
-    out["monthly_saving_usd"] = usd(row["saving_usd_per_month"])
+    out["monthly_saving_usd"] = usd(row["saving_usd_per_month"])  # the Move saving
+    out["tune"] = {
+        "lambda_usd": usd(row["tuned_lambda_usd_per_month"]),
+        "arch": row["tuned_arch"],
+        "front_door": row["tuned_front_door"],
+        "arm64_saving_usd": usd(row["tune_arm64_usd_per_month"]),
+        "front_door_saving_usd": usd(row["tune_front_door_usd_per_month"]),
+        "monthly_saving_usd": usd(row["tune_saving_usd_per_month"]),
+    }
+    out["move"] = {"monthly_saving_usd": usd(row["move_saving_usd_per_month"])}
     if detail:
         months = row["months_to_crossover"]
         out["forecast"] = {
@@ -161,6 +171,8 @@ def analysis_json(analysis: Analysis, detail: bool) -> dict[str, Any]:
             "lambda_usd": usd(summary.lambda_usd_per_month),
             "best_usd": usd(summary.best_usd_per_month),
             "outgrown_saving_usd": usd(summary.saving_usd_per_month),
+            "move_saving_usd": usd(summary.saving_usd_per_month),
+            "tune_saving_usd": usd(summary.tune_usd_per_month),
         },
         "monthly_basis": analysis.meta["monthly_basis"],
         "notes": analysis.meta["notes"],

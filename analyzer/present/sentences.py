@@ -106,7 +106,25 @@ def tune_advice_column(rec: pd.DataFrame) -> pd.Series:
         + money_column(idle_usd)
         + "/month",
     )
-    return join_columns([arm_text, pc_text, _memory_advice(rec)])
+    door_usd = rec["tune_front_door_usd_per_month"].astype(float)
+    door_name = rec["tuned_front_door"].map(FRONT_DOOR_NAMES).fillna("")
+    door_text = _when(
+        door_usd >= 0.005,
+        "front the function with "
+        + door_name
+        + " (if it uses no REST-only feature): saves "
+        + money_column(door_usd)
+        + "/month",
+    )
+    return join_columns([arm_text, door_text, pc_text, _memory_advice(rec)])
+
+
+FRONT_DOOR_NAMES = {
+    "apigw_http": "an API Gateway HTTP API",
+    "alb": "the account's shared ALB",
+    "apigw_rest": "API Gateway REST",
+    "function_url": "a Function URL",
+}
 
 
 # -- caveats --------------------------------------------------------------------------------------
@@ -189,12 +207,12 @@ def verdict_sentence_column(rec: pd.DataFrame, max_multiple: float) -> pd.Series
     )
     outgrown = (
         "Move to " + target + ": " + rec["best_option_sizing"].astype(str)
-        + "; saves " + money_column(saving) + "/month (" + money_column(saving * 12)
-        + "/year), payback " + number_column(rec["payback_months"], ".1f") + " months"
+        + "; Move saves " + money_column(saving) + "/month (" + money_column(saving * 12)
+        + "/year) against the tuned Lambda, payback " + number_column(rec["payback_months"], ".1f") + " months"
     )  # fmt: skip
     watch = np.where(
         multiple.notna() & (multiple < 1),
-        "Watch: " + target + " is already cheaper (crossover at " + k_text + ") but saves only "
+        "Watch: " + target + " is already cheaper (crossover at " + k_text + ") but Move saves only "
         + money_column(saving) + "/month, below the Outgrown threshold",
         "Watch: crossover at " + k_text + " ("
         + number_column(rec["crossover_invocations_per_month"], ",.0f")
@@ -223,4 +241,4 @@ def verdict_sentence(rec: Mapping[str, Any] | pd.Series, max_multiple: float) ->
 def recommendation_column(rec: pd.DataFrame, max_multiple: float) -> pd.Series:
     """The recommendation: the verdict sentence, then what to tune on Lambda."""
     sentence = verdict_sentence_column(rec, max_multiple).reset_index(drop=True)
-    return sentence + _when(rec["tune"], "; tune: " + rec["tune_advice"])
+    return sentence + _when(rec["tune"], "; Tune: " + rec["tune_advice"])

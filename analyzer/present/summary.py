@@ -29,7 +29,8 @@ class FleetSummary:
     lambda_usd_per_month: float  # Lambda spend today
     best_usd_per_month: float  # each function on the cheaper of Lambda and its best option
     outgrown_lambda_usd_per_month: float  # Lambda spend on the Outgrown functions
-    saving_usd_per_month: float  # what moving the Outgrown functions saves
+    saving_usd_per_month: float  # Move: what moving the Outgrown functions saves (vs tuned)
+    tune_usd_per_month: float = 0.0  # Tune: what tuning Lambda itself saves, every function
 
     @property
     def saving_usd_per_year(self) -> float:
@@ -44,16 +45,22 @@ class FleetSummary:
         """The app's headline."""
         if not self.functions:
             return "No functions match the filters."
+        tune = (
+            f" Tune: tuning Lambda itself saves {money(self.tune_usd_per_month, 0, sign_first=True)}"
+            "/month."
+            if self.tune_usd_per_month >= 0.5
+            else ""
+        )
         if not self.outgrown:
             return (
                 f"None of these {self.functions} functions has outgrown Lambda yet; "
-                f"{self.watch} to watch."
+                f"{self.watch} to watch.{tune}"
             )
         saving = money(self.saving_usd_per_month, 0, sign_first=True)
         yearly = money(self.saving_usd_per_year, 0, sign_first=True)
         return (
-            f"{self.outgrown} of {self.functions} functions have outgrown Lambda: moving them "
-            f"would save {saving}/month ({yearly}/year)."
+            f"{self.outgrown} of {self.functions} functions have outgrown Lambda. Move: moving "
+            f"them would save {saving}/month ({yearly}/year) against a tuned Lambda.{tune}"
         )
 
 
@@ -71,6 +78,14 @@ def fleet_summary(functions: pd.DataFrame) -> FleetSummary:
         best_usd_per_month=float(np.fmin(lambda_usd, functions["best_option_usd_per_month"]).sum()),
         outgrown_lambda_usd_per_month=float(lambda_usd[outgrown].sum()),
         saving_usd_per_month=float(functions.loc[outgrown, "saving_usd_per_month"].sum()),
+        tune_usd_per_month=float(functions[_tune_column(functions)].clip(lower=0.0).sum()),
+    )
+
+
+def _tune_column(functions: pd.DataFrame) -> str:
+    """Recommendations carry the full Tune (with idle PC and memory); analyses the engine's."""
+    return (
+        "tune_usd_per_month" if "tune_usd_per_month" in functions else "tune_saving_usd_per_month"
     )
 
 
@@ -89,7 +104,8 @@ def recommendations_summary(fns: pd.DataFrame) -> dict[str, Any]:
         "saving_usd_per_year": saving * MONTHS_PER_YEAR,
         "migration_cost_usd": cost,
         "payback_months": (cost / saving) if saving > 0 else None,
-        "tune_usd_per_month": float(fns["tune_usd_per_month"].sum()),
+        "tune_usd_per_month": fleet.tune_usd_per_month,
+        "move_saving_usd_per_month": saving,
         "low_confidence": int((fns["confidence"] == "low").sum()),
     }
 

@@ -60,6 +60,7 @@ def cost_table(a: Analysis) -> str:
             f" + duration {money(f['lambda_duration_usd'])} + storage {money(f['lambda_storage_usd'])}"
             f" + provisioned {money(f['lambda_provisioned_usd'])} + front door {money(f['lambda_front_door_usd'])}"
         )
+        out.append(tune_line(f))
         rows = []
         for _, o in by_fn.get(f["function_id"], opts.iloc[0:0]).iterrows():
             rng = (
@@ -80,7 +81,7 @@ def cost_table(a: Analysis) -> str:
             )
             + f". Verdict: {verdict}"
             + (
-                f", saving {money(f['saving_usd_per_month'])}/month"
+                f", Move saves {money(f['saving_usd_per_month'])}/month"
                 if f["verdict"] == Verdict.OUTGROWN
                 else ""
             )
@@ -88,6 +89,29 @@ def cost_table(a: Analysis) -> str:
         )
     out.append(_footer(a))
     return "\n".join(out)
+
+
+def tune_line(f: pd.Series) -> str:
+    """The tuned Lambda (what a Move is compared with) and the Tune saving, in one line."""
+    changes = []
+    if f["tuned_arch"] != f["arch"]:
+        changes.append(str(f["tuned_arch"]))
+    if f["tuned_front_door"] != f["front_door"]:
+        changes.append(f"{FRONT_DOOR_NAMES.get(f['tuned_front_door'], f['tuned_front_door'])}")
+    what = f" ({', '.join(changes)})" if changes else " (nothing to tune)"
+    return (
+        f"  Tuned Lambda {money(f['tuned_lambda_usd_per_month'])}/month{what}: Tune saves "
+        f"{money(f['tune_saving_usd_per_month'])}/month; the options below keep its front door"
+    )
+
+
+FRONT_DOOR_NAMES = {
+    "apigw_http": "API Gateway HTTP API",
+    "apigw_rest": "API Gateway REST",
+    "alb": "shared ALB",
+    "function_url": "Function URL",
+    "none": "no front door",
+}
 
 
 def analysis_table(a: Analysis, limit: int | None = None) -> str:
@@ -122,6 +146,9 @@ def analysis_table(a: Analysis, limit: int | None = None) -> str:
                 multiple(r["crossover_multiple"]),
                 when,
                 money(r["saving_usd_per_month"]) if r["verdict"] == Verdict.OUTGROWN else "-",
+                money(r["tune_saving_usd_per_month"])
+                if r["tune_saving_usd_per_month"] >= 0.005
+                else "-",
             ]
         )
     summary = fleet_summary(a.functions)
@@ -137,16 +164,18 @@ def analysis_table(a: Analysis, limit: int | None = None) -> str:
             "best/mo",
             "crossover",
             "forecast",
-            "saving/mo",
+            "move/mo",
+            "tune/mo",
         ],
         rows,
-        {4, 5, 7, 8, 10},
+        {4, 5, 7, 8, 10, 11},
     )
     totals = (
         f"\n{summary.functions} functions: {summary.outgrown} outgrown, {summary.watch} watch, "
-        f"{summary.stay} stay. Lambda {money(summary.lambda_usd_per_month)}/month; moving the "
-        f"outgrown functions saves {money(summary.saving_usd_per_month)}/month "
-        f"({money(summary.saving_usd_per_year)}/year)."
+        f"{summary.stay} stay. Lambda {money(summary.lambda_usd_per_month)}/month. Move: moving "
+        f"the outgrown functions saves {money(summary.saving_usd_per_month)}/month "
+        f"({money(summary.saving_usd_per_year)}/year) against a tuned Lambda. Tune: tuning "
+        f"Lambda itself (arm64, front door) saves {money(summary.tune_usd_per_month)}/month."
     )
     failures = a.fleet.meta.get("failures") or []
     fail = "".join(

@@ -38,8 +38,8 @@ def test_outgrown_sentence_names_the_target_the_sizing_and_the_saving() -> None:
         "crossover_invocations_per_month": 4e6,
     }  # fmt: skip
     assert m.verdict_sentence(row, max_multiple=50) == (
-        "Move to Fargate: 2-5 tasks of 1 vCPU / 2 GB, autoscaled over the day; saves "
-        "$1,240.00/month ($14,880.00/year), payback 3.0 months"
+        "Move to Fargate: 2-5 tasks of 1 vCPU / 2 GB, autoscaled over the day; Move saves "
+        "$1,240.00/month ($14,880.00/year) against the tuned Lambda, payback 3.0 months"
     )
 
 

@@ -173,8 +173,10 @@ def test_provisioned_concurrency_by_hand(book: PriceBook) -> None:
     )
     assert cents(f["lambda_provisioned_usd"]) == 224.84
     assert cents(f["lambda_duration_usd"]) == 6.67
-    # PC is a fixed cost: it does not scale with traffic.
-    assert f["lambda_fixed_usd"] == pytest.approx(10 * 2 * 730 * 3600 * 0.0000041667)
+    # PC is a fixed cost: it does not scale with traffic. The crossover scales the tuned
+    # Lambda (arm64: PC at $0.0000033334 per GB-s).
+    assert f["tuned_arch"] == "arm64"
+    assert f["lambda_fixed_usd"] == pytest.approx(10 * 2 * 730 * 3600 * 0.0000033334)
 
 
 def test_no_free_tier_for_provisioned_concurrency(book: PriceBook) -> None:
@@ -224,8 +226,16 @@ def test_front_doors(book: PriceBook) -> None:
     assert cents(f["function_url"]) == 0.0
     assert cents(f["apigw_rest"]) == 35.00  # 10M x $3.50/M
     assert cents(f["apigw_http"]) == 10.00  # 10M x $1.00/M
-    # ALB: 730 h x $0.0225 + (10M / 2,628,000 s / 25 req/s per LCU) x $0.008 x 730 h
-    assert cents(f["alb"]) == cents(730 * 0.0225 + 10e6 / 2_628_000 / 25 * 0.008 * 730)
+    # ALB: one per account and region, its 730 h x $0.0225 shared by the 4 HTTP-fronted
+    # functions, + (10M / 2,628,000 s / 25 req/s per LCU) x $0.008 x 730 h of LCUs
+    lcus = 10e6 / 2_628_000 / 25 * 0.008 * 730
+    assert cents(f["alb"]) == cents(730 * 0.0225 / 4 + lcus) == 5.00
+    whole = run(book, fns, assumptions={"alb_shared": False}).set_index("name")
+    assert (
+        cents(float(whole["lambda_front_door_usd"].astype(float)["alb"]))
+        == cents(730 * 0.0225 + lcus)
+        == 17.31
+    )
 
 
 def test_api_gateway_tiers_on_the_account_aggregate(book: PriceBook) -> None:

@@ -107,11 +107,16 @@ def test_static_sizing_pays_for_the_peak_all_month(book: PriceBook) -> None:
 
 
 def test_lmi_is_requests_plus_instances_plus_fee_on_on_demand(book: PriceBook) -> None:
+    # LMI runs on .large and larger: a .medium is not offered.
+    none, _f = options(book, ORDERS, instance_types=["c7g.medium"], targets=["ec2", "lmi"])
+    assert "lmi" not in none.index
     opts, _f = options(
-        book, ORDERS, instance_types=["c7g.medium"], targets=["lmi"], pricing_option="compute_sp_1y"
+        book, ORDERS, instance_types=["c7g.large"], targets=["lmi"], pricing_option="compute_sp_1y"
     )
     lmi = opts.loc["lmi"]
-    price = book.ec2_price("us-east-1", "c7g.medium")
+    # 1 vCPU and 1 GB of the c7g.large (2 vCPU, 4 GB) are the OS's
+    assert lmi["vcpu"] == 1.0
+    price = book.ec2_price("us-east-1", "c7g.large")
     hours = 2 * 730
     assert lmi["requests_usd"] == pytest.approx(3_000_000 * 0.20 / 1e6)
     assert lmi["management_fee_usd"] == pytest.approx(

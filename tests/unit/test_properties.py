@@ -202,7 +202,9 @@ def assert_true_crossing(an, function_id: str) -> bool:
     return True
 
 
-@SETTINGS
+# Against a tuned Lambda with the same front door on both sides, many random functions never
+# cross (nothing to check): filtering them out is expected.
+@settings(SETTINGS, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(memory, duration, st.floats(1e5, 5e8), st.integers(1, 3), front_door)
 def test_crossover_is_a_true_crossing_of_the_exact_costs(mem, dur, inv, m, fd) -> None:
     fn = {

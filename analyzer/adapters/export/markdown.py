@@ -49,7 +49,7 @@ def render_markdown(recs: Recommendations) -> bytes:
         f"- {s['functions']} functions: **{s['outgrown']} Outgrown**, {s['watch']} Watch, "
         f"{s['stay']} Stay; {s['tune']} can be tuned on Lambda.",
         f"- Lambda today: {money(s['lambda_usd_per_month'])}/month.",
-        f"- Moving every Outgrown function saves **{money(s['saving_usd_per_month'])}/month** "
+        f"- Move: moving every Outgrown function saves (against a tuned Lambda) **{money(s['saving_usd_per_month'])}/month** "
         f"({money(s['saving_usd_per_year'])}/year) for a one-time migration cost of "
         f"{money(s['migration_cost_usd'])}"
         + (
@@ -57,7 +57,7 @@ def render_markdown(recs: Recommendations) -> bytes:
             if s["payback_months"]
             else "."
         ),
-        f"- Tuning on Lambda (arm64, idle provisioned concurrency) saves "
+        f"- Tune: tuning Lambda itself (arm64, front door, idle provisioned concurrency, memory) saves "
         f"{money(s['tune_usd_per_month'])}/month.",
         f"- {s['low_confidence']} recommendations have low confidence.",
         "",

@@ -91,18 +91,18 @@ def _summary_sheet(ws: Any, recs: Recommendations) -> None:
         ("Can be tuned on Lambda", s["tune"], INT_FORMAT),
         ("Lambda today, USD per month", s["lambda_usd_per_month"], USD_FORMAT),
         (
-            "Saving if every Outgrown function moves, USD per month",
+            "Move saving if every Outgrown function moves, USD per month",
             s["saving_usd_per_month"],
             USD_FORMAT,
         ),
         (
-            "Saving if every Outgrown function moves, USD per year",
+            "Move saving if every Outgrown function moves, USD per year",
             s["saving_usd_per_year"],
             USD_FORMAT,
         ),
         ("One-time migration cost, USD", s["migration_cost_usd"], USD_FORMAT),
         ("Payback, months", s["payback_months"], "0.0"),
-        ("Tuning on Lambda, USD per month", s["tune_usd_per_month"], USD_FORMAT),
+        ("Tune saving: tuning Lambda itself, USD per month", s["tune_usd_per_month"], USD_FORMAT),
         ("Low-confidence recommendations", s["low_confidence"], INT_FORMAT),
     ]
     for label, value, fmt in summary_rows:

@@ -103,13 +103,11 @@ def ec2_candidates(book: PriceBook, region: str, a: Assumptions, kind: str = "ec
         families = DEFAULT_FAMILIES + (BURSTABLE_FAMILIES if a.allow_burstable else ())
         df = types[fam.isin(families) & ~size.str.contains("metal")]
         df = _pareto(df)
+    if kind == OptionKind.LMI:
+        return _lmi_candidates(book, region, a, df)
     usable = df["memory_mb"].to_numpy() - a.ec2_os_overhead_mb
     od = df["usd_per_hour"].to_numpy()
-    if kind == OptionKind.LMI:  # the management fee is part of the unit price (see cost.py)
-        price = od * (1.0 - option_discounts(book, region, a, "lmi", df["instance_type"]))
-        price = price + od * a.lmi_management_fee
-    else:
-        price = od * (1.0 - option_discounts(book, region, a, "ec2", df["instance_type"]))
+    price = od * (1.0 - option_discounts(book, region, a, "ec2", df["instance_type"]))
     return Candidates(
         kind,
         df["instance_type"].to_numpy(),
@@ -118,6 +116,32 @@ def ec2_candidates(book: PriceBook, region: str, a: Assumptions, kind: str = "ec
         usable,
         df["memory_mb"].to_numpy(),
         price,
+        od,
+    )
+
+
+LMI_OS_VCPU = 1.0  # per instance, kept by Lambda Managed Instances for the OS
+LMI_OS_MB = 1024.0
+
+
+def _lmi_candidates(book: PriceBook, region: str, a: Assumptions, ec2: pd.DataFrame) -> Candidates:
+    """Lambda Managed Instances: the types LMI supports in `region` (`PriceBook.lmi_types`),
+    1 vCPU and 1 GB per instance kept for the OS, priced at the instance price after the EC2
+    commitment + the management fee (the book's per-hour fee; where the book has no LMI rows,
+    `lmi_management_fee` x the on-demand price). The fee is part of the unit price (cost.py)."""
+    lmi = book.lmi_types(region)
+    df = ec2.merge(lmi, on="instance_type", how="inner")
+    od = df["usd_per_hour"].to_numpy()
+    derived = df["source"].astype(str).str.startswith("derived").to_numpy()
+    fee = np.where(derived, od * a.lmi_management_fee, df["management_usd_per_hour"].to_numpy())
+    return Candidates(
+        OptionKind.LMI,
+        df["instance_type"].to_numpy(),
+        df["arch"].to_numpy(),
+        df["vcpu"].to_numpy() - LMI_OS_VCPU,
+        df["memory_mb"].to_numpy() - LMI_OS_MB,
+        df["memory_mb"].to_numpy(),
+        od * (1.0 - option_discounts(book, region, a, "lmi", df["instance_type"])) + fee,
         od,
     )
 
@@ -158,7 +182,9 @@ def fargate_candidates(
                 od = float(fargate_task_usd(r, vcpu, gb, 3600.0)["total_usd"])
                 rows.append((f"{vcpu:g} vCPU / {gb:g} GB {arch}", arch, vcpu, gb * 1024.0, od))
     label, arch_a, vcpu_a, mem_a, od_a = (np.array(x) for x in zip(*rows, strict=True))
-    price = od_a * (1.0 - option_discounts(book, region, a, "fargate")[0])
+    # AWS sells no Fargate Spot for arm64 (Graviton) tasks: those stay on their on-demand price.
+    no_spot = (a.pricing_option == "spot") & (arch_a == "arm64")
+    price = od_a * np.where(no_spot, 1.0, 1.0 - option_discounts(book, region, a, "fargate")[0])
     return Candidates(
         "fargate",
         label,

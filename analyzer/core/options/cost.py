@@ -1,10 +1,13 @@
 """One option's full monthly cost: compute, load balancer, requests, front door, management fee
 and the people who run it.
 
-EC2 and Fargate: compute + an Application Load Balancer in front of HTTP functions (hours +
-LCUs) + operations hours. Lambda Managed Instances (LMI): compute (instance price after
-discounts) + the LMI management fee (a share of the on-demand instance price) + Lambda's own
-request charge and front door, which LMI keeps. For searching and comparing, the fee is part of
+Like for like: every option keeps the tuned Lambda's front door (`OptionTraffic.front_door`,
+its cost `lambda_front_door_*`), so the front door costs the same on both sides of a Move.
+EC2 and Fargate: compute + that front door + an Application Load Balancer in front of HTTP
+functions when the front door is not already an ALB (API Gateway reaches EC2/Fargate through a
+VPC link to a load balancer; hours x the function's ALB share + LCUs) + operations hours.
+Lambda Managed Instances (LMI): compute (instance price after discounts) + the LMI management
+fee (a share of the on-demand instance price) + Lambda's own request charge and the front door. For searching and comparing, the fee is part of
 an LMI unit's hourly price (`Candidates.usd_per_hour`); `option_breakdown` shows it on its own.
 
 Each cost splits into what does not move with traffic (`fixed_usd`) and what scales with it
@@ -64,6 +67,7 @@ class OptionTraffic:
     lambda_front_door_fixed_usd: np.ndarray  # what LMI keeps of Lambda's front door
     lambda_front_door_variable_usd: np.ndarray
     lambda_usd_per_request: np.ndarray
+    alb_share: np.ndarray | None = None  # share of an ALB's hourly charge (None: a whole ALB)
 
     def rows(self, rows: np.ndarray) -> OptionTraffic:
         return OptionTraffic(
@@ -72,6 +76,7 @@ class OptionTraffic:
             self.lambda_front_door_fixed_usd[rows],
             self.lambda_front_door_variable_usd[rows],
             self.lambda_usd_per_request[rows],
+            None if self.alb_share is None else self.alb_share[rows],
         )
 
 
@@ -113,16 +118,24 @@ def behind_load_balancer(front_door: np.ndarray, a: Assumptions) -> np.ndarray:
 def _server_costs(
     traffic: OptionTraffic, a: Assumptions, book: PriceBook, region: str
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """EC2 / Fargate: load balancer (hours fixed, LCUs variable) and operations (fixed)."""
-    load_balancer = behind_load_balancer(traffic.front_door, a)
+    """EC2 / Fargate: the kept front door, a load balancer behind it unless it is an ALB itself
+    (hours fixed, LCUs variable) and operations (fixed)."""
+    load_balancer = behind_load_balancer(traffic.front_door, a) & (traffic.front_door != "alb")
     usd_per_hour, usd_per_lcu_hour = book.alb(region) if load_balancer.any() else (0.0, 0.0)
+    share = np.ones(len(load_balancer)) if traffic.alb_share is None else traffic.alb_share
     requests_per_s = traffic.monthly_invocations / SECONDS_PER_MONTH
-    lb_fixed = np.where(load_balancer, usd_per_hour * HOURS_PER_MONTH, 0.0)
+    lb_fixed = np.where(load_balancer, usd_per_hour * HOURS_PER_MONTH * share, 0.0)
     lcus = requests_per_s / a.alb_requests_per_lcu_second
     lb_variable = np.where(load_balancer, lcus * usd_per_lcu_hour * HOURS_PER_MONTH, 0.0)
     ops = np.full(len(load_balancer), a.ops_hours_per_month * a.engineer_hourly_usd)
-    parts = {"load_balancer_usd": lb_fixed + lb_variable, "ops_usd": ops}
-    return lb_fixed + ops, lb_variable, parts
+    fd_fixed = traffic.lambda_front_door_fixed_usd
+    fd_variable = traffic.lambda_front_door_variable_usd
+    parts = {
+        "load_balancer_usd": lb_fixed + lb_variable,
+        "front_door_usd": fd_fixed + fd_variable,
+        "ops_usd": ops,
+    }
+    return lb_fixed + fd_fixed + ops, lb_variable + fd_variable, parts
 
 
 def _lmi_costs(traffic: OptionTraffic) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
@@ -146,6 +159,8 @@ def price_options(
     out: list[OptionPricing] = []
     for kind in a.targets:
         candidates = cache.get(kind, region, a, arches)
+        if len(candidates) == 0:  # e.g. LMI with an instance_types list it supports none of
+            continue
         chosen = shortlist(d, candidates, units_per_request(d, candidates, a), a)
         if kind in SERVER_KINDS:
             fixed, variable, parts = _server_costs(traffic, a, cache.book, region)
@@ -210,7 +225,9 @@ def option_breakdown(
     ondemand = candidates.ondemand_usd_per_hour[unit]
     management_fee = np.full(n, np.nan)
     if pricing.kind == OptionKind.LMI:  # carved out of the unit price it is part of
-        management_fee = ondemand * unit_hours_per_month * a.lmi_management_fee
+        instance_price = ondemand * (1.0 - a.discount("lmi"))
+        fee_per_hour = candidates.usd_per_hour[unit] - instance_price
+        management_fee = fee_per_hour * unit_hours_per_month
         compute_usd = compute_usd - management_fee
     table = pd.DataFrame(
         {

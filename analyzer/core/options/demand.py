@@ -11,7 +11,7 @@ Scaling traffic by k: the mean scales by k, a measured peak's excess over the me
 Capacity of one unit (instance or task) t, at target utilisation u:
   r[f,t] = max(vcpu_req / (vcpu_t u), mem_req / (usable_mem_t u))   (units per concurrent request)
   n[f,t,h] = max(min_instances, ceil(p[f,h] r[f,t]))
-A unit must hold one worker's memory.
+A unit must hold one worker's memory and one request's vCPU.
 
 Everything here is vectorised over functions x candidates (x hours): no per-function loop.
 """
@@ -96,7 +96,10 @@ def units_per_request(d: Demand, c: Candidates, a: Assumptions) -> np.ndarray:
             d.vcpu_req[:, None] / (c.vcpu[None, :] * u),
             d.mem_req[:, None] / (np.maximum(c.usable_mb, 0.0)[None, :] * u),
         )
-    fits = c.usable_mb[None, :] >= d.mem_req[:, None]
+    # One request must fit one unit by memory and by vCPU.
+    fits = (c.usable_mb[None, :] >= d.mem_req[:, None]) & (
+        c.vcpu[None, :] >= d.vcpu_req[:, None] - EPS
+    )
     same_arch = c.arch[None, :] == d.arch[:, None]
     allowed = fits & (same_arch | a.allow_arch_change)
     return np.where(allowed, r, np.inf)

@@ -9,6 +9,7 @@ from typing import Any
 
 from analyzer.core.assumptions import (
     FIELDS,
+    FRONT_DOOR_AFTER_MOVE,
     LOAD_BALANCER,
     PRICING_OPTIONS,
     TARGETS,
@@ -69,6 +70,16 @@ def control_spec(info: FieldInfo) -> ControlSpec:
     if info.name == "load_balancer":
         return ControlSpec(
             kind="select", options=LOAD_BALANCER, option_labels=LOAD_BALANCER_LABELS, **common
+        )
+    if info.name == "front_door_after_move":
+        return ControlSpec(
+            kind="select",
+            options=FRONT_DOOR_AFTER_MOVE,
+            option_labels={
+                "keep": "keep the tuned Lambda's front door",
+                "alb": "an ALB on both sides",
+            },
+            **common,
         )
     if info.name == "targets":
         return ControlSpec(

@@ -1,0 +1,268 @@
+"""Honest verdicts: Tune and Move kept apart, the front door the same on both sides, PC billed
+from the hourly profile, per-function assumptions on both sides, INIT billed. Every figure is
+a hand computation written here, to the cent (us-east-1 prices of the bundled price book)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analyzer.core.analyze import Analysis, analyze
+from analyzer.core.assumptions import DEFAULTS
+from analyzer.core.options.candidates import fargate_candidates
+from analyzer.core.pricebook import PriceBook
+from analyzer.core.scenario import scenario_fleet
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+HOURS = 730
+SECONDS = 730 * 3600
+X86_GB_S, ARM_GB_S = 0.0000166667, 0.0000133334
+ALB_HOUR, ALB_LCU_HOUR = 0.0225, 0.008
+
+
+@pytest.fixture(scope="module")
+def book() -> PriceBook:
+    return PriceBook.bundled()
+
+
+def cents(x: float) -> float:
+    return round(float(x) + 1e-9, 2)
+
+
+def run(book: PriceBook, functions: list[dict], **top: object) -> Analysis:
+    fleet, a = scenario_fleet({"region": "us-east-1", "functions": functions, **top}, book)
+    return analyze(fleet, book, a)
+
+
+def row(analysis: Analysis, name: str) -> pd.Series:
+    f = analysis.functions
+    return f[f["name"] == name].iloc[0]
+
+
+def option(analysis: Analysis, name: str, kind: str) -> pd.Series:
+    fid = row(analysis, name)["function_id"]
+    o = analysis.options
+    return o[(o["function_id"] == fid) & (o["kind"] == kind)].iloc[0]
+
+
+def alb_usd(requests_per_month: float, sharing: int) -> float:
+    """An ALB's hours split across `sharing` HTTP functions, plus this function's LCUs."""
+    return ALB_HOUR * HOURS / sharing + requests_per_month / SECONDS / 25 * ALB_LCU_HOUR * HOURS
+
+
+def test_checkout_api_is_not_outgrown_on_compute_the_front_door_is_a_tune(book: PriceBook) -> None:
+    scenario = json.loads((EXAMPLES / "orders-api.json").read_text())
+    fleet, a = scenario_fleet(scenario, book)
+    analysis = analyze(fleet, book, a)
+    f = row(analysis, "checkout-api")
+    # Today: 400M x $0.20/M = $80.00; 400M x 0.08 s x 1 GB = 32M GB-s x $0.0000133334 =
+    # $426.67; REST 333M x $3.50/M + 67M x $2.80/M = $1,353.10. Total $1,859.77.
+    assert cents(f["lambda_usd_per_month"]) == 1859.77
+    # Tuned: the cheapest adequate front door is the account's ALB (shared by its 2 HTTP
+    # functions): $8.2125 of hours + 152.2 req/s / 25 x $0.008 x 730 h = $43.77.
+    door = alb_usd(400e6, 2)
+    assert cents(door) == 43.77
+    assert f["tuned_front_door"] == "alb"
+    assert cents(f["tuned_lambda_usd_per_month"]) == cents(80 + 32e6 * ARM_GB_S + door) == 550.44
+    assert cents(f["tune_front_door_usd_per_month"]) == cents(1353.10 - door) == 1309.33
+    assert cents(f["tune_arm64_usd_per_month"]) == 0.0  # already arm64
+    # Move: EC2 keeps the same ALB (no second load balancer); 11 x c6g.large at $0.068/h =
+    # $546.04 of compute + $43.77 = $589.81 > $550.44: not Outgrown, no Move saving.
+    ec2 = option(analysis, "checkout-api", "ec2")
+    assert cents(ec2["compute_usd"]) == cents(11 * 0.068 * HOURS) == 546.04
+    assert cents(ec2["load_balancer_usd"]) == 0.0
+    assert cents(ec2["front_door_usd"]) == 43.77
+    assert cents(ec2["monthly_usd"]) == 589.81
+    assert f["verdict"] != "outgrown"
+    assert f["saving_usd_per_month"] == f["move_saving_usd_per_month"] == 0.0
+    # orders-api keeps its HTTP API ($3.00 for 3M) on both sides; EC2 adds the load balancer
+    # the API reaches it through: half the ALB's hours + its LCUs = $8.48.
+    orders = option(analysis, "orders-api", "ec2")
+    assert row(analysis, "orders-api")["tuned_front_door"] == "apigw_http"
+    assert cents(orders["front_door_usd"]) == 3.00
+    assert cents(orders["load_balancer_usd"]) == cents(alb_usd(3e6, 2)) == 8.48
+
+
+def test_front_door_after_move_alb_swaps_both_sides(book: PriceBook) -> None:
+    fn = {
+        "name": "api",
+        "memory_mb": 1024,
+        "monthly_invocations": 10_000_000,
+        "avg_duration_ms": 100,
+        "front_door": "apigw_rest",
+        "runtime": "java8",
+    }
+    a = run(book, [fn], assumptions={"front_door_after_move": "alb"})
+    f = row(a, "api")
+    door = alb_usd(10e6, 1)  # $16.425 + $0.89 = $17.31, a whole ALB: the only HTTP function
+    assert f["tuned_front_door"] == "alb"
+    # REST 10M x $3.50/M = $35.00 -> ALB $17.31
+    assert cents(f["tune_front_door_usd_per_month"]) == cents(35.0 - door) == 17.69
+    for kind in ("ec2", "fargate", "lmi"):
+        assert cents(option(a, "api", kind)["front_door_usd"]) == cents(door)
+    assert cents(option(a, "api", "ec2")["load_balancer_usd"]) == 0.0
+
+
+def test_move_saving_excludes_the_arm64_tune(book: PriceBook) -> None:
+    fn = {
+        "name": "enrich",
+        "memory_mb": 2048,
+        "monthly_invocations": 100_000_000,
+        "avg_duration_ms": 200,
+        "runtime": "python3.12",
+        "assumptions": {"cpu_busy_fraction": 0.1},
+    }
+    old = {**fn, "name": "legacy", "runtime": "python3.7"}  # x86_64 only
+    a = run(book, [fn, old])
+    f = row(a, "enrich")
+    # 100M x 0.2 s x 2 GB = 40M GB-s: x86 $666.67, arm64 $533.34; requests $20.00.
+    assert cents(f["lambda_usd_per_month"]) == cents(20 + 40e6 * X86_GB_S) == 686.67
+    assert cents(f["tuned_lambda_usd_per_month"]) == cents(20 + 40e6 * ARM_GB_S) == 553.34
+    assert cents(f["tune_arm64_usd_per_month"]) == 133.33
+    assert f["verdict"] == "outgrown"
+    best = f["best_option_usd_per_month"]
+    assert cents(f["saving_usd_per_month"]) == cents(20 + 40e6 * ARM_GB_S - best)
+    legacy = row(a, "legacy")
+    assert legacy["tuned_arch"] == "x86_64"
+    assert cents(legacy["tune_arm64_usd_per_month"]) == 0.0
+    assert cents(legacy["saving_usd_per_month"]) == cents(686.67 - best)
+
+
+def test_provisioned_concurrency_spills_over_to_on_demand_hour_by_hour(book: PriceBook) -> None:
+    # PC 8 x 1 GB all month; hours alternate between mean concurrency 4 and 12 (mean 8):
+    # 21,024,000 invocations of 1 s; weights 1, 3 -> 14,400 and 43,200 invocations an hour.
+    fn = {
+        "name": "pricing-engine",
+        "memory_mb": 1024,
+        "monthly_invocations": 21_024_000,
+        "avg_duration_ms": 1000,
+        "runtime": "java8",
+        "hourly_profile": [1, 3] * 12,
+        "provisioned_concurrency": {"allocated": 8, "hours_per_month": 730},
+    }
+    f = row(run(book, [fn]), "pricing-engine")
+    # On PC: min(4, 8) + min(12, 8) = 12 of every 16 concurrency-hours = 75%.
+    gb_s = 21_024_000.0
+    allocation = 8 * 1 * 730 * 3600 * 0.0000041667  # $87.60
+    on_pc = 0.75 * gb_s * 0.0000097222  # $153.30
+    spill = 0.25 * gb_s * X86_GB_S  # $87.60 on demand
+    assert cents(f["lambda_provisioned_usd"]) == cents(allocation + on_pc) == 240.90
+    assert cents(f["lambda_duration_usd"]) == cents(spill) == 87.60
+    assert cents(f["lambda_usd_per_month"]) == cents(allocation + on_pc + spill + 4.2048)
+    # The window mean (8.0 = the allocation) would have put everything on PC: $296.21.
+    mean_estimate = allocation + gb_s * 0.0000097222 + 4.2048
+    assert cents(f["lambda_usd_per_month"] - mean_estimate) == 36.50
+
+
+def test_per_function_pricing_option_discounts_lambda_and_the_options(book: PriceBook) -> None:
+    base = {
+        "name": "plain",
+        "memory_mb": 1024,
+        "monthly_invocations": 10_000_000,
+        "avg_duration_ms": 100,
+        "runtime": "java8",
+    }
+    sp = {**base, "name": "committed", "assumptions": {"pricing_option": "compute_sp_3y"}}
+    a = run(book, [base, sp])
+    plain, committed = row(a, "plain"), row(a, "committed")
+    # 1M GB-s x $0.0000166667 = $16.67; with the 3-year plan (17% off) $13.83. Requests
+    # ($2.00) are not discounted.
+    assert cents(plain["lambda_duration_usd"]) == 16.67
+    assert cents(committed["lambda_duration_usd"]) == cents(1e6 * X86_GB_S * 0.83) == 13.83
+    assert cents(committed["lambda_requests_usd"]) == 2.00
+    ec2_plain = option(a, "plain", "ec2")
+    ec2_sp = option(a, "committed", "ec2")
+    assert ec2_sp["usd_per_unit_hour"] < ec2_plain["usd_per_unit_hour"]
+
+
+def test_per_function_free_tier_applies_to_lambda(book: PriceBook) -> None:
+    # AWS's mobile backend example, free tier asked for by the function alone: $2.73.
+    fn = {
+        "name": "mobile",
+        "memory_mb": 1536,
+        "monthly_invocations": 3_000_000,
+        "avg_duration_ms": 120,
+        "account_id": "111111111111",
+        "assumptions": {"free_tier": True},
+    }
+    other = {**fn, "name": "other", "account_id": "222222222222"}
+    other.pop("assumptions")
+    a = run(book, [fn, other])
+    assert cents(row(a, "mobile")["lambda_usd_per_month"]) == 2.73
+    # 540,000 GB-s x $0.0000166667 + 3M x $0.20/M without it
+    assert cents(row(a, "other")["lambda_usd_per_month"]) == cents(540_000 * X86_GB_S + 0.6)
+
+
+def test_cost_bills_init(book: PriceBook) -> None:
+    fn = {
+        "name": "cold",
+        "memory_mb": 1024,
+        "monthly_invocations": 10_000_000,
+        "avg_duration_ms": 100,
+        "runtime": "java8",
+    }
+    plain = row(run(book, [fn]), "cold")
+    init = row(
+        run(book, [fn], assumptions={"init_ms_per_cold_start": 1000, "cold_start_rate": 0.05}),
+        "cold",
+    )
+    # 10M x 0.1 s x 1 GB = 1M GB-s -> $16.67 + $2.00 requests = $18.67; with 5% cold starts
+    # of 1 s INIT: 10M x (0.1 + 0.05) s = 1.5M GB-s -> $25.00 + $2.00 = $27.00.
+    assert cents(plain["lambda_usd_per_month"]) == 18.67
+    assert cents(init["lambda_usd_per_month"]) == 27.00
+
+
+def test_a_request_fits_a_unit_by_vcpu_too(book: PriceBook) -> None:
+    # 3,008 MB at cpu_busy_fraction 1: 3008 / 1769 = 1.70 vCPU per request.
+    fn = {
+        "name": "big",
+        "memory_mb": 3008,
+        "monthly_invocations": 1_000_000,
+        "avg_duration_ms": 500,
+    }
+    a = run(book, [fn])
+    for kind in ("ec2", "fargate", "lmi"):
+        assert option(a, "big", kind)["vcpu"] >= 2
+
+
+def test_no_fargate_spot_for_arm64(book: PriceBook) -> None:
+    # AWS sells Fargate Spot for x86_64 tasks only: under `spot` an arm64 task keeps its
+    # on-demand price, an x86_64 task gets the Spot discount (70% by default).
+    a = DEFAULTS.replace(pricing_option="spot")
+    c = fargate_candidates(book, "us-east-1", a, ["x86_64", "arm64"])
+    arm = c.arch == "arm64"
+    assert arm.any() and (~arm).any()
+    assert c.usd_per_hour[arm] == pytest.approx(c.ondemand_usd_per_hour[arm])
+    assert c.usd_per_hour[~arm] == pytest.approx(c.ondemand_usd_per_hour[~arm] * 0.3)
+    # 0.25 vCPU / 0.5 GB x86_64: 0.25 x $0.04048 + 0.5 x $0.004445 = $0.0123425 -> $0.00370275
+    small = (c.vcpu == 0.25) & (c.memory_mb == 512) & ~arm
+    assert c.usd_per_hour[small][0] == pytest.approx(0.0123425 * 0.3)
+
+
+def test_lmi_types_from_the_book_or_derived_from_ec2(book: PriceBook) -> None:
+    derived = book.lmi_types("us-east-1")
+    types = set(derived["instance_type"])
+    # C/M/R, .large and larger, current generations, no burstable: c6g.large yes; c6g.medium,
+    # t3.large, c6g.metal no. The fee is 15% of the on-demand price: c6g.large $0.068 -> $0.0102.
+    assert {"c6g.large", "m7i.xlarge", "r8g.2xlarge"} <= types
+    assert not types & {"c6g.medium", "t3.large", "t4g.xlarge", "c6g.metal"}
+    fee = derived.set_index("instance_type")["management_usd_per_hour"]
+    assert fee["c6g.large"] == pytest.approx(0.068 * 0.15)
+    assert derived["source"].str.startswith("derived").all()
+    # With `lmi` rows for a region, exactly those types and fees (and their source).
+    doc = json.loads(json.dumps(book.doc))
+    doc["lmi"] = [
+        {
+            "region": "us-east-1",
+            "instance_type": "m7g.large",
+            "management_usd_per_hour": 0.01224,
+            "source": "pricing-api",
+        }
+    ]
+    listed = PriceBook(doc).lmi_types("us-east-1")
+    assert listed.to_dict("records") == [
+        {"instance_type": "m7g.large", "management_usd_per_hour": 0.01224, "source": "pricing-api"}
+    ]
