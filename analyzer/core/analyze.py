@@ -19,6 +19,7 @@ import pandas as pd
 
 from analyzer.core.assumptions import DEFAULTS, AssumptionGroups, Assumptions
 from analyzer.core.blocks import CHUNK, PricedOptions, price_fleet_options
+from analyzer.core.commitments import lambda_discounts
 from analyzer.core.fleet import FleetData, totals
 from analyzer.core.forecast import Forecast, Trend, daily_matrix, fit_trend, forecast
 from analyzer.core.lambda_cost import LambdaCost, LambdaInputs, alb_shares, proxied_regions
@@ -185,7 +186,7 @@ def price_lambda(
         pc_hours=functions["pc_hours_per_month"].to_numpy(),
         pc_share=usage.pc_share,
         peak_requests_per_s=usage.monthly_invocations / SECONDS_PER_MONTH,
-        sp_factor=1.0 - groups.each(lambda g: g.discount("lambda")).astype(float),
+        sp_factor=1.0 - lambda_discounts(book, region, groups),  # Lambda: its own region
         free_tier=groups.each(lambda g: g.free_tier).astype(bool),
         front_door_region=front_door_regions(region, groups),
         alb_share=alb_shares(

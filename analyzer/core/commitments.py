@@ -11,8 +11,10 @@ result's notes, which regions were priced with real rates.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from analyzer.core.assumptions import DEFAULTS, Assumptions
 from analyzer.core.pricebook import PriceBook
@@ -25,6 +27,8 @@ _TYPICAL_KEY = {
     ("fargate", "compute_sp_1y"): "fargate_sp_1y_discount",
     ("fargate", "compute_sp_3y"): "fargate_sp_3y_discount",
     ("fargate", "spot"): "fargate_spot_discount",
+    ("lambda", "compute_sp_1y"): "lambda_sp_1y_discount",
+    ("lambda", "compute_sp_3y"): "lambda_sp_3y_discount",
 }
 
 
@@ -73,3 +77,18 @@ def rates_used(book: PriceBook, regions: Iterable[str], a: Assumptions) -> list[
                 f"{len(rows)} EC2 families / Fargate; typical assumptions elsewhere"
             )
     return notes
+
+
+def lambda_discounts(book: PriceBook, regions: np.ndarray, groups: Any) -> np.ndarray:
+    """The Compute Savings Plan discount on each function's Lambda bill: the book's real rate for
+    its region where `prices refresh` read one (and the user did not set the discount), else the
+    typical assumption, exactly as the options get theirs (`option_discounts`)."""
+    keys = pd.MultiIndex.from_arrays([groups.codes, regions])
+    codes, pairs = pd.factorize(keys)
+    per_pair = np.array(
+        [
+            float(option_discounts(book, str(region), groups.groups[int(g)], "lambda")[0])
+            for g, region in pairs
+        ]
+    )
+    return per_pair[codes] if len(per_pair) else np.zeros(len(regions))

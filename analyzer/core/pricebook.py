@@ -5,6 +5,9 @@ A price book is one JSON document (schema_version 1) written by `pricing_data/bu
 `importlib.resources`) or by `crossover prices refresh` (from the AWS Pricing API). Lookups never
 fall back to another region silently: a missing price raises `PriceBookError` saying what is
 missing and how to get it.
+
+(Just over 400 lines on purpose: one class answers every lookup into one JSON document, so the
+document's schema is read in one place.)
 """
 
 from __future__ import annotations

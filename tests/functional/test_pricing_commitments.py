@@ -209,6 +209,7 @@ def _cost(tmp_path: Path, book: Path, option: str, *sets: str) -> dict[str, Any]
         "assumptions": {
             "targets": ["ec2", "fargate"],
             "instance_types": ["m5.large"],
+            "allow_arch_change": False,  # x86 only: arm64 Fargate has no Spot to compare
             "pricing_option": option,
             **{k: float(v) for k, v in (s.split("=") for s in sets)},
         },
@@ -252,3 +253,28 @@ def test_real_rates_change_the_options_prices_exactly_and_the_user_still_wins(
     # the user's own discount wins over the book's: 0.107 x (1 - 0.5) = 0.0535
     mine = _cost(tmp_path, book, "compute_sp_1y", "ec2_sp_1y_discount=0.5")
     assert unit_prices(mine)["ec2"] == 0.0535
+
+
+def test_a_real_lambda_savings_plan_rate_discounts_lambda_too(tmp_path: Path) -> None:
+    """The Lambda side gets the book's real Compute SP rate exactly as the options do."""
+    doc = _refreshed()
+    for row in doc["commitments"]:
+        if (row["region"], row["product"], row["option"]) == (
+            "eu-west-1",
+            "lambda",
+            "compute_sp_1y",
+        ):
+            row["discount"] = 0.2  # a recorded rate other than the typical 12%
+    book = tmp_path / "book.json"
+    book.write_text(json.dumps(doc), encoding="utf-8")
+    on_demand = _cost(tmp_path, book, "on_demand")["functions"][0]["lambda"]
+    sp1 = _cost(tmp_path, book, "compute_sp_1y")["functions"][0]["lambda"]
+    # by hand: 50M x 0.200 s (a scenario's duration is the billed one) x 1 GB = 10,000,000 GB-s
+    # x $0.0000166667 = $166.67 on demand; x (1 - 0.20) = $133.33 under the plan (the typical
+    # 12% would give $146.67); requests are not discounted ($10.00 either way)
+    assert on_demand["duration_usd"] == 166.67
+    assert sp1["duration_usd"] == 133.33
+    assert sp1["requests_usd"] == on_demand["requests_usd"] == 10.0
+    # the user's own Lambda discount still wins over the book's
+    mine = _cost(tmp_path, book, "compute_sp_1y", "lambda_sp_1y_discount=0.5")
+    assert mine["functions"][0]["lambda"]["duration_usd"] == 83.33  # 166.67 x 0.5, to the cent
