@@ -326,6 +326,22 @@ def test_csv_upload_becomes_the_source_and_bad_rows_are_listed(tmp_path: Path) -
     assert set(errors["Column"]) == {"memory_mb", "arch"}
     assert set(errors["Line"]) == {2, 3}
 
+    # an upload of 1e308 invocations is refused with its range, never priced into inf/NaN
+    absurd = traffic.astype({"invocations": float})
+    absurd.iloc[0, absurd.columns.get_loc("invocations")] = 1e308
+    at.file_uploader(key="up_functions").set_value(
+        ("functions.csv", fpath.read_bytes(), "text/csv")
+    )
+    at.file_uploader(key="up_traffic").set_value(
+        ("traffic.csv", absurd.to_csv(index=False).encode(), "text/csv")
+    )
+    at.run()
+    at.button(key="load_csv").click().run()
+    assert not at.exception
+    assert "1 problem(s) found; nothing was imported." in texts(at)
+    errors = next(d.value for d in at.dataframe if "Problem" in d.value.columns)
+    assert list(errors["Column"]) == ["invocations"]
+
 
 def test_live_aws_stays_off_without_the_operator(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CROSSOVER_ENABLE_AWS", raising=False)
