@@ -25,7 +25,7 @@ from analyzer.cli.options import (
     pricebook_option,
     source_options,
 )
-from analyzer.cli.sources import load_fleet, priced_book
+from analyzer.cli.sources import load_fleet, note_commitment_rates, priced_book
 from analyzer.core.assumptions import DEFAULTS, Assumptions, from_mapping
 from analyzer.core.fleet import FleetData
 from analyzer.core.pricebook import PriceBook
@@ -233,15 +233,18 @@ def _prepare(
     cfg, source = _build_config(ctx, opts)
     assumptions = _assumptions(cfg, opts["sets"], opts["proxies"], opts["assumptions_file"])
     pricebook = opts.get("pricebook") or cfg.pricebook
-    if source.get("aws"):
-        return (
-            cfg,
-            source,
-            assumptions,
-            lambda fleet: priced_book(fleet, source, pricebook, assumptions.price_region_proxy),
-        )
-    book = resolve_pricebook(pricebook, source.get("data_dir"))
-    return cfg, source, assumptions, book
+
+    def book_for(fleet: FleetData) -> PriceBook:
+        """The book for the loaded fleet (with --aws, its regions refreshed first), and a note
+        saying which regions' commitment discounts are AWS's real rates."""
+        if source.get("aws"):
+            book = priced_book(fleet, source, pricebook, assumptions.price_region_proxy)
+        else:
+            book = resolve_pricebook(pricebook, source.get("data_dir"))
+        note_commitment_rates(fleet, book, assumptions)
+        return book
+
+    return cfg, source, assumptions, book_for
 
 
 def _common_options(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -327,8 +327,8 @@ def test_csv_upload_becomes_the_source_and_bad_rows_are_listed(tmp_path: Path) -
     assert set(errors["Line"]) == {2, 3}
 
     # an upload of 1e308 invocations is refused with its range, never priced into inf/NaN
-    absurd = traffic.astype({"invocations": float})
-    absurd.iloc[0, absurd.columns.get_loc("invocations")] = 1e308
+    absurd = traffic.astype({"invocations": float}).reset_index(drop=True)
+    absurd.loc[0, "invocations"] = 1e308
     at.file_uploader(key="up_functions").set_value(
         ("functions.csv", fpath.read_bytes(), "text/csv")
     )

@@ -278,3 +278,24 @@ def test_a_real_lambda_savings_plan_rate_discounts_lambda_too(tmp_path: Path) ->
     # the user's own Lambda discount still wins over the book's
     mine = _cost(tmp_path, book, "compute_sp_1y", "lambda_sp_1y_discount=0.5")
     assert mine["functions"][0]["lambda"]["duration_usd"] == 83.33  # 166.67 x 0.5, to the cent
+
+
+def test_the_report_says_which_discounts_are_aws_real_rates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`report` names the regions whose Savings Plans discounts came from the book, as
+    `analyze` and `export` do (here the demo's eu-west-1 functions, priced as us-east-1)."""
+    monkeypatch.setenv("CROSSOVER_CHARTS", "0")
+    from analyzer.core.pricebook import bundled_document
+
+    doc = bundled_document()  # us-east-1 prices, with the recorded rates moved to us-east-1
+    doc["commitments"] = [{**row, "region": "us-east-1"} for row in _refreshed()["commitments"]]
+    book = tmp_path / "book.json"
+    book.write_text(json.dumps(doc), encoding="utf-8")
+    out = tmp_path / "report"
+    args = ["report", "--demo", "--dry-run", "--out", str(out), "--pricebook", str(book),
+            "--data-dir", str(tmp_path / "data"), "--set", "pricing_option=compute_sp_1y"]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.stderr
+    text = (out / "report.txt").read_text(encoding="utf-8")
+    assert "compute_sp_1y discounts in us-east-1 are AWS's rates from the price book" in text
