@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from analyzer.core.analyze import analyze
 from analyzer.core.demo import demo_fleet
@@ -216,7 +216,7 @@ def test_a_typo_in_instance_types_is_shown_at_the_field_and_every_page_keeps_wor
     error = page.locator('[data-testid="stAlert"]').filter(has_text="m99.huge")
     error.first.wait_for(timeout=30_000)
     _wait_ready(page)
-    assert error.count() == 1  # once, not on every page twice
+    expect(error).to_have_count(1, timeout=30_000)  # once, not on every page twice
     assert page.get_by_role("button", name="Reset to defaults").is_visible()
     assert page.get_by_text("Do the verdicts survive?").is_visible()  # the analysis stays
     page.get_by_role("link", name="Fleet overview").click()
@@ -225,7 +225,9 @@ def test_a_typo_in_instance_types_is_shown_at_the_field_and_every_page_keeps_wor
     page.get_by_role("link", name="What-if").click()
     page.get_by_role("button", name="Reset to defaults").click()
     _wait_ready(page)
-    assert page.locator('[data-testid="stAlert"]').filter(has_text="m99.huge").count() == 0
+    expect(page.locator('[data-testid="stAlert"]').filter(has_text="m99.huge")).to_have_count(
+        0, timeout=30_000
+    )
     page.close()
 
 
