@@ -54,6 +54,7 @@ def test_bad_addresses_are_refused_in_one_line_naming_field_and_value(
     assert message.startswith("--to=")
     assert reason in message
     assert "\n" not in message and "\r" not in message and "\x0b" not in message
+    assert "\\\\" not in message  # a control character is escaped once, not twice
 
 
 BAD_ENDPOINTS = [
@@ -152,3 +153,9 @@ TERMINAL_CASES = [
 @pytest.mark.parametrize(("raw", "shown"), TERMINAL_CASES)
 def test_terminal_text_shows_control_characters_as_escapes(raw: str, shown: str) -> None:
     assert terminal_safe(raw) == shown
+
+
+def test_a_control_character_in_an_endpoint_is_shown_escaped_once() -> None:
+    with pytest.raises(InputError) as err:
+        check_endpoint("http://127.0.0.1:5000/\x1b[2J", "--endpoint-url")
+    assert "5000/\\x1b[2J'" in str(err.value)  # repr's single escape: \x1b, not \\x1b

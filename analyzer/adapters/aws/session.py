@@ -102,9 +102,9 @@ def resolve_endpoint(endpoint_url: str | None = None, service: str | None = None
 
 
 def _redacted_url(url: str) -> str:
-    """The URL as it may be shown: any user:password@ part replaced, control characters escaped."""
-    shown = re.sub(r"//[^/@]*@", "//***@", url)
-    return shown.encode("unicode_escape").decode("ascii")[:200]
+    """The URL as it may be shown: any user:password@ part replaced, cut to 200 characters
+    (`InputError` shows it with `repr`, which escapes control characters once)."""
+    return re.sub(r"//[^/@]*@", "//***@", url)[:200]
 
 
 def check_endpoint(url: str, source: str) -> str:

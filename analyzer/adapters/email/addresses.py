@@ -23,8 +23,9 @@ _DOMAIN = re.compile(
 
 
 def _printable(value: str) -> str:
-    """The value as it may be shown in a one-line error (control characters escaped)."""
-    return value.encode("unicode_escape").decode("ascii")[:120]
+    """The value as shown in the error: cut to 120 characters (`InputError` shows it with
+    `repr`, which already escapes control characters: escaping here too doubled them)."""
+    return value[:120]
 
 
 def parse_address(value: object, field_name: str) -> str:
