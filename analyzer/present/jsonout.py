@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.core.analyze import Analysis
+from analyzer.present.sentences import forecast_text
 from analyzer.present.summary import fleet_summary
 
 
@@ -147,6 +148,13 @@ def function_json(row: pd.Series, options: pd.DataFrame, detail: bool) -> dict[s
             "monthly_growth": num(row["monthly_growth"], 3),
             "months_to_crossover": num(months, 3) if np.isfinite(months) else None,
             "crossover_date": row["crossover_date"],
+            "growth_interval_90": [
+                num(row["monthly_growth_low"], 3),
+                num(row["monthly_growth_high"], 3),
+            ],
+            "crossover_date_earliest": row["crossover_date_earliest"],
+            "crossover_date_latest": row["crossover_date_latest"],
+            "text": forecast_text(row),
             "confidence": row["forecast_confidence"],
             "note": row["forecast_note"],
             "days_of_data": int(row["days_of_data"]),

@@ -11,7 +11,7 @@ from analyzer.core.selection import VERDICT_RANK
 from analyzer.core.vocabulary import HOURS_PER_MONTH, Verdict
 from analyzer.present.format import count, multiple
 from analyzer.present.format import money as format_money
-from analyzer.present.sentences import crossover_sentence
+from analyzer.present.sentences import crossover_sentence, forecast_text
 from analyzer.present.summary import fleet_summary
 from analyzer.present.terminal import terminal_safe
 
@@ -123,11 +123,7 @@ def analysis_table(a: Analysis, limit: int | None = None) -> str:
         f = f.head(limit)
     rows = []
     for _, r in f.iterrows():
-        when = "-"
-        if r["crossover_multiple"] < 1:
-            when = "now"
-        elif isinstance(r["crossover_date"], str):
-            when = r["crossover_date"]
+        when = forecast_text(r, short=True)
         best = (
             f"{r['best_option_kind']} {r['best_option_label']}"
             if isinstance(r["best_option_kind"], str)

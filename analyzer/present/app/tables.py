@@ -13,6 +13,7 @@ from analyzer.core.pricebook import PriceBook
 from analyzer.core.selection import VERDICT_RANK
 from analyzer.core.vocabulary import KIND_LABELS, VERDICT_LABELS, OptionKind
 from analyzer.present.app.labels import assumption_label, display_value, kind_name
+from analyzer.present.sentences import forecast_column
 
 
 def percent_text(v: Any) -> str:
@@ -40,17 +41,6 @@ def crossover_text(k: float, max_multiple: float) -> str:
     return f"{k:,.1f}× today's traffic"
 
 
-def date_text(k: float, date: object, max_multiple: float) -> str:
-    """The crossover date in words: a date, 'now', or why there is none."""
-    if np.isfinite(k) and k < 1:
-        return "now (already cheaper elsewhere)"
-    if isinstance(date, str) and date:
-        return date
-    if not np.isfinite(k) or k >= max_multiple:
-        return "none (Lambda stays cheapest)"
-    return "not forecast (traffic not growing)"
-
-
 def fleet_table(functions: pd.DataFrame, max_multiple: float = 1000.0) -> pd.DataFrame:
     """The overview table, one row per function, worst first (index: function_id)."""
     f = functions
@@ -61,9 +51,7 @@ def fleet_table(functions: pd.DataFrame, max_multiple: float = 1000.0) -> pd.Dat
             "Function": f["name"],
             "Saving $/month": f["saving_usd_per_month"].astype(float),
             "Crossover": [crossover_text(k, max_multiple) for k in ks],
-            "Crossover date": [
-                date_text(k, d, max_multiple) for k, d in zip(ks, f["crossover_date"], strict=True)
-            ],
+            "Crossover date": forecast_column(f, short=True).to_numpy(),
             "Lambda $/month": f["lambda_usd_per_month"].astype(float),
             "Best alternative": (
                 f["best_option_kind"].map(KIND_LABELS).fillna("none priced")
