@@ -168,9 +168,12 @@ def analysis_table(a: Analysis, limit: int | None = None) -> str:
     )
     totals = (
         f"\n{summary.functions} functions: {summary.outgrown} outgrown, {summary.watch} watch, "
-        f"{summary.stay} stay. Lambda {money(summary.lambda_usd_per_month)}/month. Move: moving "
-        f"the outgrown functions saves {money(summary.saving_usd_per_month)}/month "
-        f"({money(summary.saving_usd_per_year)}/year) against a tuned Lambda. Tune: tuning "
+        f"{summary.stay} stay. Lambda {money(summary.lambda_usd_per_month)}/month spend, "
+        f"{money(summary.run_rate_lambda_usd_per_month)}/month at the run rate. Move: moving "
+        f"the outgrown functions saves {money(summary.saving_usd_per_month)}/month on spend "
+        f"({money(summary.saving_usd_per_year)}/year), "
+        f"{money(summary.run_rate_saving_usd_per_month)}/month at the run rate, against a tuned "
+        "Lambda. Tune: tuning "
         f"Lambda itself (arm64, front door) saves {money(summary.tune_usd_per_month)}/month."
     )
     failures = a.fleet.meta.get("failures") or []
