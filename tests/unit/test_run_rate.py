@@ -41,9 +41,7 @@ def test_a_function_that_started_halfway_runs_at_twice_its_window_mean() -> None
     assert f["run_rate_multiple"] == pytest.approx(2.0)
     assert f["run_rate_invocations_per_month"] == pytest.approx(146_000_000.0)
     # Lambda's bill is linear in traffic here (no fixed part, no free tier): twice the spend.
-    assert round(f["run_rate_lambda_usd_per_month"], 2) == round(
-        2 * f["lambda_usd_per_month"], 2
-    )
+    assert round(f["run_rate_lambda_usd_per_month"], 2) == round(2 * f["lambda_usd_per_month"], 2)
     # Hand check: requests 73M x $0.20 per million = $14.60 on spend, $29.20 at the run rate;
     # the whole bill $136.88 on spend, $273.75 at the run rate.
     assert round(f["lambda_requests_usd"], 2) == 14.60
