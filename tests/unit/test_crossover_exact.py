@@ -65,9 +65,10 @@ def brute_force_first_crossing(
 
 
 def check(an: Analysis, function_id: str, fine_from: float = math.inf) -> bool:
-    k = float(
-        an.functions.set_index("function_id")["crossover_multiple"].astype(float)[function_id]
-    )
+    row = an.functions.set_index("function_id").loc[function_id]
+    # The solver's k* is a multiple of the window's traffic (the cost curves' k = 1); the
+    # column is a multiple of the run rate, run_rate_multiple x the window's.
+    k = float(row["crossover_multiple"]) * float(row["run_rate_multiple"])
     if not math.isfinite(k) or k == 0:
         return False
     at = cost_curves(an, function_id, [k])
