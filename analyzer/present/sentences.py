@@ -247,7 +247,7 @@ def forecast_text(row: Mapping[str, Any] | pd.Series, short: bool = False) -> st
     if math.isfinite(k) and k < 1:
         return "already past the crossover"
     if not measured:
-        return f"no date: {note}" if note else "no date"
+        return f"no date: {note.split(':')[0]}" if note else "no date"
     if not math.isfinite(k):
         return f"no date: no crossover to reach{why}"
     if not math.isfinite(months):
