@@ -25,7 +25,6 @@ Never before the window end; beyond HORIZON_MONTHS no date is given ("more than 
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,35 +122,46 @@ def _design(d: int) -> np.ndarray:
     return np.stack(cols, axis=1)
 
 
-def _solve(w: np.ndarray, y: np.ndarray, design: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted least squares for every row of w (F x D) at once: coefficients F x p and the
-    inverse normal matrices F x p x p."""
+def _normal(w: np.ndarray, design: np.ndarray) -> np.ndarray:
+    """The weighted normal matrices X'WX of every row of w (F x D): F x p x p."""
     p = design.shape[1]
     outer = (design[:, :, None] * design[:, None, :]).reshape(len(design), p * p)
     normal = (w @ outer).reshape(-1, p, p)
     # A tiny ridge keeps rows solvable (few days, a weekday never seen); it does not move a fit.
     scale = np.maximum(w.sum(axis=1), 1e-12)[:, None, None]
-    normal = normal + np.eye(p)[None] * 1e-12 * scale
-    inverse = np.linalg.inv(normal)
-    coef = np.einsum("fij,fj->fi", inverse, (w * y) @ design)
-    return coef, inverse
+    return normal + np.eye(p)[None] * 1e-12 * scale
+
+
+def _solve(w: np.ndarray, y: np.ndarray, design: np.ndarray) -> np.ndarray:
+    """Weighted least squares for every row of w (F x D) at once: coefficients F x p."""
+    return np.linalg.solve(_normal(w, design), ((w * y) @ design)[:, :, None])[:, :, 0]
+
+
+def _row_median(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """The median of each row's valid entries (0 where a row has none), by one sort."""
+    f, d = values.shape
+    if d == 0:
+        return np.zeros(f)
+    ordered = np.sort(np.where(valid, values, np.inf), axis=1)
+    n = valid.sum(axis=1)
+    lo = np.clip((n - 1) // 2, 0, d - 1)
+    hi = np.clip(n // 2, 0, d - 1)
+    rows = np.arange(f)
+    med = 0.5 * (ordered[rows, lo] + ordered[rows, hi])
+    return np.where(n > 0, med, 0.0)
 
 
 def _irls(
     y: np.ndarray, valid: np.ndarray, design: np.ndarray, iterations: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Robust weights (F x D) and residual scales (F,): Huber first, then Tukey's biweight."""
-    f, d = y.shape
+    f = len(y)
     w = valid.astype(float)
     scale = np.ones(f)
     for it in range(iterations):
-        coef, _ = _solve(w, y, design)
-        resid = np.where(valid, y - coef @ design.T, np.nan)
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # rows without a day of data
-            mad = np.nanmedian(np.abs(resid), axis=1) if d else np.zeros(f)
-        scale = np.maximum(1.4826 * np.nan_to_num(mad), 1e-6)
-        absr = np.abs(np.nan_to_num(resid))
+        coef = _solve(w, y, design)
+        absr = np.abs(np.where(valid, y - coef @ design.T, 0.0))
+        scale = np.maximum(1.4826 * _row_median(absr, valid), 1e-6)
         if it < iterations // 2:  # Huber first (convex: a safe start) ...
             rw = np.where(
                 absr <= HUBER_C * scale[:, None],
@@ -194,10 +204,13 @@ def fit_trend(daily: np.ndarray, iterations: int = 12, coverage: np.ndarray | No
     y = np.log(np.where(valid, rate, 1.0))
     n = valid.sum(axis=1)
     w, scale = _irls(y, valid, design, iterations)
-    coef, _ = _solve(w, y, design)
+    coef = _solve(w, y, design)
     fitted_log = coef @ design.T
     robust_var = _robust_variance(y - fitted_log, valid, scale, p)
-    _, inverse = _solve(valid.astype(float), y, design)
+    # (X'X)^-1's slope element: solve X'X v = e_slope.
+    e_slope = np.zeros((f, p, 1))
+    e_slope[:, 1, 0] = 1.0
+    slope_var = np.linalg.solve(_normal(valid.astype(float), design), e_slope)[:, 1, 0]
     resid = np.where(valid, y - fitted_log, 0.0)
     sw = np.maximum(w.sum(axis=1), 1e-12)
     ym = (w * y).sum(axis=1) / sw
@@ -207,7 +220,7 @@ def fit_trend(daily: np.ndarray, iterations: int = 12, coverage: np.ndarray | No
     df = np.maximum(n - p, 1.0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         r2 = np.where(ss_tot > 0, 1.0 - ss_res / ss_tot, 0.0)
-        se = np.sqrt(np.maximum(robust_var * inverse[:, 1, 1], 0.0))
+        se = np.sqrt(np.maximum(robust_var * slope_var, 0.0))
         t = np.where(se > 0, np.abs(b) / se, np.where(b != 0, np.inf, 0.0))
         half = t_quantile(df) * se
         # The arithmetic weekly mean of the fit at the last day, scaled so that the fit
