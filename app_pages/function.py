@@ -62,7 +62,7 @@ with common.guarded():
         "invocations/month",
     )
     c4.metric(
-        "Projected crossover",
+        "Projected crossover date",
         m.forecast_text(row, short=True),
         help=str(row["forecast_note"]),
     )

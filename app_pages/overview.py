@@ -58,7 +58,7 @@ with common.guarded():
         help=f"{h.outgrown} function(s) that are cheaper elsewhere today",
     )
     c3.metric(
-        "Possible saving (spend)",
+        "Possible saving",
         f"{m.money(h.saving_usd_per_month)}/month",
         help="Moving every Outgrown function to its cheapest alternative. At the run rate: "
         f"{m.money(h.run_rate_saving_usd_per_month)}/month",

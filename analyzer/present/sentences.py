@@ -278,7 +278,8 @@ def verdict_sentence_column(rec: pd.DataFrame, max_multiple: float) -> pd.Series
     saving = rec["saving_usd_per_month"].astype(float)
     multiple = rec["crossover_multiple"].astype(float)
     k_text = number_column(multiple, ".2f") + "x today's traffic"
-    when = "; forecast: " + forecast_column(rec)
+    words = rec["forecast"] if "forecast" in rec else forecast_column(rec)
+    when = "; forecast: " + words.fillna("").astype(str)
     outgrown = (
         "Move to " + target + ": " + rec["best_option_sizing"].astype(str)
         + "; Move saves " + money_column(saving) + "/month (" + money_column(saving * 12)
@@ -307,7 +308,7 @@ def verdict_sentence_column(rec: pd.DataFrame, max_multiple: float) -> pd.Series
 def verdict_sentence(rec: Mapping[str, Any] | pd.Series, max_multiple: float) -> str:
     """`verdict_sentence_column` for one recommendation row (the app's function page)."""
     row = pd.DataFrame([dict(rec)])
-    for column in ("crossover_date_earliest", "crossover_date_latest", "best_option_kind"):
+    for column in ("best_option_kind",):
         row[column] = row[column].astype(object).where(row[column].notna(), None)
     return str(verdict_sentence_column(row, max_multiple).iloc[0])
 
