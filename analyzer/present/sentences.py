@@ -180,15 +180,15 @@ def caveats_column(rec: pd.DataFrame) -> pd.Series:
 
 # -- the crossover in words --------------------------------------------------------------------
 def crossover_sentence(multiple: float, invocations: float, max_multiple: float) -> str:
-    """Where the crossover is, as a sentence: "Crossover at 7.37x today's traffic (22.1M
+    """Where the crossover is, as a sentence: "Crossover at 7.37x today's run rate (22.1M
     invocations/month)", "Lambda costs more at any traffic", or "No crossover up to 1000x
-    today's traffic"."""
+    today's run rate"."""
     k = float(multiple)
     if not math.isfinite(k):
-        return f"No crossover up to {max_multiple:g}x today's traffic"
+        return f"No crossover up to {max_multiple:g}x today's run rate"
     if k == 0.0:
         return "Lambda costs more than the cheapest option at any traffic"
-    return f"Crossover at {format_multiple(k)} today's traffic ({count(invocations)} invocations/month)"
+    return f"Crossover at {format_multiple(k)} today's run rate ({count(invocations)} invocations/month)"
 
 
 # -- the forecast in words ----------------------------------------------------------------------
@@ -277,7 +277,7 @@ def verdict_sentence_column(rec: pd.DataFrame, max_multiple: float) -> pd.Series
     target = rec["best_option_kind"].map(KIND_LABELS).fillna("")
     saving = rec["saving_usd_per_month"].astype(float)
     multiple = rec["crossover_multiple"].astype(float)
-    k_text = number_column(multiple, ".2f") + "x today's traffic"
+    k_text = number_column(multiple, ".2f") + "x today's run rate"
     words = rec["forecast"] if "forecast" in rec else forecast_column(rec)
     when = "; forecast: " + words.fillna("").astype(str)
     outgrown = (
@@ -296,7 +296,7 @@ def verdict_sentence_column(rec: pd.DataFrame, max_multiple: float) -> pd.Series
     stay = np.where(
         multiple.notna(),
         "Stay on Lambda: crossover at " + k_text + when,
-        "Stay on Lambda: no crossover up to " + format(max_multiple, "g") + "x today's traffic",
+        "Stay on Lambda: no crossover up to " + format(max_multiple, "g") + "x today's run rate",
     )
     verdict = rec["verdict"]
     sentence = np.where(

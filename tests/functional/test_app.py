@@ -57,7 +57,7 @@ def test_watch_and_stay_sentences_give_the_multiple_and_the_date() -> None:
     assert "; forecast: between May and July 2027 (in about 6 months" in s
     stay = {**watch, "verdict": "stay", "crossover_multiple": np.nan, "crossover_date": None}
     assert m.verdict_sentence(stay, max_multiple=50) == (
-        "Stay on Lambda: no crossover up to 50x today's traffic"
+        "Stay on Lambda: no crossover up to 50x today's run rate"
     )
 
 

@@ -182,7 +182,7 @@ def test_overview_table_puts_the_money_first_and_words_for_missing_values(
     assert m.crossover_text(0.0, 1000) == "cheaper at any traffic"
     assert m.crossover_text(float("nan"), 1000) == "no crossover up to 1,000× today"
     assert m.crossover_text(1000.0, 1000) == "no crossover up to 1,000× today"
-    assert m.crossover_text(2.44, 1000) == "2.4× today's traffic"
+    assert m.crossover_text(2.44, 1000) == "2.4× today's run rate"
     row = {
         "crossover_multiple": 0.5,
         "months_to_crossover": 0.0,

@@ -30,7 +30,7 @@ FLEET_TABLE_COLUMNS = [
 
 
 def crossover_text(k: float, max_multiple: float) -> str:
-    """A crossover multiple in words: '2.4× today's traffic', 'no crossover up to 1,000×
+    """A crossover multiple in words: '2.4× today's run rate', 'no crossover up to 1,000×
     today', 'cheaper at any traffic', 'already (0.45× today)'."""
     if not np.isfinite(k) or k >= max_multiple:
         return f"no crossover up to {max_multiple:,.0f}× today"
@@ -38,7 +38,7 @@ def crossover_text(k: float, max_multiple: float) -> str:
         return "cheaper at any traffic"
     if k < 1:
         return f"already ({k:.2f}× today)"
-    return f"{k:,.1f}× today's traffic"
+    return f"{k:,.1f}× today's run rate"
 
 
 def fleet_table(functions: pd.DataFrame, max_multiple: float = 1000.0) -> pd.DataFrame:
