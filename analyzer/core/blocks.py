@@ -45,7 +45,8 @@ class PricedOptions:
     best_kind: np.ndarray  # None where no option is feasible
     best_usd: np.ndarray  # inf where no option is feasible
     peak_concurrency: np.ndarray
-    crossover_multiple: np.ndarray
+    crossover_multiple: np.ndarray  # on the window's traffic (k = 1: the window mean)
+    best_run_rate_usd: np.ndarray  # the exact cheapest option at the run rate (k = run_rate)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class BlockResult:
     best_usd: np.ndarray
     peak_concurrency: np.ndarray
     crossover_multiple: np.ndarray
+    best_run_rate_usd: np.ndarray
 
 
 def blocks(
@@ -127,9 +129,12 @@ def price_fleet_options(
     traffic: OptionTraffic,
     book: PriceBook,
     chunk: int,
+    run_rate: np.ndarray | None = None,
 ) -> PricedOptions:
-    """Every function's options and crossover, block by block (see the module docstring)."""
+    """Every function's options and crossover, block by block (see the module docstring);
+    `run_rate`: the multiple of the window's traffic the best option is also priced at."""
     n = len(fleet.functions)
+    rate = np.ones(n) if run_rate is None else np.asarray(run_rate, dtype=float)
     lambda_line = LambdaLine(
         lambda_bill.fixed_usd, lambda_bill.variable_usd, lambda_bill.free_credit_usd
     )
@@ -139,23 +144,30 @@ def price_fleet_options(
     best_usd = np.full(n, np.inf)
     peak = np.zeros(n)
     k_star = np.full(n, np.nan)
+    best_run_rate = np.full(n, np.inf)
     tables: list[pd.DataFrame] = []
     for block in blocks(fleet, groups, region_map, chunk):
         rows = block.rows
         result = analyse_block(
-            block, traffic.rows(rows), lambda_line.rows(rows), lambda_total[rows], cache
+            block,
+            traffic.rows(rows),
+            lambda_line.rows(rows),
+            lambda_total[rows],
+            cache,
+            rate[rows],
         )
         tables += result.tables
         best_kind[rows] = result.best_kind
         best_usd[rows] = result.best_usd
         peak[rows] = result.peak_concurrency
         k_star[rows] = result.crossover_multiple
+        best_run_rate[rows] = result.best_run_rate_usd
     options = (
         pd.concat(tables, ignore_index=True).reindex(columns=list(OPTION_COLUMNS))
         if tables
         else pd.DataFrame(columns=list(OPTION_COLUMNS))
     )
-    return PricedOptions(options, best_kind, best_usd, peak, k_star)
+    return PricedOptions(options, best_kind, best_usd, peak, k_star, best_run_rate)
 
 
 def analyse_block(
@@ -164,8 +176,10 @@ def analyse_block(
     lambda_line: LambdaLine,
     lambda_total: np.ndarray,
     cache: CandidateCache,
+    run_rate: np.ndarray | None = None,
 ) -> BlockResult:
-    """Price every option for one block, pick the cheapest, solve the crossover."""
+    """Price every option for one block, pick the cheapest, solve the crossover, and price
+    the exact cheapest option at the run rate (one more exact evaluation per function)."""
     a = block.assumptions
     pricings = price_options(block.demand, a, block.price_region, traffic, cache)
     exact = ExactCost.build(pricings, block.demand, a)
@@ -206,7 +220,9 @@ def analyse_block(
         a.max_multiple,
         p_one,
     )
-    return BlockResult(block.rows, tables, best_kind, best_usd, block.demand.peak, k_star)
+    rate = np.ones(n) if run_rate is None else run_rate
+    at_rate = np.where(rate == 1.0, best_usd, exact.cost(np.arange(n), rate)) if n else best_usd
+    return BlockResult(block.rows, tables, best_kind, best_usd, block.demand.peak, k_star, at_rate)
 
 
 def with_exact_best(
