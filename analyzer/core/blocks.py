@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 
 from analyzer.core.assumptions import AssumptionGroups, Assumptions
-from analyzer.core.crossover import Bounds, CostAt, LambdaLine, refine_crossover, solve_crossover
+from analyzer.core.crossover import Bounds, CostAt, refine_crossover, solve_crossover
 from analyzer.core.exact_cost import ExactCost
 from analyzer.core.fleet import FleetData, HourlyMatrix, hourly_matrix
 from analyzer.core.lambda_cost import LambdaCost
+from analyzer.core.lambda_line import LambdaLine
 from analyzer.core.options.candidates import CandidateCache
 from analyzer.core.options.cost import (
     OPTION_COLUMNS,
@@ -130,9 +131,7 @@ def price_fleet_options(
 ) -> PricedOptions:
     """Every function's options and crossover, block by block (see the module docstring)."""
     n = len(fleet.functions)
-    lambda_line = LambdaLine(
-        lambda_bill.fixed_usd, lambda_bill.variable_usd, lambda_bill.free_credit_usd
-    )
+    lambda_line = lambda_bill.line
     lambda_total = lambda_bill.frame["total_usd"].to_numpy()
     cache = CandidateCache(book)
     best_kind = np.full(n, None, dtype=object)
