@@ -317,6 +317,8 @@ def lambda_columns(tuned: TunedLambda) -> dict[str, np.ndarray]:
         "tuned_front_door": tuned.front_door,
         "tune_arm64_usd_per_month": tuned.arm64_saving,
         "tune_front_door_usd_per_month": tuned.front_door_saving,
+        "tune_pc_usd_per_month": tuned.pc_saving,
+        "tuned_pc_allocated": tuned.pc_allocated,
         "tune_saving_usd_per_month": tuned.saving,
         "alb_share": tuned.alb_share,
         "lambda_fixed_usd": lambda_bill.fixed_usd,

@@ -138,6 +138,12 @@ class Assumptions:
         "Tuned Lambda: HTTP API instead of REST (no REST-only features), or ALB if cheaper",
         group="Options",
     )
+    tune_pc: bool = _f(
+        True,
+        "yes/no",
+        "Tuned Lambda: provisioned concurrency right-sized to the hourly profile (0 = none)",
+        group="Options",
+    )
     alb_requests_per_lcu_second: float = _f(
         25.0,
         "req/s per LCU",

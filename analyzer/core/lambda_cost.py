@@ -86,7 +86,7 @@ def _group_codes(*keys: np.ndarray) -> tuple[np.ndarray, int]:
     return np.asarray(codes), len(uniques)
 
 
-def _rates_per_function(
+def rates_per_function(
     book: PriceBook, region: np.ndarray, arch: np.ndarray
 ) -> tuple[pd.DataFrame, np.ndarray, list[LambdaRates]]:
     """Look each distinct (region, arch) up once; return per-function scalar rates."""
@@ -173,7 +173,7 @@ def lambda_cost(inp: LambdaInputs, book: PriceBook, a: Assumptions) -> LambdaCos
         line = LambdaLine(empty, empty, empty)
         e = empty
         return LambdaCost(frame, e, e, e, e, e, e, e, e, line)
-    rates, ra_codes, ra_list = _rates_per_function(book, inp.region, inp.arch)
+    rates, ra_codes, ra_list = rates_per_function(book, inp.region, inp.arch)
     gb = inp.memory_mb / 1024.0
     gb_s = inp.billed_seconds * gb
     pc_share = np.clip(inp.pc_share, 0.0, 1.0)

@@ -138,6 +138,8 @@ def function_json(row: pd.Series, options: pd.DataFrame, detail: bool) -> dict[s
         "front_door": row["tuned_front_door"],
         "arm64_saving_usd": usd(row["tune_arm64_usd_per_month"]),
         "front_door_saving_usd": usd(row["tune_front_door_usd_per_month"]),
+        "pc_allocated": int(row["tuned_pc_allocated"]),
+        "pc_saving_usd": usd(row["tune_pc_usd_per_month"]),
         "monthly_saving_usd": usd(row["tune_saving_usd_per_month"]),
     }
     out["move"] = {"monthly_saving_usd": usd(row["move_saving_usd_per_month"])}

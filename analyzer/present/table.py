@@ -175,7 +175,7 @@ def analysis_table(a: Analysis, limit: int | None = None) -> str:
         f"{summary.stay} stay. Lambda {money(summary.lambda_usd_per_month)}/month. Move: moving "
         f"the outgrown functions saves {money(summary.saving_usd_per_month)}/month "
         f"({money(summary.saving_usd_per_year)}/year) against a tuned Lambda. Tune: tuning "
-        f"Lambda itself (arm64, front door) saves {money(summary.tune_usd_per_month)}/month."
+        f"Lambda itself (arm64, provisioned concurrency, front door) saves {money(summary.tune_usd_per_month)}/month."
     )
     failures = a.fleet.meta.get("failures") or []
     fail = "".join(

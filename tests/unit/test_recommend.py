@@ -144,24 +144,34 @@ def test_arm64_tune_prices_duration_at_the_arm_rate():
 
 
 def test_idle_provisioned_concurrency_is_costed():
-    fleet, a = scenario(
-        [
-            {
-                "name": "warm",
-                "memory_mb": 2048,
-                "monthly_invocations": 1_000_000,
-                "avg_duration_ms": 100,
-                "arch": "arm64",
-                "provisioned_concurrency": {"allocated": 50},
-            }
-        ]
-    )
-    r = recommend(analyze(fleet, BOOK, a)).functions.iloc[0]
+    warm = {
+        "name": "warm",
+        "memory_mb": 2048,
+        "monthly_invocations": 1_000_000,
+        "avg_duration_ms": 100,
+        "arch": "arm64",
+        "provisioned_concurrency": {"allocated": 50},
+    }
+    # "kept" does not let the tuned Lambda right-size PC: its idle units are the advice.
+    kept = {**warm, "name": "kept", "assumptions": {"tune_pc": False}}
+    fleet, a = scenario([warm, kept])
+    recs = recommend(analyze(fleet, BOOK, a)).functions.set_index("name")
+    r, k = recs.loc["warm"], recs.loc["kept"]
     idle = 50 - np.ceil(r["peak_concurrency"])
     pc_rate = BOOK.lambda_rates("us-east-1", "arm64").pc_gb_s
     assert idle > 40
     assert r["tune_idle_pc_usd_per_month"] == pytest.approx(idle * 2.0 * 730 * 3600 * pc_rate)
-    assert f"drop {idle:.0f} of 50 provisioned-concurrency units" in r["tune_advice"]
+    # Mean concurrency 0.04: no unit of PC pays for itself; the tuned Lambda drops all 50,
+    # which saves the allocation (50 x 2 GB x 730 h x $0.0000033334 = $876.01) less the PC
+    # duration rate's discount on the 200,000 GB-s run today (x ($0.0000133334 -
+    # $0.0000077778) = $1.11): $874.91.
+    assert r["tuned_pc_allocated"] == 0
+    saving = 50 * 2 * 730 * 3600 * 0.0000033334 - 200_000 * (0.0000133334 - 0.0000077778)
+    assert round(r["tune_pc_usd_per_month"], 2) == round(saving, 2) == 874.91
+    assert "drop provisioned concurrency (50 units)" in r["tune_advice"]
+    assert r["tune_usd_per_month"] == pytest.approx(r["tune_pc_usd_per_month"])  # idle not twice
+    assert k["tuned_pc_allocated"] == 50
+    assert f"drop {idle:.0f} of 50 provisioned-concurrency units" in k["tune_advice"]
     assert "provisioned concurrency in use (50)" in r["caveats"]
 
 

@@ -91,6 +91,7 @@ ASSUMPTION_LABELS: dict[str, str] = {
     "alb_shared": "One ALB shared per account and region",
     "tune_arm64": "Tuned Lambda on arm64 where possible",
     "tune_front_door": "Tuned Lambda on the cheapest front door",
+    "tune_pc": "Tuned Lambda: provisioned concurrency right-sized",
     "allow_burstable": "Allow burstable (t-family) instances",
     "pricing_option": "Pricing commitment",
     "autoscaling": "Autoscaling (capacity follows traffic)",
