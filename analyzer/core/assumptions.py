@@ -81,6 +81,20 @@ class Assumptions:
     min_instances: int = _f(
         2, "instances", "Always-on instances or tasks (2 = one per Availability Zone)", lo=1, hi=100
     )
+    lmi_min_instances: int = _f(
+        3,
+        "instances",
+        "Lambda Managed Instances kept running at least (AWS's default: 3, for AZ resiliency)",
+        lo=1,
+        hi=100,
+    )
+    lmi_concurrency_per_vcpu: int = _f(
+        0,
+        "requests",
+        "LMI requests per environment vCPU (0 = runtime default: Python 16, Node 64, Java 32)",
+        lo=0,
+        hi=1600,
+    )
     target_utilization: float = _f(
         0.7, "fraction", "Share of each instance's CPU and memory you plan to use", lo=0.05, hi=1.0
     )
@@ -344,6 +358,10 @@ class Assumptions:
                 list(v) if isinstance(v, tuple) else (dict(v) if isinstance(v, dict) else v)
             )
         return out
+
+    def min_units(self, kind: str) -> int:
+        """Instances or tasks an option of `kind` keeps running at least."""
+        return self.lmi_min_instances if kind == "lmi" else self.min_instances
 
     def discount(self, service: str) -> float:
         """Fractional discount of the chosen pricing option on `service` (lambda/ec2/fargate/lmi)."""

@@ -80,6 +80,7 @@ def blocks(
     function_ids = functions["function_id"].to_numpy()
     memory_mb = functions["memory_mb"].to_numpy().astype(float)
     arch = functions["arch"].to_numpy()
+    runtime = functions["runtime"].to_numpy()
     price_region = functions["region"].map(region_map).to_numpy()
     for start in range(0, len(functions), chunk):
         stop = min(len(functions), start + chunk)
@@ -97,6 +98,7 @@ def blocks(
                 function_ids,
                 memory_mb,
                 arch,
+                runtime,
                 groups.groups[group],
                 str(region),
             )
@@ -109,11 +111,17 @@ def _block(
     function_ids: np.ndarray,
     memory_mb: np.ndarray,
     arch: np.ndarray,
+    runtime: np.ndarray,
     a: Assumptions,
     price_region: str,
 ) -> Block:
     block_demand = demand(
-        hourly.duration_s[local], hourly.concurrency_max[local], memory_mb[rows], arch[rows], a
+        hourly.duration_s[local],
+        hourly.concurrency_max[local],
+        memory_mb[rows],
+        arch[rows],
+        a,
+        runtime[rows],
     )
     return Block(
         rows, function_ids[rows], block_demand, a, price_region, block_demand.base.shape[1]

@@ -41,6 +41,7 @@ def cost_curves(analysis: Analysis, function_id: str, multiples: Iterable[float]
         functions["memory_mb"].to_numpy().astype(float),
         functions["arch"].to_numpy(),
         a,
+        functions["runtime"].to_numpy(),
     )
     region = str(functions["region"].iloc[0])
     traffic = OptionTraffic(  # the tuned Lambda's front door, kept on the other side
@@ -101,7 +102,7 @@ def exact_option_usd(
             np.repeat(d.excess, n, axis=0),
             everyone,
             k,
-            a.min_instances,
+            a.min_units(pricing.kind),
             a.autoscaling,
             None,
             hours,

@@ -60,6 +60,8 @@ FACT_COLUMNS = (
     "peak_to_mean",
     "bursty",
     "cold_start_sensitive",
+    "lmi_environments",
+    "lmi_concurrency",
 )
 
 
@@ -300,6 +302,8 @@ def economics(
         **_tune(f, analysis.book, analysis.assumptions),
         **_confidence(f, optimistic_analysis, pessimistic_analysis),
         **_caveat_facts(f),
+        "lmi_environments": best.get("environments_per_unit"),
+        "lmi_concurrency": best.get("concurrency_per_environment"),
     }
     return out.assign(**{name: _column(values, f.index) for name, values in parts.items()})
 

@@ -70,6 +70,10 @@ def _option(o: pd.Series) -> dict[str, Any]:
         d = {"kind": o["kind"], "instance_type": o["label"], "arch": o["arch"], "instances": units}
     d["monthly_usd"] = usd(o["monthly_usd"])
     if o["kind"] == "lmi":
+        d["environments"] = {
+            "per_instance": int(o["environments_per_unit"]),
+            "concurrency": int(o["concurrency_per_environment"]),
+        }
         d["breakdown"] = {
             "compute_usd": usd(o["compute_usd"]),
             "management_fee_usd": usd(o["management_fee_usd"]),

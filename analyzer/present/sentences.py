@@ -55,7 +55,20 @@ def sizing_column(rec: pd.DataFrame) -> pd.Series:
     arch = rec["best_option_arch"].fillna("").astype(str)
     ec2 = span + " x " + label + " (" + arch + ") instances, autoscaled over the day"
     fargate = span + " tasks of " + label + ", autoscaled over the day"
-    lmi = "Lambda Managed Instances on " + label + " (" + span + " instances)"
+    environments = number_column(rec["lmi_environments"].astype(float), ".0f")
+    per_env = number_column(rec["lmi_concurrency"].astype(float), ".0f")
+    lmi = (
+        span
+        + " x "
+        + label
+        + " ("
+        + arch
+        + ") instances, each "
+        + environments
+        + " execution environments x "
+        + per_env
+        + " concurrent requests"
+    )
     out = np.where(
         kind == OptionKind.EC2,
         ec2,
@@ -192,6 +205,12 @@ def caveats_column(rec: pd.DataFrame) -> pd.Series:
             + ") behind an HTTP front "
             "door: users feel Lambda cold starts; a warm target removes them but needs warm-up "
             "before taking traffic",
+        ),
+        _when(
+            rec["best_option_kind"] == OptionKind.LMI,
+            "Lambda Managed Instances, as AWS says, do not pay off for low volume, calls under "
+            "100 ms or bursty traffic: traffic that more than doubles within 5 minutes may be "
+            "throttled while instances launch",
         ),
         _flip(rec, "verdict_optimistic", "optimistic"),
         _flip(rec, "verdict_pessimistic", "pessimistic"),

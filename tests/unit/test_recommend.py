@@ -276,3 +276,31 @@ def test_filter_and_sort(demo_recs):
         filter_recommendations(demo_recs, verdicts=["gone"])
     with pytest.raises(InputError, match="sort"):
         filter_recommendations(demo_recs, sort="random")
+
+
+def test_an_lmi_recommendation_shows_its_sizing_and_aws_caveats():
+    # As in test_options: 150 concurrent Python requests, 3 environments x 16 requests on each
+    # of 5 c7g.xlarge instances.
+    fn = {
+        "name": "py",
+        "memory_mb": 1024,
+        "arch": "arm64",
+        "runtime": "python3.13",
+        "monthly_invocations": 1500 * 730 * 3600,
+        "avg_duration_ms": 100,
+    }
+    fleet, a = scenario(
+        [fn],
+        assumptions={
+            "targets": ["lmi"],
+            "instance_types": ["c7g.xlarge"],
+            "burst_factor": 1.0,
+            "cpu_busy_fraction": 0.1,
+        },
+    )
+    r = recommend(analyze(fleet, BOOK, a)).functions.iloc[0]
+    assert r["best_option_sizing"] == (
+        "5 x c7g.xlarge (arm64) instances, each 3 execution environments x 16 concurrent requests"
+    )
+    assert "not pay off for low volume, calls under 100 ms or bursty traffic" in r["caveats"]
+    assert "doubles within 5 minutes may be throttled" in r["caveats"]

@@ -96,6 +96,8 @@ ASSUMPTION_LABELS: dict[str, str] = {
     "pricing_option": "Pricing commitment",
     "autoscaling": "Autoscaling (capacity follows traffic)",
     "min_instances": "Minimum instances or tasks",
+    "lmi_min_instances": "Minimum Managed Instances (AWS default 3)",
+    "lmi_concurrency_per_vcpu": "Managed Instances requests per vCPU (0: runtime default)",
     "target_utilization": "Target utilisation (%)",
     "burst_factor": "Peak as a multiple of average traffic (×)",
     "cpu_busy_fraction": "Share of Lambda's CPU a request keeps busy (%)",
