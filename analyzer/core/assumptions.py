@@ -485,14 +485,17 @@ def _parse_bool(_key: str, value: Any, name: str, where: str | None) -> bool:
     return value
 
 
+WHOLE_NUMBER_FIELDS = ("min_instances", "lmi_min_instances", "lmi_concurrency_per_vcpu")
+
+
 def _parse_number(key: str, value: Any, name: str, where: str | None) -> float | int | None:
-    """A number within the field's bounds (min_instances whole; memory_per_worker_mb may be
-    None)."""
+    """A number within the field's bounds (WHOLE_NUMBER_FIELDS whole; memory_per_worker_mb may
+    be None)."""
     if value is None and key == "memory_per_worker_mb":
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _bad(name, value, "must be a number", where)
-    if key == "min_instances" and (not float(value).is_integer()):
+    if key in WHOLE_NUMBER_FIELDS and (not float(value).is_integer()):
         raise _bad(name, value, "must be a whole number", where)
     if value != value:  # NaN
         raise _bad(name, value, "must be a number", where)
@@ -501,7 +504,7 @@ def _parse_number(key: str, value: Any, name: str, where: str | None) -> float |
         raise _bad(name, value, f"must be at least {info.lo:g} {info.unit}", where)
     if info.hi is not None and value > info.hi:
         raise _bad(name, value, f"must be at most {info.hi:g} {info.unit}", where)
-    return int(value) if key == "min_instances" else float(value)
+    return int(value) if key in WHOLE_NUMBER_FIELDS else float(value)
 
 
 _PARSERS: dict[str, Callable[[str, Any, str, str | None], Any]] = {
