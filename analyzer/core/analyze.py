@@ -32,6 +32,7 @@ from analyzer.core.forecast import (
     run_rate,
 )
 from analyzer.core.lambda_cost import LambdaCost, LambdaInputs, alb_shares, proxied_regions
+from analyzer.core.lambda_line import pc_concurrency
 from analyzer.core.options.cost import OptionTraffic
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.tune import TunedLambda, tune_lambda
@@ -213,6 +214,7 @@ def price_lambda(
             front_door,
             groups.each(lambda g: g.alb_shared),
         ),
+        concurrency=pc_concurrency(fleet),
     )
     return tune_lambda(inputs, functions["runtime"].to_numpy(), book, a, groups)
 
@@ -343,6 +345,7 @@ def lambda_columns(tuned: TunedLambda) -> dict[str, np.ndarray]:
         for col, values in tuned.today.frame.items()
     }
     lambda_bill = tuned.bill
+    pc_allocated, pc_discount = lambda_bill.line.pc_terms()
     return {
         **parts,
         "tuned_lambda_usd_per_month": tuned.total("bill"),
@@ -350,6 +353,8 @@ def lambda_columns(tuned: TunedLambda) -> dict[str, np.ndarray]:
         "tuned_front_door": tuned.front_door,
         "tune_arm64_usd_per_month": tuned.arm64_saving,
         "tune_front_door_usd_per_month": tuned.front_door_saving,
+        "tune_pc_usd_per_month": tuned.pc_saving,
+        "tuned_pc_allocated": tuned.pc_allocated,
         "tune_saving_usd_per_month": tuned.saving,
         "alb_share": tuned.alb_share,
         "lambda_fixed_usd": lambda_bill.fixed_usd,
@@ -358,6 +363,8 @@ def lambda_columns(tuned: TunedLambda) -> dict[str, np.ndarray]:
         "lambda_front_door_fixed_usd": lambda_bill.front_door_fixed,
         "lambda_front_door_variable_usd": lambda_bill.front_door_variable,
         "lambda_request_usd_per_request": lambda_bill.request_rate,
+        "lambda_pc_allocated": pc_allocated,  # the k-line's PC part (lambda_line.py)
+        "lambda_pc_discount_usd": pc_discount,
     }
 
 

@@ -81,6 +81,20 @@ class Assumptions:
     min_instances: int = _f(
         2, "instances", "Always-on instances or tasks (2 = one per Availability Zone)", lo=1, hi=100
     )
+    lmi_min_instances: int = _f(
+        3,
+        "instances",
+        "Lambda Managed Instances kept running at least (AWS's default: 3, for AZ resiliency)",
+        lo=1,
+        hi=100,
+    )
+    lmi_concurrency_per_vcpu: int = _f(
+        0,
+        "requests",
+        "LMI requests per environment vCPU (0 = runtime default: Python 16, Node 64, Java 32)",
+        lo=0,
+        hi=1600,
+    )
     target_utilization: float = _f(
         0.7, "fraction", "Share of each instance's CPU and memory you plan to use", lo=0.05, hi=1.0
     )
@@ -136,6 +150,12 @@ class Assumptions:
         True,
         "yes/no",
         "Tuned Lambda: HTTP API instead of REST (no REST-only features), or ALB if cheaper",
+        group="Options",
+    )
+    tune_pc: bool = _f(
+        True,
+        "yes/no",
+        "Tuned Lambda: provisioned concurrency right-sized to the hourly profile (0 = none)",
         group="Options",
     )
     alb_requests_per_lcu_second: float = _f(
@@ -339,6 +359,10 @@ class Assumptions:
             )
         return out
 
+    def min_units(self, kind: str) -> int:
+        """Instances or tasks an option of `kind` keeps running at least."""
+        return self.lmi_min_instances if kind == "lmi" else self.min_instances
+
     def discount(self, service: str) -> float:
         """Fractional discount of the chosen pricing option on `service` (lambda/ec2/fargate/lmi)."""
         opt = self.pricing_option
@@ -461,14 +485,17 @@ def _parse_bool(_key: str, value: Any, name: str, where: str | None) -> bool:
     return value
 
 
+WHOLE_NUMBER_FIELDS = ("min_instances", "lmi_min_instances", "lmi_concurrency_per_vcpu")
+
+
 def _parse_number(key: str, value: Any, name: str, where: str | None) -> float | int | None:
-    """A number within the field's bounds (min_instances whole; memory_per_worker_mb may be
-    None)."""
+    """A number within the field's bounds (WHOLE_NUMBER_FIELDS whole; memory_per_worker_mb may
+    be None)."""
     if value is None and key == "memory_per_worker_mb":
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _bad(name, value, "must be a number", where)
-    if key == "min_instances" and (not float(value).is_integer()):
+    if key in WHOLE_NUMBER_FIELDS and (not float(value).is_integer()):
         raise _bad(name, value, "must be a whole number", where)
     if value != value:  # NaN
         raise _bad(name, value, "must be a number", where)
@@ -477,7 +504,7 @@ def _parse_number(key: str, value: Any, name: str, where: str | None) -> float |
         raise _bad(name, value, f"must be at least {info.lo:g} {info.unit}", where)
     if info.hi is not None and value > info.hi:
         raise _bad(name, value, f"must be at most {info.hi:g} {info.unit}", where)
-    return int(value) if key == "min_instances" else float(value)
+    return int(value) if key in WHOLE_NUMBER_FIELDS else float(value)
 
 
 _PARSERS: dict[str, Callable[[str, Any, str, str | None], Any]] = {

@@ -15,14 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analyzer.core.crossover import LambdaLine
 from analyzer.core.forecast import RunRate
 from analyzer.core.lambda_cost import LambdaCost
-
-
-def line(bill: LambdaCost) -> LambdaLine:
-    """Lambda's monthly cost as a function of the traffic multiple k (k = 1: the window)."""
-    return LambdaLine(bill.fixed_usd, bill.variable_usd, bill.free_credit_usd)
 
 
 @dataclass(frozen=True)
@@ -47,8 +41,8 @@ def run_rate_costs(
     crossover_window: np.ndarray,
 ) -> RunRateCosts:
     r = rate.multiple
-    lambda_usd = line(today).at(r)
-    tuned_usd = line(tuned).at(r)
+    lambda_usd = today.line.at(r)  # with PC: the hourly spill-over
+    tuned_usd = tuned.line.at(r)
     # Exactly today's figures where the run rate is the window mean (no rounding drift).
     lambda_usd = np.where(r == 1.0, today.frame["total_usd"].to_numpy(), lambda_usd)
     tuned_usd = np.where(r == 1.0, tuned.frame["total_usd"].to_numpy(), tuned_usd)

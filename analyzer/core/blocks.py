@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 
 from analyzer.core.assumptions import AssumptionGroups, Assumptions
-from analyzer.core.crossover import Bounds, CostAt, LambdaLine, refine_crossover, solve_crossover
+from analyzer.core.crossover import Bounds, CostAt, refine_crossover, solve_crossover
 from analyzer.core.exact_cost import ExactCost
 from analyzer.core.fleet import FleetData, HourlyMatrix, hourly_matrix
 from analyzer.core.lambda_cost import LambdaCost
+from analyzer.core.lambda_line import LambdaLine
 from analyzer.core.options.candidates import CandidateCache
 from analyzer.core.options.cost import (
     OPTION_COLUMNS,
@@ -81,6 +82,7 @@ def blocks(
     function_ids = functions["function_id"].to_numpy()
     memory_mb = functions["memory_mb"].to_numpy().astype(float)
     arch = functions["arch"].to_numpy()
+    runtime = functions["runtime"].to_numpy()
     price_region = functions["region"].map(region_map).to_numpy()
     for start in range(0, len(functions), chunk):
         stop = min(len(functions), start + chunk)
@@ -98,6 +100,7 @@ def blocks(
                 function_ids,
                 memory_mb,
                 arch,
+                runtime,
                 groups.groups[group],
                 str(region),
             )
@@ -110,11 +113,17 @@ def _block(
     function_ids: np.ndarray,
     memory_mb: np.ndarray,
     arch: np.ndarray,
+    runtime: np.ndarray,
     a: Assumptions,
     price_region: str,
 ) -> Block:
     block_demand = demand(
-        hourly.duration_s[local], hourly.concurrency_max[local], memory_mb[rows], arch[rows], a
+        hourly.duration_s[local],
+        hourly.concurrency_max[local],
+        memory_mb[rows],
+        arch[rows],
+        a,
+        runtime[rows],
     )
     return Block(
         rows, function_ids[rows], block_demand, a, price_region, block_demand.base.shape[1]
@@ -135,9 +144,7 @@ def price_fleet_options(
     `run_rate`: the multiple of the window's traffic the best option is also priced at."""
     n = len(fleet.functions)
     rate = np.ones(n) if run_rate is None else np.asarray(run_rate, dtype=float)
-    lambda_line = LambdaLine(
-        lambda_bill.fixed_usd, lambda_bill.variable_usd, lambda_bill.free_credit_usd
-    )
+    lambda_line = lambda_bill.line
     lambda_total = lambda_bill.frame["total_usd"].to_numpy()
     cache = CandidateCache(book)
     best_kind = np.full(n, None, dtype=object)

@@ -148,7 +148,7 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
         MONEY,
         decimals=2,
         unit="USD/month",
-        help="Lambda bill after the Tune (arm64 where allowed, cheapest adequate front door): what a Move is compared with, USD per month",
+        help="Lambda bill after the Tune (arm64 where allowed, provisioned concurrency right-sized, cheapest adequate front door): what a Move is compared with, USD per month",
     ),
     ColumnSpec(
         "tuned_front_door",
@@ -373,6 +373,20 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
         help="Tune: saving of the cheapest adequate front door (HTTP API instead of REST, or a shared ALB), USD per month",
     ),
     ColumnSpec(
+        "tune_pc_usd_per_month",
+        MONEY,
+        decimals=2,
+        unit="USD/month",
+        help="Tune: saving of right-sizing provisioned concurrency to the hourly profile (allocation + PC duration + on-demand spill-over; 0 units drops it), USD per month",
+    ),
+    ColumnSpec(
+        "tuned_pc_allocated",
+        NUMBER,
+        decimals=0,
+        unit="units",
+        help="provisioned concurrency of the tuned Lambda (0 = none)",
+    ),
+    ColumnSpec(
         "tune_idle_pc_usd_per_month",
         MONEY,
         decimals=2,
@@ -391,7 +405,7 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
         MONEY,
         decimals=2,
         unit="USD/month",
-        help="Tune saving: sum of the tune savings (Lambda made cheaper without moving), USD per month",
+        help="Tune saving: arm64 + front door + provisioned concurrency (right-sized, or the idle units when not tuned) + memory (Lambda made cheaper without moving), USD per month",
     ),
     ColumnSpec("tune_advice", TEXT, help="what to tune, in words"),
     ColumnSpec(

@@ -1,9 +1,10 @@
 """The crossover solver: the traffic multiple k* at which Lambda and the cheapest option cost
 the same, searched from today's traffic (k = 1).
 
-Lambda's monthly cost at multiple k is a line with a free-tier credit,
-  L(k) = fixed + k variable - min(free_credit, k variable),
-increasing in k. The cheapest provisioned option's cost P(k) is a non-decreasing step function
+Lambda's monthly cost at multiple k, `lambda_line.LambdaLine`, is increasing in k: a line with a
+free-tier credit, L(k) = fixed + k variable - min(free_credit, k variable), or for a function
+with provisioned concurrency a convex piecewise-linear curve (the concurrency above the
+allocation spills over to on-demand hour by hour). The cheapest provisioned option's cost P(k) is a non-decreasing step function
 (whole units). The solver only evaluates P, through `ProvisionedCost`, so it works on any such
 P (the engine's comes from `options.cost.cheapest_option_usd`; tests use hand-built steps).
 
@@ -29,6 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analyzer.core.lambda_line import LambdaLine
+
 FIXED_POINT_ITERS = 40
 GRID_POINTS = 32  # fallback scan, quadratic in log k from where the iteration stopped
 BISECT_ITERS = 14
@@ -46,36 +49,6 @@ CostAt = Callable[[np.ndarray], np.ndarray]
 ProvisionedCost = Callable[[np.ndarray], CostAt]
 """P restricted to some rows: `provisioned(rows)(k)` is P(k) (len(rows),) for those rows.
 Rows are independent; only rows still searching are evaluated (most of the solver's speed)."""
-
-
-@dataclass(frozen=True)
-class LambdaLine:
-    """L(k) = fixed + k variable - min(free_credit, k variable), per function (monthly USD)."""
-
-    fixed_usd: np.ndarray
-    variable_usd: np.ndarray
-    free_credit_usd: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.fixed_usd)
-
-    def rows(self, rows: np.ndarray) -> LambdaLine:
-        return LambdaLine(self.fixed_usd[rows], self.variable_usd[rows], self.free_credit_usd[rows])
-
-    def at(self, k: np.ndarray) -> np.ndarray:
-        scaled = k * self.variable_usd
-        return self.fixed_usd + scaled - np.minimum(self.free_credit_usd, scaled)
-
-    def inverse(self, usd: np.ndarray) -> np.ndarray:
-        """The multiple k at which Lambda's monthly cost reaches `usd`: 0 where Lambda already
-        costs that at no traffic, inf where it never gets there."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            k = np.where(
-                self.variable_usd > 0,
-                (usd - self.fixed_usd + self.free_credit_usd) / self.variable_usd,
-                np.inf,
-            )
-        return np.where(usd <= self.fixed_usd, 0.0, k)
 
 
 @dataclass(frozen=True)

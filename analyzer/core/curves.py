@@ -10,8 +10,8 @@ import pandas as pd
 
 from analyzer.core.analyze import Analysis, assumption_groups
 from analyzer.core.assumptions import Assumptions
-from analyzer.core.crossover import LambdaLine
 from analyzer.core.fleet import hourly_matrix
+from analyzer.core.lambda_line import LambdaLine, pc_concurrency
 from analyzer.core.options.candidates import CandidateCache
 from analyzer.core.options.cost import OptionPricing, OptionTraffic, price_options
 from analyzer.core.options.demand import Demand, demand, units_per_request
@@ -41,6 +41,7 @@ def cost_curves(analysis: Analysis, function_id: str, multiples: Iterable[float]
         functions["memory_mb"].to_numpy().astype(float),
         functions["arch"].to_numpy(),
         a,
+        functions["runtime"].to_numpy(),
     )
     region = str(functions["region"].iloc[0])
     traffic = OptionTraffic(  # the tuned Lambda's front door, kept on the other side
@@ -55,10 +56,18 @@ def cost_curves(analysis: Analysis, function_id: str, multiples: Iterable[float]
         d, a, a.price_region_proxy.get(region, region), traffic, CandidateCache(analysis.book)
     )
     n = len(ks)
-    lambda_line = LambdaLine(
-        np.full(n, float(row["lambda_fixed_usd"])),
-        np.full(n, float(row["lambda_variable_usd"])),
-        np.full(n, float(row["lambda_free_credit_usd"])),
+    lambda_line = (
+        LambdaLine(
+            np.array([float(row["lambda_fixed_usd"])]),
+            np.array([float(row["lambda_variable_usd"])]),
+            np.array([float(row["lambda_free_credit_usd"])]),
+        )
+        .with_pc(
+            pc_concurrency(sub),
+            np.array([float(row["lambda_pc_allocated"])]),
+            np.array([float(row["lambda_pc_discount_usd"])]),
+        )
+        .rows(np.zeros(n, dtype=int))
     )
     out: dict[str, np.ndarray] = {
         "multiple": ks,
@@ -93,7 +102,7 @@ def exact_option_usd(
             np.repeat(d.excess, n, axis=0),
             everyone,
             k,
-            a.min_instances,
+            a.min_units(pricing.kind),
             a.autoscaling,
             None,
             hours,

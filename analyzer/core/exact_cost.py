@@ -52,6 +52,7 @@ class KindCost:
     price: np.ndarray  # T USD per unit-hour
     fixed_usd: np.ndarray  # F
     variable_usd: np.ndarray  # F
+    min_instances: int  # units kept running at least (LMI: lmi_min_instances)
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,6 @@ class ExactCost:
     base: np.ndarray  # F x H
     excess: np.ndarray  # F x H
     kinds: list[KindCost]
-    min_instances: int
     autoscaling: bool
     profile: Profile  # the demand in LOWER_BINS bins, for the lower bound
     base_total: np.ndarray  # F: sum over hours of base
@@ -76,6 +76,7 @@ class ExactCost:
                 p.candidates.usd_per_hour,
                 p.fixed_usd,
                 p.variable_usd,
+                a.min_units(p.kind),
             )
             for p in pricings
         ]
@@ -84,7 +85,6 @@ class ExactCost:
             d.base,
             d.excess,
             kinds,
-            a.min_instances,
             a.autoscaling,
             profile,
             d.base.sum(axis=1),
@@ -108,7 +108,7 @@ class ExactCost:
         r = kind.per_request[rows]
         finite = np.isfinite(r)
         units = np.ceil(np.where(finite, r, 0.0) * peak[:, None] - 1e-9)
-        units = np.maximum(units, self.min_instances)
+        units = np.maximum(units, kind.min_instances)
         return np.where(finite, units * kind.price[None, :] * self.hours * self._to_month(), np.inf)
 
     def _lower(self, kind: KindCost, rows: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -120,7 +120,7 @@ class ExactCost:
             k[:, None] * self.profile.base[rows] + np.sqrt(k)[:, None] * self.profile.excess[rows]
         )
         units = np.where(finite, r, 0.0)[:, :, None] * mean[:, None, :]
-        np.maximum(units, self.min_instances, out=units)
+        np.maximum(units, kind.min_instances, out=units)
         unit_hours = (units * self.profile.weights[rows][:, None, :]).sum(axis=2)
         return np.where(finite, unit_hours * kind.price[None, :] * self._to_month(), np.inf)
 
@@ -131,7 +131,7 @@ class ExactCost:
         finite = np.isfinite(r)
         total = k * self.base_total[rows] + np.sqrt(k) * self.excess_total[rows]
         units = np.maximum(
-            self.min_instances * self.hours, np.where(finite, r, 0.0) * total[:, None]
+            kind.min_instances * self.hours, np.where(finite, r, 0.0) * total[:, None]
         )
         return np.where(finite, units * kind.price[None, :] * self._to_month(), np.inf)
 
@@ -149,7 +149,7 @@ class ExactCost:
             k[at, None] * self.profile.base[sel]
             + np.sqrt(k[at])[:, None] * self.profile.excess[sel]
         )
-        units = np.maximum(r[:, None] * mean, self.min_instances)
+        units = np.maximum(r[:, None] * mean, kind.min_instances)
         unit_hours = (units * self.profile.weights[sel]).sum(axis=1)
         out[at, cand] = unit_hours * kind.price[cand] * self._to_month()
         return out
@@ -227,7 +227,7 @@ class ExactCost:
             part = slice(lo, min(at.size, lo + step))
             sel = rows[at[part]]
             units = unit_counts(
-                self.base[sel], self.excess[sel], r[part], k[at[part]], self.min_instances
+                self.base[sel], self.excess[sel], r[part], k[at[part]], kind.min_instances
             )
             unit_hours[part] = units.sum(axis=1)
         out[at, cand] = unit_hours * kind.price[cand] * self._to_month()

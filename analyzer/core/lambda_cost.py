@@ -15,8 +15,9 @@ with the inputs when functions carry their own assumptions.
 A Compute Savings Plan discounts duration and provisioned concurrency (not requests).
 
 `LambdaCost.fixed_usd` / `variable_usd` split each function's bill into what does not move with
-traffic (PC allocation, an ALB's hours) and what scales with it, at the group's average rates:
-the crossover solver scales traffic by k with L(k) = fixed + k x variable.
+traffic (PC allocation, an ALB's hours) and what scales with it, at the group's average rates;
+`LambdaCost.line` is the bill at traffic multiple k that the crossover solver scales
+(`lambda_line.py`: linear, or with PC the hourly spill-over to on-demand).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import pandas as pd
 
 from analyzer.core.assumptions import Assumptions
 from analyzer.core.fleet import HTTP_FRONT_DOORS
+from analyzer.core.lambda_line import ConcurrencyProfile, LambdaLine
 from analyzer.core.pricebook import LambdaRates, PriceBook
 from analyzer.core.vocabulary import HOURS_PER_MONTH
 from analyzer.exceptions import PriceBookError
@@ -57,6 +59,9 @@ class LambdaInputs:
     free_tier: np.ndarray | None = None  # bool: the account's free tier applies
     front_door_region: np.ndarray | None = None  # region whose front-door prices apply
     alb_share: np.ndarray | None = None  # share of an ALB's hourly charge the function pays
+    # Hourly mean concurrency of the functions with PC (`lambda_line.concurrency_profile`):
+    # makes the k-line's spill-over to on-demand hour by hour (None: PC share frozen).
+    concurrency: tuple[np.ndarray, ConcurrencyProfile] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,7 @@ class LambdaCost:
     front_door_fixed: np.ndarray
     front_door_variable: np.ndarray
     request_rate: np.ndarray  # USD per request
+    line: LambdaLine  # the bill at traffic multiple k (what the crossover scales)
 
 
 def _group_codes(*keys: np.ndarray) -> tuple[np.ndarray, int]:
@@ -80,7 +86,7 @@ def _group_codes(*keys: np.ndarray) -> tuple[np.ndarray, int]:
     return np.asarray(codes), len(uniques)
 
 
-def _rates_per_function(
+def rates_per_function(
     book: PriceBook, region: np.ndarray, arch: np.ndarray
 ) -> tuple[pd.DataFrame, np.ndarray, list[LambdaRates]]:
     """Look each distinct (region, arch) up once; return per-function scalar rates."""
@@ -163,8 +169,11 @@ def lambda_cost(inp: LambdaInputs, book: PriceBook, a: Assumptions) -> LambdaCos
             "front_door_usd",
             "total_usd",
         ]
-        return LambdaCost(pd.DataFrame({c: empty for c in cols}), *([empty] * 8))
-    rates, ra_codes, ra_list = _rates_per_function(book, inp.region, inp.arch)
+        frame = pd.DataFrame({c: empty for c in cols})
+        line = LambdaLine(empty, empty, empty)
+        e = empty
+        return LambdaCost(frame, e, e, e, e, e, e, e, e, line)
+    rates, ra_codes, ra_list = rates_per_function(book, inp.region, inp.arch)
     gb = inp.memory_mb / 1024.0
     gb_s = inp.billed_seconds * gb
     pc_share = np.clip(inp.pc_share, 0.0, 1.0)
@@ -227,8 +236,13 @@ def lambda_cost(inp: LambdaInputs, book: PriceBook, a: Assumptions) -> LambdaCos
     fixed = pc_alloc_usd * sp + fd_fixed
     variable = gross_requests + gross_duration + pc_run_usd * sp + storage_usd + fd_var
     credit = (gross_requests - requests_usd) + (gross_duration - duration_usd)
+    # Today's PC-run GB-s would cost D more on demand: what V(k) moves as traffic spills over.
+    discount = pc_gb_s_run * np.maximum(avg_rate - np.nan_to_num(pc_dur_rate), 0.0) * sp
+    line = LambdaLine(fixed, variable, credit)
+    if inp.concurrency is not None:
+        line = line.with_pc(inp.concurrency, inp.pc_allocated, discount)
     return LambdaCost(
-        frame, fixed, variable, credit, gb_s, avg_rate, fd_fixed, fd_var, request_rate
+        frame, fixed, variable, credit, gb_s, avg_rate, fd_fixed, fd_var, request_rate, line
     )
 
 

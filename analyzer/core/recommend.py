@@ -5,8 +5,9 @@ fleet, one row per function:
 
 - verdict (outgrown / watch / stay, from the engine) plus **tune** savings where Lambda itself can
   be made cheaper without moving: switching x86_64 to arm64 (duration priced at the price book's
-  arm64 rate), dropping idle provisioned concurrency, right-sizing memory (only when the data has
-  a `max_memory_used_mb` column; otherwise "not assessed");
+  arm64 rate), right-sizing provisioned concurrency to the hourly profile (or dropping idle
+  units), the cheapest front door, right-sizing memory (only when the data has a
+  `max_memory_used_mb` column; otherwise "not assessed");
 - the best target with its sizing numbers (instance or task count range over the day), monthly
   and annual saving, one-time migration cost and payback;
 - confidence from data coverage and from whether the verdict survives the optimistic and the
@@ -59,6 +60,8 @@ FACT_COLUMNS = (
     "peak_to_mean",
     "bursty",
     "cold_start_sensitive",
+    "lmi_environments",
+    "lmi_concurrency",
 )
 
 
@@ -213,9 +216,10 @@ def _memory_tune(f: pd.DataFrame) -> dict[str, Any]:
 
 
 def _tune(f: pd.DataFrame, book: PriceBook, a: Assumptions) -> dict[str, Any]:
-    """What Lambda itself would save (the Tune saving, never part of the Move saving): arm64
-    and the cheapest adequate front door (priced exactly by the engine: today's bill - the tuned
-    bill), plus idle provisioned concurrency and memory right-sizing (advice on top)."""
+    """What Lambda itself would save (the Tune saving, never part of the Move saving): arm64,
+    provisioned concurrency right-sized to the hourly profile and the cheapest adequate front
+    door (priced exactly by the engine: today's bill - the tuned bill), plus memory right-sizing
+    (advice on top); idle provisioned concurrency counts only where PC is not right-sized."""
     arm_saving = f["tune_arm64_usd_per_month"].astype(float).to_numpy()
     door_saving = f["tune_front_door_usd_per_month"].astype(float).to_numpy()
 
@@ -232,10 +236,15 @@ def _tune(f: pd.DataFrame, book: PriceBook, a: Assumptions) -> dict[str, Any]:
         * (1.0 - a.discount("lambda"))
     )
     memory = _memory_tune(f)
-    total = arm_saving + door_saving + idle_usd + memory["tune_memory_usd_per_month"]
+    pc_saving = f["tune_pc_usd_per_month"].astype(float).to_numpy()
+    # Right-sizing PC drops the idle units too: count one of the two, not both.
+    pc_part = np.maximum(pc_saving, idle_usd)
+    total = arm_saving + door_saving + pc_part + memory["tune_memory_usd_per_month"]
     return {
         "tune_arm64_usd_per_month": arm_saving,
         "tune_front_door_usd_per_month": door_saving,
+        "tune_pc_usd_per_month": pc_saving,
+        "tuned_pc_allocated": f["tuned_pc_allocated"].to_numpy(),
         "tune_idle_pc_usd_per_month": idle_usd,
         **memory,
         "tune_usd_per_month": total,
@@ -307,6 +316,8 @@ def economics(
         **_tune(f, analysis.book, analysis.assumptions),
         **_confidence(f, optimistic_analysis, pessimistic_analysis),
         **_caveat_facts(f),
+        "lmi_environments": best.get("environments_per_unit"),
+        "lmi_concurrency": best.get("concurrency_per_environment"),
     }
     return out.assign(**{name: _column(values, f.index) for name, values in parts.items()})
 

@@ -10,8 +10,16 @@ are priced exactly (each a full `lambda_cost` with tiers, free tier and commitme
   stays. With `front_door_after_move=alb` every HTTP-fronted function gets an ALB, on both
   sides of the comparison.
 
-Idle provisioned concurrency and memory right-sizing are reported as Tune advice by
-`recommend.py`; they are not taken out of the tuned bill.
+- provisioned concurrency right-sized to the hourly profile (assumption `tune_pc`): the
+  allocation A (a whole number, 0 = drop PC) that minimises allocation + PC duration +
+  on-demand spill-over. With c_h each hour's mean concurrency, A costs a per month for the
+  allocation and saves s (the on-demand minus the PC duration rate, per concurrency-hour of the
+  profile) in every hour with c_h > A, so the cost is convex in A and least at the level c_j
+  where the hours above first pay for the allocation (hours(c_h >= c_j) x s > a); the whole
+  number on either side of it that costs less is chosen.
+
+Memory right-sizing is reported as Tune advice by `recommend.py`; it is not taken out of the
+tuned bill.
 """
 
 from __future__ import annotations
@@ -24,7 +32,13 @@ import pandas as pd
 
 from analyzer.core.assumptions import AssumptionGroups, Assumptions
 from analyzer.core.fleet import HTTP_FRONT_DOORS
-from analyzer.core.lambda_cost import LambdaCost, LambdaInputs, front_door_cost, lambda_cost
+from analyzer.core.lambda_cost import (
+    LambdaCost,
+    LambdaInputs,
+    front_door_cost,
+    lambda_cost,
+    rates_per_function,
+)
 from analyzer.core.pricebook import PriceBook
 from analyzer.exceptions import PriceBookError
 
@@ -55,14 +69,16 @@ SWAPPABLE_DOORS = ("apigw_rest", "apigw_http", "alb")
 
 @dataclass(frozen=True)
 class TunedLambda:
-    """Today's bill, the bill after the arm64 switch alone, and the tuned bill."""
+    """Today's bill, the bills after each tune in turn (arm64, then PC), and the tuned bill."""
 
     today: LambdaCost
     arm64: LambdaCost  # today's front door, arm64 where allowed
-    bill: LambdaCost  # arm64 where allowed + the tuned front door: what a Move is compared with
+    pc: LambdaCost  # ... and provisioned concurrency right-sized
+    bill: LambdaCost  # ... and the tuned front door: what a Move is compared with
     arch: np.ndarray
     front_door: np.ndarray
     alb_share: np.ndarray
+    pc_allocated: np.ndarray  # the tuned provisioned concurrency (0: none)
 
     def total(self, which: str) -> np.ndarray:
         return getattr(self, which).frame["total_usd"].to_numpy()
@@ -72,8 +88,12 @@ class TunedLambda:
         return self.total("today") - self.total("arm64")
 
     @property
+    def pc_saving(self) -> np.ndarray:
+        return self.total("arm64") - self.total("pc")
+
+    @property
     def front_door_saving(self) -> np.ndarray:
-        return self.total("arm64") - self.total("bill")
+        return self.total("pc") - self.total("bill")
 
     @property
     def saving(self) -> np.ndarray:
@@ -134,15 +154,68 @@ def tune_lambda(
     arch = np.where(switch, "arm64", inp.arch).astype(object)
     arm_inputs = dataclasses.replace(inp, arch=arch)
     arm64 = lambda_cost(arm_inputs, book, a) if switch.any() else today
-    door = tuned_front_door(arm_inputs, book, a, groups)
+    pc_allocated, pc_share = tuned_pc(arm_inputs, arm64, book, groups)
+    resized = pc_allocated != inp.pc_allocated
+    pc_inputs = dataclasses.replace(arm_inputs, pc_allocated=pc_allocated, pc_share=pc_share)
+    pc = lambda_cost(pc_inputs, book, a) if resized.any() else arm64
+    door = tuned_front_door(pc_inputs, book, a, groups)
     changed = door != inp.front_door
     bill = (
-        lambda_cost(dataclasses.replace(arm_inputs, front_door=door), book, a)
+        lambda_cost(dataclasses.replace(pc_inputs, front_door=door), book, a)
         if changed.any()
-        else arm64
+        else pc
     )
     share = np.ones(len(door)) if inp.alb_share is None else inp.alb_share
-    return TunedLambda(today, arm64, bill, arch, door, share)
+    return TunedLambda(today, arm64, pc, bill, arch, door, share, pc_allocated)
+
+
+def tuned_pc(
+    inp: LambdaInputs, bill: LambdaCost, book: PriceBook, groups: AssumptionGroups
+) -> tuple[np.ndarray, np.ndarray]:
+    """F: (allocation, share of billed seconds on PC) after right-sizing provisioned
+    concurrency to the hourly profile (see the module docstring); today's where `tune_pc` is
+    off, there is no PC or no profile. Rates: `bill`'s average on-demand rate (the tiers), the
+    PC prices of the function's (tuned) architecture; a Savings Plan discounts every part
+    alike, so it does not move the choice."""
+    allocated = inp.pc_allocated.astype(float)
+    share = np.clip(inp.pc_share, 0.0, 1.0)
+    if inp.concurrency is None:
+        return allocated, share
+    index, profile = inp.concurrency
+    on = (allocated > 0) & (index >= 0) & groups.each(lambda g: g.tune_pc).astype(bool)
+    at = np.flatnonzero(on)
+    if at.size == 0:
+        return allocated, share
+    rows = index[at]
+    g_today = profile.on_pc(rows, allocated[at], np.ones(at.size))
+    rates = rates_per_function(book, inp.region[at], inp.arch[at])[0]
+    gb = inp.memory_mb[at] / 1024.0
+    # USD per month per unit of allocation, and saved per concurrency-hour (of the profile)
+    # run on PC instead of on demand.
+    per_unit = gb * inp.pc_hours[at] * 3600.0 * np.nan_to_num(rates["pc"].to_numpy())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gb_s_per_hour = np.where(
+            g_today > 0, inp.billed_seconds[at] * gb * share[at] / g_today, 0.0
+        )
+    saving = bill.duration_rate[at] - np.nan_to_num(rates["pc_duration"].to_numpy())
+    saving = np.maximum(saving, 0.0) * gb_s_per_hour
+    level, hours = profile.level[rows], profile.hours[rows]
+    above = np.cumsum(hours, axis=1) * saving[:, None] > per_unit[:, None]
+    best = np.where(above.any(axis=1), level[np.arange(at.size), np.argmax(above, axis=1)], 0.0)
+
+    def cost(units: np.ndarray) -> np.ndarray:
+        return per_unit * units - saving * profile.on_pc(rows, units, np.ones(at.size))
+
+    low, high = np.floor(best), np.ceil(best)
+    choice = np.where(cost(high) < cost(low), high, low)
+    keep = g_today <= 0  # nothing runs today: no profile to size from
+    choice = np.where(keep, allocated[at], choice)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(g_today > 0, profile.on_pc(rows, choice, np.ones(at.size)) / g_today, 1.0)
+    allocated, share = allocated.copy(), share.copy()
+    allocated[at] = choice
+    share[at] = np.where(choice > 0, np.clip(share[at] * ratio, 0.0, 1.0), 0.0)
+    return allocated, share
 
 
 def arm64_priced(region: np.ndarray, book: PriceBook) -> np.ndarray:

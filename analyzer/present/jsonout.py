@@ -71,6 +71,10 @@ def _option(o: pd.Series) -> dict[str, Any]:
         d = {"kind": o["kind"], "instance_type": o["label"], "arch": o["arch"], "instances": units}
     d["monthly_usd"] = usd(o["monthly_usd"])
     if o["kind"] == "lmi":
+        d["environments"] = {
+            "per_instance": int(o["environments_per_unit"]),
+            "concurrency": int(o["concurrency_per_environment"]),
+        }
         d["breakdown"] = {
             "compute_usd": usd(o["compute_usd"]),
             "management_fee_usd": usd(o["management_fee_usd"]),
@@ -148,6 +152,8 @@ def function_json(row: pd.Series, options: pd.DataFrame, detail: bool) -> dict[s
         "front_door": row["tuned_front_door"],
         "arm64_saving_usd": usd(row["tune_arm64_usd_per_month"]),
         "front_door_saving_usd": usd(row["tune_front_door_usd_per_month"]),
+        "pc_allocated": int(row["tuned_pc_allocated"]),
+        "pc_saving_usd": usd(row["tune_pc_usd_per_month"]),
         "monthly_saving_usd": usd(row["tune_saving_usd_per_month"]),
     }
     out["move"] = {"monthly_saving_usd": usd(row["move_saving_usd_per_month"])}

@@ -55,7 +55,20 @@ def sizing_column(rec: pd.DataFrame) -> pd.Series:
     arch = rec["best_option_arch"].fillna("").astype(str)
     ec2 = span + " x " + label + " (" + arch + ") instances, autoscaled over the day"
     fargate = span + " tasks of " + label + ", autoscaled over the day"
-    lmi = "Lambda Managed Instances on " + label + " (" + span + " instances)"
+    environments = number_column(rec["lmi_environments"].astype(float), ".0f")
+    per_env = number_column(rec["lmi_concurrency"].astype(float), ".0f")
+    lmi = (
+        span
+        + " x "
+        + label
+        + " ("
+        + arch
+        + ") instances, each "
+        + environments
+        + " execution environments x "
+        + per_env
+        + " concurrent requests"
+    )
     out = np.where(
         kind == OptionKind.EC2,
         ec2,
@@ -85,7 +98,7 @@ def _memory_advice(rec: pd.DataFrame) -> pd.Series:
 
 
 def tune_advice_column(rec: pd.DataFrame) -> pd.Series:
-    """What to tune on Lambda, in words (arm64, idle provisioned concurrency, memory)."""
+    """What to tune on Lambda, in words (arm64, front door, provisioned concurrency, memory)."""
     arm = rec["tune_arm64_usd_per_month"].astype(float)
     arm_text = _when(
         arm > 0,
@@ -93,9 +106,31 @@ def tune_advice_column(rec: pd.DataFrame) -> pd.Series:
         + money_column(arm)
         + "/month",
     )
+    resize_usd = rec["tune_pc_usd_per_month"].astype(float)
+    resized = resize_usd >= 0.005
+    tuned_pc = rec["tuned_pc_allocated"].astype(float)
+    change = pd.Series(
+        np.where(
+            tuned_pc > 0,
+            "right-size provisioned concurrency from "
+            + rec["pc_allocated"].astype(str)
+            + " to "
+            + number_column(tuned_pc, ".0f")
+            + " units",
+            "drop provisioned concurrency (" + rec["pc_allocated"].astype(str) + " units)",
+        )
+    ).astype(str)
+    resize_text = _when(
+        resized,
+        change
+        + " (fitted to the hourly concurrency; keep it if cold starts must never reach users)"
+        + ": saves "
+        + money_column(resize_usd)
+        + "/month",
+    )
     idle_usd = rec["tune_idle_pc_usd_per_month"].astype(float)
     pc_text = _when(
-        idle_usd > 0,
+        (idle_usd > 0) & ~resized,
         "drop "
         + rec["idle_pc_units"].map("{:.0f}".format)
         + " of "
@@ -116,7 +151,7 @@ def tune_advice_column(rec: pd.DataFrame) -> pd.Series:
         + money_column(door_usd)
         + "/month",
     )
-    return join_columns([arm_text, door_text, pc_text, _memory_advice(rec)])
+    return join_columns([arm_text, door_text, resize_text, pc_text, _memory_advice(rec)])
 
 
 FRONT_DOOR_NAMES = {
@@ -170,6 +205,12 @@ def caveats_column(rec: pd.DataFrame) -> pd.Series:
             + ") behind an HTTP front "
             "door: users feel Lambda cold starts; a warm target removes them but needs warm-up "
             "before taking traffic",
+        ),
+        _when(
+            rec["best_option_kind"] == OptionKind.LMI,
+            "Lambda Managed Instances, as AWS says, do not pay off for low volume, calls under "
+            "100 ms or bursty traffic: traffic that more than doubles within 5 minutes may be "
+            "throttled while instances launch",
         ),
         _flip(rec, "verdict_optimistic", "optimistic"),
         _flip(rec, "verdict_pessimistic", "pessimistic"),

@@ -174,7 +174,7 @@ def analysis_table(a: Analysis, limit: int | None = None) -> str:
         f"({money(summary.saving_usd_per_year)}/year), "
         f"{money(summary.run_rate_saving_usd_per_month)}/month at the run rate, against a tuned "
         "Lambda. Tune: tuning "
-        f"Lambda itself (arm64, front door) saves {money(summary.tune_usd_per_month)}/month."
+        f"Lambda itself (arm64, provisioned concurrency, front door) saves {money(summary.tune_usd_per_month)}/month."
     )
     failures = a.fleet.meta.get("failures") or []
     fail = "".join(

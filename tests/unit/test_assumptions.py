@@ -30,6 +30,8 @@ def test_empty_mapping_is_the_base() -> None:
         ("price_region_proxy", {"eu-west-1": "us-east-1"}, {"eu-west-1": "us-east-1"}),
         ("free_tier", True, True),
         ("min_instances", 3.0, 3),  # a whole float is taken as the integer
+        ("lmi_min_instances", 4.0, 4),
+        ("lmi_concurrency_per_vcpu", 64.0, 64),
         ("target_utilization", 1, 1.0),
         ("memory_per_worker_mb", None, None),
         ("memory_per_worker_mb", 2048, 2048.0),

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from analyzer.core import crossover
-from analyzer.core.crossover import LambdaLine, solve_crossover
+from analyzer.core.crossover import solve_crossover
+from analyzer.core.lambda_line import LambdaLine, concurrency_profile
 
 Step = Callable[[float], float]
 
@@ -59,7 +60,8 @@ CASES: list[Case] = [
 
 def solve(cases: list[Case]) -> np.ndarray:
     """All cases at once (rows are independent); one max_multiple for all of them."""
-    line = LambdaLine(*(np.array(column) for column in zip(*[c[1] for c in cases], strict=True)))
+    fixed, variable, credit = (np.array(col) for col in zip(*[c[1] for c in cases], strict=True))
+    line = LambdaLine(fixed, variable, credit)
     step_of_row = [c[2] for c in cases]
 
     def provisioned(rows: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
@@ -133,3 +135,38 @@ def test_lambda_line_inverse() -> None:
     assert k[1] == pytest.approx(5.0)
     assert k[2] == math.inf  # no variable cost: never gets there
     assert line.inverse(np.array([4.0, 0.0, 0.0]))[0] == 0.0  # already costs that at k = 0
+
+
+def test_provisioned_concurrency_spills_over_hour_by_hour_as_traffic_grows() -> None:
+    # Function 0: PC 8, three hours of mean concurrency 12, 4 and 8 (one each); fixed $10
+    # (allocation), variable $100 today, of which PC duration that would cost D = $30 more on
+    # demand. G(k) = min(12k, 8) + min(4k, 8) + min(8k, 8), G(1) = 8 + 4 + 8 = 20, and
+    #   L(k) = 10 + 130 k - 30 G(k) / 20.
+    # Function 1: the same bill without PC stays the line 10 + 100 k.
+    index, profile = concurrency_profile(
+        np.array([0, 0, 0, 1, 1, 1]),
+        np.array([12.0, 4.0, 8.0, 12.0, 4.0, 8.0]),
+        np.array([True, False]),
+    )
+    line = LambdaLine(np.array([10.0, 10.0]), np.array([100.0, 100.0]), np.zeros(2)).with_pc(
+        (index, profile), np.array([8.0, 0.0]), np.array([30.0, 0.0])
+    )
+    # k = 0.5: G = 6 + 2 + 4 = 12, L = 10 + 65 - 18 = 57 (all of it on PC: cheaper than the line)
+    # k = 0.8: G = 8 + 3.2 + 6.4 = 17.6, L = 10 + 104 - 26.4 = 87.6
+    # k = 1: L = 10 + 130 - 30 = 110 (today's bill)
+    # k = 2: G = 24, L = 10 + 260 - 36 = 234 (the frozen share would say 10 + 200 = 210)
+    ks = np.array([0.5, 0.8, 1.0, 2.0])
+    pc_line = line.rows(np.zeros(4, dtype=int))
+    np.testing.assert_allclose(pc_line.at(ks), [57.0, 87.6, 110.0, 234.0])
+    np.testing.assert_allclose(pc_line.inverse(np.array([57.0, 87.6, 110.0, 234.0])), ks)
+    plain = line.rows(np.ones(4, dtype=int))
+    np.testing.assert_array_equal(plain.at(ks), 10.0 + ks * 100.0)
+    # Against a flat option at $200: on [1, 2], G = 16 + 4k, L = 10 + 124k - 24 = 200 at
+    # k = 214 / 124 = 1.7258; the line without PC meets it at 1.9.
+    k_star = solve_crossover(line, lambda rows: lambda k: np.full(len(k), 200.0), 1000.0)
+    assert k_star[0] == pytest.approx(214 / 124, rel=crossover.BRACKET_TOL)
+    assert k_star[1] == pytest.approx(1.9, rel=crossover.BRACKET_TOL)
+    # Brute force on a fine grid: the first k where Lambda costs at least $200.
+    grid = np.arange(1.0, 3.0, 1e-4)
+    first = grid[np.argmax(line.rows(np.zeros(grid.size, dtype=int)).at(grid) >= 200.0)]
+    assert k_star[0] == pytest.approx(first, rel=crossover.BRACKET_TOL)

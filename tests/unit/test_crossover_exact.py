@@ -169,3 +169,43 @@ def test_every_demo_crossover_is_within_one_percent_of_the_exact_curves() -> Non
     # shortlist's error moves the crossing) and 40 points before that (90 days of hours each).
     checked = [check(an, fid, fine_from=1.5) for fid in an.functions["function_id"]]
     assert sum(checked) >= 30
+
+
+def test_a_provisioned_concurrency_function_spills_over_to_on_demand_as_traffic_grows() -> None:
+    # PC 8 x 1 GB all month; 1 s requests (billed as measured), 30 days of hours cycling
+    # through mean concurrency 4, 8 and 12 (14,400 / 28,800 / 43,200 requests an hour: mean 8,
+    # 21,024,000 a 730-hour month). x86 only (java8), no front door. At multiple k, per cycle
+    # of three hours G(k) = min(4k, 8) + min(8k, 8) + min(12k, 8) concurrency-hours run on PC
+    # and the rest on demand; 730 / 3 cycles a month, 3,600 GB-s per concurrency-hour:
+    #   L(k) = allocation + requests + PC GB-s x $0.0000097222 + the rest x $0.0000166667
+    hourly = np.tile([14_400.0, 28_800.0, 43_200.0], 240)
+    fleet = one_function_fleet(hourly, 1024, 1000.0, peak=False)
+    fleet.functions["pc_allocated"] = 8
+    fleet.functions["pc_hours_per_month"] = 730.0
+    fleet.functions["runtime"] = "java8"
+    fleet.functions["duration_is_billed"] = True
+    an = analyze(fleet, BOOK)
+    fid = an.functions["function_id"].iloc[0]
+    allocation = 8 * 1 * 730 * 3600 * 0.0000041667  # $87.60
+
+    def hand(k: float) -> float:
+        on_pc = min(4 * k, 8) + min(8 * k, 8) + min(12 * k, 8)
+        pc_gb_s = 730 / 3 * on_pc * 3600
+        all_gb_s = 8 * k * 730 * 3600
+        return (
+            allocation
+            + 21.024 * k * 0.20
+            + pc_gb_s * 0.0000097222
+            + (all_gb_s - pc_gb_s) * 0.0000166667
+        )
+
+    # k = 0.5: all of it on PC, $191.90; k = 1: 5/6 on PC, $320.54 (today's bill);
+    # k = 2 and 3: PC full every hour, the rest on demand: $650.81 and $1,005.42 (a PC
+    # share frozen at 5/6 would say $553.48 and $786.41).
+    expected = [191.90, 320.54, 650.81, 1005.42]
+    assert [round(hand(k), 2) for k in (0.5, 1, 2, 3)] == expected
+    curves = cost_curves(an, fid, [0.5, 1, 2, 3])
+    assert [round(x + 1e-9, 2) for x in curves["lambda"]] == expected
+    assert round(float(an.functions["tuned_lambda_usd_per_month"].iloc[0]), 2) == 320.54
+    # k* is the first crossing of these exact curves (brute force, within 1%).
+    assert check(an, fid)

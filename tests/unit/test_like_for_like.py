@@ -7,14 +7,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.assumptions import DEFAULTS
+from analyzer.core.fleet import FleetData
 from analyzer.core.options.candidates import fargate_candidates
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.scenario import scenario_fleet
+from analyzer.present.recommendations import recommend
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 HOURS = 730
@@ -266,3 +269,85 @@ def test_lmi_types_from_the_book_or_derived_from_ec2(book: PriceBook) -> None:
     assert listed.to_dict("records") == [
         {"instance_type": "m7g.large", "management_usd_per_hour": 0.01224, "source": "pricing-api"}
     ]
+
+
+def pc_fleet(concurrency: dict[str, list[float]], allocated: dict[str, int]) -> FleetData:
+    """30 days of 1 s requests (1 GB, java8: x86 only, no front door), each function's hours
+    cycling through the mean concurrencies given, with the PC allocation given."""
+    frames = []
+    for name, cycle in concurrency.items():
+        per_hour = np.tile(np.array(cycle) * 3600.0, 720 // len(cycle))  # 1 s each
+        frames.append(
+            pd.DataFrame(
+                {
+                    "function_id": f"1:us-east-1:{name}",
+                    "timestamp": pd.date_range("2026-06-01T00:00Z", periods=720, freq="h"),
+                    "invocations": per_hour,
+                    "duration_sum_ms": per_hour * 1000.0,
+                }
+            )
+        )
+    functions = pd.DataFrame(
+        [
+            {
+                "account_id": "1",
+                "region": "us-east-1",
+                "name": name,
+                "memory_mb": 1024,
+                "runtime": "java8",
+                "pc_allocated": allocated[name],
+                "pc_hours_per_month": 730.0,
+                "duration_is_billed": True,
+            }
+            for name in concurrency
+        ]
+    )
+    return FleetData(functions, pd.concat(frames, ignore_index=True))
+
+
+def test_the_tuned_lambda_right_sizes_provisioned_concurrency_to_the_hourly_profile(
+    book: PriceBook,
+) -> None:
+    # x86 rates: PC allocation $0.0000041667, PC duration $0.0000097222, on demand
+    # $0.0000166667 per GB-s. One unit of allocation (1 GB, 730 h) costs $10.95 a month; each
+    # concurrency-hour it carries saves 3,600 x ($0.0000166667 - $0.0000097222) = $0.025.
+    # "steady": hours cycle through concurrency 2, 4, 6, 12 (182.5 hours each a month), PC 10.
+    # A unit above 6 is busy 25% of the hours (saves $4.56 < $10.95), above 4 50% ($9.13 <
+    # $10.95), above 2 75% ($13.69 > $10.95): the right size is 4.
+    # "sparse": concurrency 1 every other hour, none in between, PC 2: any unit is busy 50% of
+    # the hours ($9.13 < $10.95): drop PC.
+    unit = 730 * 3600 * 0.0000041667
+    per_ch_pc, per_ch_od = 3600 * 0.0000097222, 3600 * 0.0000166667
+
+    def bill(allocation: int, cycle: list[float]) -> float:
+        on_pc = sum(min(c, allocation) for c in cycle) * 730 / len(cycle)
+        total = sum(cycle) * 730 / len(cycle)  # concurrency-hours a month
+        requests = total * 3600 / 1e6 * 0.20
+        return allocation * unit + on_pc * per_ch_pc + (total - on_pc) * per_ch_od + requests
+
+    steady, sparse = [2.0, 4.0, 6.0, 12.0], [1.0, 0.0]
+    # steady: today $109.50 + 4,015 conc-h on PC $140.52 + 365 spilled $21.90 + requests
+    # $3.15 = $275.08; at 4: $43.80 + 2,555 on PC $89.42 + 1,825 spilled $109.50 + $3.15 =
+    # $245.88; at 3 and 5 it would be $248.62 and $247.70.
+    assert [round(bill(a, steady), 2) for a in (10, 4, 3, 5)] == [275.08, 245.88, 248.62, 247.70]
+    # sparse: today $21.90 + 365 conc-h on PC $12.77 + $0.26 = $34.94; without PC $22.16.
+    assert [round(bill(a, sparse), 2) for a in (2, 0)] == [34.94, 22.16]
+    fleet = pc_fleet({"steady": steady, "sparse": sparse}, {"steady": 10, "sparse": 2})
+    a = analyze(fleet, book)
+    s, p = row(a, "steady"), row(a, "sparse")
+    assert cents(s["lambda_usd_per_month"]) == 275.08
+    assert s["tuned_pc_allocated"] == 4
+    assert cents(s["tuned_lambda_usd_per_month"]) == 245.88
+    assert cents(s["tune_pc_usd_per_month"]) == cents(275.08 - 245.88) == 29.20
+    assert p["tuned_pc_allocated"] == 0
+    assert cents(p["tune_pc_usd_per_month"]) == cents(34.94 - 22.16) == 12.78
+    # The Move is compared with the right-sized Lambda.
+    best = s["best_option_usd_per_month"]
+    assert cents(s["saving_usd_per_month"]) == cents(max(245.88 - best, 0.0))
+    advice = recommend(a).functions.set_index("name")["tune_advice"]
+    assert "right-size provisioned concurrency from 10 to 4 units" in advice["steady"]
+    assert "drop provisioned concurrency (2 units)" in advice["sparse"]
+    # tune_pc=false keeps today's allocation.
+    kept = row(analyze(fleet, book, DEFAULTS.replace(tune_pc=False)), "steady")
+    assert kept["tuned_pc_allocated"] == 10
+    assert cents(kept["tuned_lambda_usd_per_month"]) == 275.08

@@ -117,7 +117,8 @@ def test_lmi_is_requests_plus_instances_plus_fee_on_on_demand(book: PriceBook) -
     # 1 vCPU and 1 GB of the c7g.large (2 vCPU, 4 GB) are the OS's
     assert lmi["vcpu"] == 1.0
     price = book.ec2_price("us-east-1", "c7g.large")
-    hours = 2 * 730
+    hours = 3 * 730  # three instances by default (lmi_min_instances), for AZ resiliency
+    assert lmi["units_min"] == lmi["units_max"] == 3
     assert lmi["requests_usd"] == pytest.approx(3_000_000 * 0.20 / 1e6)
     assert lmi["management_fee_usd"] == pytest.approx(
         hours * price * 0.15
@@ -126,6 +127,51 @@ def test_lmi_is_requests_plus_instances_plus_fee_on_on_demand(book: PriceBook) -
     assert lmi["monthly_usd"] == pytest.approx(
         lmi["requests_usd"] + lmi["management_fee_usd"] + lmi["compute_usd"]
     )
+
+
+def test_lmi_serves_many_requests_per_environment_as_aws_prices_it(book: PriceBook) -> None:
+    # Python (16 concurrent requests per vCPU), 1,024 MB, 100 ms, 1,500 requests/s flat: 150
+    # concurrent requests (burst factor 1). On a c7g.xlarge (4 vCPU, 8 GiB: 2 GiB per vCPU),
+    # 1 vCPU and 1 GB are the OS's: 3 vCPU and 7,168 MB left. An environment has at least 2 GB
+    # (2,048 MB, 1 vCPU at 2 GiB per vCPU): 3 environments x 16 requests = 48 slots. CPU: a
+    # request keeps 10% of 1,024 / 1,769 = 0.0579 vCPU busy, 3 / 0.0579 = 51.8 requests: the
+    # slots bind. At 70% utilisation: 48 x 0.7 = 33.6 requests per instance, 150 / 33.6 = 4.46
+    # -> 5 instances (one request per 1 GB worker would need 31).
+    fn = {
+        "name": "py",
+        "memory_mb": 1024,
+        "arch": "arm64",
+        "runtime": "python3.13",
+        "monthly_invocations": 1500 * 730 * 3600,
+        "avg_duration_ms": 100,
+    }
+    opts, _f = options(
+        book,
+        fn,
+        instance_types=["c7g.xlarge"],
+        targets=["lmi"],
+        burst_factor=1.0,
+        cpu_busy_fraction=0.1,
+    )
+    lmi = opts.loc["lmi"]
+    assert lmi["units_min"] == lmi["units_max"] == 5
+    # AWS's formula: $0.20 per million requests + instances + 15% of the on-demand price.
+    price = book.ec2_price("us-east-1", "c7g.xlarge")
+    assert price == 0.145
+    assert cents(lmi["requests_usd"]) == cents(1500 * 730 * 3600 * 0.20 / 1e6) == 788.40
+    assert cents(lmi["compute_usd"]) == cents(5 * 730 * 0.145) == 529.25
+    assert cents(lmi["management_fee_usd"]) == cents(5 * 730 * 0.145 * 0.15) == 79.39
+    assert cents(lmi["monthly_usd"]) == cents(788.40 + 529.25 + 79.3875) == 1397.04
+    assert (lmi["environments_per_unit"], lmi["concurrency_per_environment"]) == (3, 16)
+    # A trickle still pays for the three-instance floor.
+    low, _ = options(
+        book,
+        {**fn, "monthly_invocations": 1_000_000},
+        instance_types=["c7g.xlarge"],
+        targets=["lmi"],
+    )
+    assert low.loc["lmi", "units_max"] == 3
+    assert cents(low.loc["lmi", "compute_usd"]) == cents(3 * 730 * 0.145) == 317.55
 
 
 def test_alb_added_when_http_fronted_and_ops_hours_cost_money(book: PriceBook) -> None:

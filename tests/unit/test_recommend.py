@@ -147,24 +147,34 @@ def test_arm64_tune_prices_duration_at_the_arm_rate():
 
 
 def test_idle_provisioned_concurrency_is_costed():
-    fleet, a = scenario(
-        [
-            {
-                "name": "warm",
-                "memory_mb": 2048,
-                "monthly_invocations": 1_000_000,
-                "avg_duration_ms": 100,
-                "arch": "arm64",
-                "provisioned_concurrency": {"allocated": 50},
-            }
-        ]
-    )
-    r = recommend(analyze(fleet, BOOK, a)).functions.iloc[0]
+    warm = {
+        "name": "warm",
+        "memory_mb": 2048,
+        "monthly_invocations": 1_000_000,
+        "avg_duration_ms": 100,
+        "arch": "arm64",
+        "provisioned_concurrency": {"allocated": 50},
+    }
+    # "kept" does not let the tuned Lambda right-size PC: its idle units are the advice.
+    kept = {**warm, "name": "kept", "assumptions": {"tune_pc": False}}
+    fleet, a = scenario([warm, kept])
+    recs = recommend(analyze(fleet, BOOK, a)).functions.set_index("name")
+    r, k = recs.loc["warm"], recs.loc["kept"]
     idle = 50 - np.ceil(r["peak_concurrency"])
     pc_rate = BOOK.lambda_rates("us-east-1", "arm64").pc_gb_s
     assert idle > 40
     assert r["tune_idle_pc_usd_per_month"] == pytest.approx(idle * 2.0 * 730 * 3600 * pc_rate)
-    assert f"drop {idle:.0f} of 50 provisioned-concurrency units" in r["tune_advice"]
+    # Mean concurrency 0.04: no unit of PC pays for itself; the tuned Lambda drops all 50,
+    # which saves the allocation (50 x 2 GB x 730 h x $0.0000033334 = $876.01) less the PC
+    # duration rate's discount on the 200,000 GB-s run today (x ($0.0000133334 -
+    # $0.0000077778) = $1.11): $874.91.
+    assert r["tuned_pc_allocated"] == 0
+    saving = 50 * 2 * 730 * 3600 * 0.0000033334 - 200_000 * (0.0000133334 - 0.0000077778)
+    assert round(r["tune_pc_usd_per_month"], 2) == round(saving, 2) == 874.91
+    assert "drop provisioned concurrency (50 units)" in r["tune_advice"]
+    assert r["tune_usd_per_month"] == pytest.approx(r["tune_pc_usd_per_month"])  # idle not twice
+    assert k["tuned_pc_allocated"] == 50
+    assert f"drop {idle:.0f} of 50 provisioned-concurrency units" in k["tune_advice"]
     assert "provisioned concurrency in use (50)" in r["caveats"]
 
 
@@ -269,3 +279,31 @@ def test_filter_and_sort(demo_recs):
         filter_recommendations(demo_recs, verdicts=["gone"])
     with pytest.raises(InputError, match="sort"):
         filter_recommendations(demo_recs, sort="random")
+
+
+def test_an_lmi_recommendation_shows_its_sizing_and_aws_caveats():
+    # As in test_options: 150 concurrent Python requests, 3 environments x 16 requests on each
+    # of 5 c7g.xlarge instances.
+    fn = {
+        "name": "py",
+        "memory_mb": 1024,
+        "arch": "arm64",
+        "runtime": "python3.13",
+        "monthly_invocations": 1500 * 730 * 3600,
+        "avg_duration_ms": 100,
+    }
+    fleet, a = scenario(
+        [fn],
+        assumptions={
+            "targets": ["lmi"],
+            "instance_types": ["c7g.xlarge"],
+            "burst_factor": 1.0,
+            "cpu_busy_fraction": 0.1,
+        },
+    )
+    r = recommend(analyze(fleet, BOOK, a)).functions.iloc[0]
+    assert r["best_option_sizing"] == (
+        "5 x c7g.xlarge (arm64) instances, each 3 execution environments x 16 concurrent requests"
+    )
+    assert "not pay off for low volume, calls under 100 ms or bursty traffic" in r["caveats"]
+    assert "doubles within 5 minutes may be throttled" in r["caveats"]

@@ -59,7 +59,7 @@ def render_markdown(recs: Recommendations) -> bytes:
             if s["payback_months"]
             else "."
         ),
-        f"- Tune: tuning Lambda itself (arm64, front door, idle provisioned concurrency, memory) saves "
+        f"- Tune: tuning Lambda itself (arm64, front door, provisioned concurrency, memory) saves "
         f"{money(s['tune_usd_per_month'])}/month.",
         f"- {s['low_confidence']} recommendations have low confidence.",
         "",

@@ -26,7 +26,13 @@ import pandas as pd
 from analyzer.core.assumptions import Assumptions
 from analyzer.core.fleet import HTTP_FRONT_DOORS
 from analyzer.core.options.candidates import CandidateCache, Candidates
-from analyzer.core.options.demand import Demand, Profile, unit_counts, units_per_request
+from analyzer.core.options.demand import (
+    Demand,
+    Profile,
+    lmi_environments,
+    unit_counts,
+    units_per_request,
+)
 from analyzer.core.options.shortlist import Shortlist, compute_cost, shortlist
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.vocabulary import HOURS_PER_MONTH, SECONDS_PER_MONTH, OptionKind
@@ -55,6 +61,8 @@ OPTION_COLUMNS = (
     "requests_usd",
     "front_door_usd",
     "management_fee_usd",
+    "environments_per_unit",  # LMI: execution environments per instance
+    "concurrency_per_environment",  # LMI: concurrent requests per execution environment
 )
 
 
@@ -181,7 +189,7 @@ def cheapest_option_usd(
             profile.excess,
             pricing.shortlist,
             k,
-            a.min_instances,
+            a.min_units(pricing.kind),
             a.autoscaling,
             profile.weights,
             profile.hours,
@@ -209,22 +217,24 @@ def option_breakdown(
     n = len(d.base)
     everyone = np.arange(n)
     one = np.ones(n)
-    compute = compute_cost(d.base, d.excess, pricing.shortlist, one, a.min_instances, a.autoscaling)
+    minimum = a.min_units(pricing.kind)
+    compute = compute_cost(d.base, d.excess, pricing.shortlist, one, minimum, a.autoscaling)
     pick = np.argmin(compute, axis=1)
     compute_usd = compute[everyone, pick]
     feasible = np.isfinite(compute_usd)
     unit = pricing.shortlist.idx[everyone, pick]
     per_request = pricing.shortlist.r[everyone, pick]
-    counts = unit_counts(
-        d.base, d.excess, np.where(feasible, per_request, 0.0), 1.0, a.min_instances
-    )
+    counts = unit_counts(d.base, d.excess, np.where(feasible, per_request, 0.0), 1.0, minimum)
     unit_hours = counts.sum(axis=1) if a.autoscaling else counts.max(axis=1) * hours
     unit_hours_per_month = unit_hours * (HOURS_PER_MONTH / hours)
     monthly_usd = compute_usd + pricing.fixed_usd + pricing.variable_usd
     candidates = pricing.candidates
     ondemand = candidates.ondemand_usd_per_hour[unit]
     management_fee = np.full(n, np.nan)
+    environments, per_env = np.full(n, np.nan), np.full(n, np.nan)
     if pricing.kind == OptionKind.LMI:  # carved out of the unit price it is part of
+        env_all, per_env_all = lmi_environments(d, candidates)
+        environments, per_env = env_all[everyone, unit], per_env_all[everyone, unit]
         instance_price = ondemand * (1.0 - a.discount("lmi"))
         fee_per_hour = candidates.usd_per_hour[unit] - instance_price
         management_fee = fee_per_hour * unit_hours_per_month
@@ -244,6 +254,8 @@ def option_breakdown(
             "compute_usd": compute_usd,
             **pricing.parts,
             "management_fee_usd": management_fee,
+            "environments_per_unit": environments,
+            "concurrency_per_environment": per_env,
             "monthly_usd": monthly_usd,
         }
     )

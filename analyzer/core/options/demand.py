@@ -13,6 +13,14 @@ Capacity of one unit (instance or task) t, at target utilisation u:
   n[f,t,h] = max(min_instances, ceil(p[f,h] r[f,t]))
 A unit must hold one worker's memory and one request's vCPU.
 
+Lambda Managed Instances run execution environments of E = max(2 GB, memory) MB, each serving
+many requests at once: per vCPU of the environment (E / the type's GiB per vCPU), the
+runtime's concurrency (Python 16, Node.js 64, Java/.NET 32, others LMI_OTHER_CONCURRENCY;
+assumption `lmi_concurrency_per_vcpu`). An instance (1 vCPU and 1 GB kept for the OS) holds
+floor(usable_mem / E) environments; its capacity in concurrent requests is CPU-bound:
+  slots_t = environments x concurrency per environment
+  r[f,t] = max(vcpu_req / (usable_vcpu_t u), 1 / (slots_t u))
+
 Everything here is vectorised over functions x candidates (x hours): no per-function loop.
 """
 
@@ -22,13 +30,32 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+import pandas as pd
 
 from analyzer.core.assumptions import Assumptions
-from analyzer.core.options.candidates import Candidates
+from analyzer.core.options.candidates import LMI_OS_VCPU, Candidates
+from analyzer.core.vocabulary import OptionKind
 
 VCPU_PER_MB = 1.0 / 1769.0  # Lambda: 1 vCPU at 1,769 MB
 MAX_LAMBDA_VCPU = 6.0
 EPS = 1e-9
+LMI_MIN_ENV_MB = 2048.0  # an LMI execution environment has at least 2 GB
+# AWS's default concurrent requests per vCPU of an LMI execution environment, by runtime prefix;
+# other runtimes (custom, Ruby, Go, ...): a conservative 8.
+LMI_CONCURRENCY = (("python", 16), ("nodejs", 64), ("java", 32), ("dotnet", 32))
+LMI_OTHER_CONCURRENCY = 8
+
+
+def lmi_concurrency_per_vcpu(runtime: np.ndarray, a: Assumptions) -> np.ndarray:
+    """F: concurrent requests per vCPU of an LMI execution environment (the assumption, or the
+    runtime's default)."""
+    if a.lmi_concurrency_per_vcpu > 0:
+        return np.full(len(runtime), float(a.lmi_concurrency_per_vcpu))
+    r = pd.Series(np.asarray(runtime, dtype=object)).fillna("").astype(str).str.lower()
+    out = np.full(len(r), float(LMI_OTHER_CONCURRENCY))
+    for prefix, per_vcpu in LMI_CONCURRENCY:
+        out[r.str.startswith(prefix).to_numpy()] = per_vcpu
+    return out
 
 
 @dataclass(frozen=True)
@@ -40,6 +67,7 @@ class Demand:
     vcpu_req: np.ndarray  # F
     mem_req: np.ndarray  # F
     arch: np.ndarray  # F
+    lmi_per_vcpu: np.ndarray | None = None  # F: LMI concurrency per vCPU (None: others' 8)
 
     @cached_property
     def by_peak(self) -> tuple[np.ndarray, np.ndarray]:
@@ -63,7 +91,14 @@ class Demand:
             self.vcpu_req[rows],
             self.mem_req[rows],
             self.arch[rows],
+            None if self.lmi_per_vcpu is None else self.lmi_per_vcpu[rows],
         )
+
+    def per_vcpu(self) -> np.ndarray:
+        """F: LMI concurrent requests per vCPU of an execution environment."""
+        if self.lmi_per_vcpu is None:
+            return np.full(len(self.vcpu_req), float(LMI_OTHER_CONCURRENCY))
+        return self.lmi_per_vcpu
 
 
 def demand(
@@ -72,6 +107,7 @@ def demand(
     memory_mb: np.ndarray,
     arch: np.ndarray,
     a: Assumptions,
+    runtime: np.ndarray | None = None,
 ) -> Demand:
     mean_concurrency = duration_s / 3600.0
     measured = ~np.isnan(concurrency_max)
@@ -85,21 +121,41 @@ def demand(
         if a.memory_per_worker_mb is not None
         else memory_mb.astype(float)
     )
-    return Demand(base, excess, vcpu_req, mem_req, arch)
+    per_vcpu = None if runtime is None else lmi_concurrency_per_vcpu(runtime, a)
+    return Demand(base, excess, vcpu_req, mem_req, arch, per_vcpu)
+
+
+def lmi_environments(d: Demand, c: Candidates) -> tuple[np.ndarray, np.ndarray]:
+    """F x T: (execution environments per instance, concurrent requests per environment) of
+    Lambda Managed Instances (see the module docstring)."""
+    env_mb = np.maximum(d.mem_req, LMI_MIN_ENV_MB)[:, None]
+    environments = np.floor(np.maximum(c.usable_mb, 0.0)[None, :] / env_mb + EPS)
+    gib_per_vcpu = c.memory_mb / 1024.0 / (c.vcpu + LMI_OS_VCPU)
+    env_vcpu = env_mb / 1024.0 / gib_per_vcpu[None, :]
+    per_env = np.maximum(1.0, np.floor(d.per_vcpu()[:, None] * env_vcpu + EPS))
+    return environments, per_env
 
 
 def units_per_request(d: Demand, c: Candidates, a: Assumptions) -> np.ndarray:
     """F x T: units (instances/tasks) needed per concurrent request; inf where t is not allowed."""
     u = a.target_utilization
-    with np.errstate(divide="ignore"):
-        r = np.maximum(
-            d.vcpu_req[:, None] / (c.vcpu[None, :] * u),
-            d.mem_req[:, None] / (np.maximum(c.usable_mb, 0.0)[None, :] * u),
-        )
-    # One request must fit one unit by memory and by vCPU.
-    fits = (c.usable_mb[None, :] >= d.mem_req[:, None]) & (
-        c.vcpu[None, :] >= d.vcpu_req[:, None] - EPS
-    )
+    fits_cpu = c.vcpu[None, :] >= d.vcpu_req[:, None] - EPS
+    if c.kind == OptionKind.LMI:  # many requests per environment: CPU and slots bound
+        environments, per_env = lmi_environments(d, c)
+        with np.errstate(divide="ignore"):
+            r = np.maximum(
+                d.vcpu_req[:, None] / (c.vcpu[None, :] * u),
+                1.0 / (environments * per_env * u),
+            )
+        fits = (environments >= 1) & fits_cpu
+    else:
+        with np.errstate(divide="ignore"):
+            r = np.maximum(
+                d.vcpu_req[:, None] / (c.vcpu[None, :] * u),
+                d.mem_req[:, None] / (np.maximum(c.usable_mb, 0.0)[None, :] * u),
+            )
+        # One request must fit one unit by memory and by vCPU.
+        fits = (c.usable_mb[None, :] >= d.mem_req[:, None]) & fits_cpu
     same_arch = c.arch[None, :] == d.arch[:, None]
     allowed = fits & (same_arch | a.allow_arch_change)
     return np.where(allowed, r, np.inf)

@@ -72,7 +72,7 @@ def shortlist(
         units = (k * base + np.sqrt(k) * excess)[:, None, :] * finite_per_request[:, :, None]
         units -= EPS
         np.ceil(units, out=units)
-        np.maximum(units, a.min_instances, out=units)
+        np.maximum(units, a.min_units(candidates.kind), out=units)
         units *= weights[:, None, :]
         unit_hours = units.sum(axis=2)
         picks.append(np.argmin(np.where(allowed, price * unit_hours, np.inf), axis=1))

@@ -13,6 +13,7 @@ from analyzer.core.assumptions import (
     LOAD_BALANCER,
     PRICING_OPTIONS,
     TARGETS,
+    WHOLE_NUMBER_FIELDS,
     Assumptions,
     FieldInfo,
     from_mapping,
@@ -87,7 +88,7 @@ def control_spec(info: FieldInfo) -> ControlSpec:
         )
     if info.name in ("instance_types", "price_region_proxy"):
         return ControlSpec(kind="text", **common)
-    integer = info.name == "min_instances"
+    integer = info.name in WHOLE_NUMBER_FIELDS
     lo, hi = info.lo, info.hi
     if info.unit == "fraction" and lo is not None and hi is not None:
         fine = float(lo) * 100 % 1 != 0 or info.name == "cold_start_rate"
