@@ -205,6 +205,7 @@ def analyse_block(
         estimate,
         a.max_multiple,
         p_one,
+        lambda rows: lambda k, usd: exact.affordable(rows, k, usd),
     )
     return BlockResult(block.rows, tables, best_kind, best_usd, block.demand.peak, k_star)
 

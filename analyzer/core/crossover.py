@@ -46,6 +46,14 @@ CostAt = Callable[[np.ndarray], np.ndarray]
 ProvisionedCost = Callable[[np.ndarray], CostAt]
 """P restricted to some rows: `provisioned(rows)(k)` is P(k) (len(rows),) for those rows.
 Rows are independent; only rows still searching are evaluated (most of the solver's speed)."""
+Affordable = Callable[[np.ndarray], Callable[[np.ndarray, np.ndarray], np.ndarray]]
+"""`affordable(rows)(k, usd)` is P(k) <= usd for those rows: the decision the refinement needs at
+most points, which can be cheaper to make than P(k) itself (`exact_cost.ExactCost.affordable`)."""
+
+
+def affordable_from(provisioned: ProvisionedCost) -> Affordable:
+    """The decision P(k) <= usd made by pricing P(k)."""
+    return lambda rows: lambda k, usd: provisioned(rows)(k) <= usd
 
 
 @dataclass(frozen=True)
@@ -168,7 +176,11 @@ class _Search:
         if close.any():
             lo, hi = np.minimum(next_k, near)[close], np.maximum(next_k, near)[close]
             result[rows[close]] = _bisect_bracket(
-                line.rows(np.flatnonzero(close)), self.provisioned, rows[close], lo, hi
+                line.rows(np.flatnonzero(close)),
+                affordable_from(self.provisioned),
+                rows[close],
+                lo,
+                hi,
             )
         done = settled | close
         active[rows[done]] = False
@@ -178,7 +190,7 @@ class _Search:
 
 def _bisect_bracket(
     line: LambdaLine,
-    provisioned: ProvisionedCost,
+    affordable: Affordable,
     rows: np.ndarray,
     lo: np.ndarray,
     hi: np.ndarray,
@@ -194,7 +206,7 @@ def _bisect_bracket(
         mid = np.sqrt(lo[wide] * hi[wide])
         # Lambda dearer at mid: going up, the first crossing is at or below mid; going
         # down, Lambda turns cheaper below mid.
-        lambda_dearer = line.rows(wide).at(mid) >= provisioned(rows[wide])(mid)
+        lambda_dearer = affordable(rows[wide])(mid, line.rows(wide).at(mid))
         hi[wide] = np.where(lambda_dearer, mid, hi[wide])
         lo[wide] = np.where(lambda_dearer, lo[wide], mid)
     return hi
@@ -270,6 +282,7 @@ def refine_crossover(
     estimate: np.ndarray,
     max_multiple: float,
     p_one: np.ndarray | None = None,
+    affordable: Affordable | None = None,
 ) -> np.ndarray:
     """k* on the exact P, starting from an `estimate` (a cheaper solver's answer on an
     approximate P). Where the estimate is right to within CLOSE_ENOUGH, a few exact
@@ -277,8 +290,10 @@ def refine_crossover(
     side of the estimate, the exact P shows L and P on either side of the bracket, and
     bisection narrows it. Everywhere else (and where the estimate found no crossing),
     `solve_crossover` on the exact P with the bounds. NaN and 0 estimates are kept as they
-    are when the exact P agrees at today's traffic."""
+    are when the exact P agrees at today's traffic. `affordable` (default: from `exact`) makes
+    the decisions P(k) <= L(k) of the path check, the brackets and the bisection."""
     n = len(lambda_line)
+    decide = affordable or affordable_from(exact)
     result = estimate.astype(float).copy()
     everyone = np.arange(n)
     if p_one is None:  # P(1), when the caller has not priced it already
@@ -290,12 +305,12 @@ def refine_crossover(
     proved = np.zeros(n, dtype=bool)
     estimate = estimate.astype(float).copy()
     for _ in range(PULL_BACK_ROUNDS):  # an earlier crossing on the path becomes the estimate
-        earlier = _crossing_on_path(lambda_line, exact, estimate, down, rows)
+        earlier = _crossing_on_path(lambda_line, decide, estimate, down, rows)
         moved = np.isfinite(earlier)
         estimate[rows[moved]] = earlier[moved]
         clear = rows[~moved]
         if clear.size:
-            proved[clear] = _prove_bracket(lambda_line, exact, estimate, down, clear, result)
+            proved[clear] = _prove_bracket(lambda_line, decide, estimate, down, clear, result)
         rows = rows[moved]
         if rows.size == 0:
             break
@@ -317,7 +332,7 @@ def refine_crossover(
 
 def _crossing_on_path(
     lambda_line: LambdaLine,
-    exact: ProvisionedCost,
+    affordable: Affordable,
     estimate: np.ndarray,
     down: np.ndarray,
     rows: np.ndarray,
@@ -328,19 +343,24 @@ def _crossing_on_path(
     d = down[rows]
     points = [np.where(d, estimate[rows] * r, estimate[rows] / r) for r in PATH_RATIOS]
     k = np.concatenate(points)
-    on_path = np.where(np.tile(d, len(PATH_RATIOS)), k < 1.0, k > 1.0)
-    cost = exact(np.tile(rows, len(PATH_RATIOS)))(np.where(on_path, k, 1.0))
-    lam = lambda_line.rows(np.tile(rows, len(PATH_RATIOS))).at(k)
-    crossed = on_path & np.where(np.tile(d, len(PATH_RATIOS)), lam < cost, lam >= cost)
-    crossed = crossed.reshape(len(PATH_RATIOS), rows.size)
-    first = np.argmax(crossed, axis=0)  # PATH_RATIOS run from the farthest to the nearest
+    down_all = np.tile(d, len(PATH_RATIOS))
+    on_path = np.where(down_all, k < 1.0, k > 1.0)
+    at_rows = np.tile(rows, len(PATH_RATIOS))
+    lam = lambda_line.rows(at_rows).at(k)
+    # Lambda at least P (going up) / below P (going down): a crossing at that point.
+    crossed = np.zeros(k.size, dtype=bool)
+    path = np.flatnonzero(on_path)
+    cheaper = affordable(at_rows[path])(k[path], lam[path])  # P <= L
+    crossed[path] = np.where(down_all[path], ~cheaper, cheaper)
+    by_ratio = crossed.reshape(len(PATH_RATIOS), rows.size)
+    first = np.argmax(by_ratio, axis=0)  # PATH_RATIOS run from the farthest to the nearest
     at = k.reshape(len(PATH_RATIOS), rows.size)[first, np.arange(rows.size)]
-    return np.where(crossed.any(axis=0), at, np.nan)
+    return np.where(by_ratio.any(axis=0), at, np.nan)
 
 
 def _prove_bracket(
     lambda_line: LambdaLine,
-    exact: ProvisionedCost,
+    affordable: Affordable,
     estimate: np.ndarray,
     down: np.ndarray,
     rows: np.ndarray,
@@ -360,13 +380,13 @@ def _prove_bracket(
         d = down[at]
         near = np.where(d, estimate[at] * (1 + width), estimate[at] / (1 + width))
         far = np.where(d, estimate[at] / (1 + width), estimate[at] * (1 + width))
-        both = exact(np.concatenate([at, at]))(np.concatenate([near, far]))
-        p_near, p_far = both[: at.size], both[at.size :]
         line = lambda_line.rows(at)
-        l_near, l_far = line.at(near), line.at(far)
-        sides = np.where(
-            d, (l_near >= p_near) & (l_far < p_far), (l_near < p_near) & (l_far >= p_far)
-        )
+        # Today's side first (near): the far side is priced only where it is right.
+        near_ok = affordable(at)(near, line.at(near)) == d  # P <= L going down, P > L up
+        sides = near_ok.copy()
+        check = np.flatnonzero(near_ok)
+        far_cheaper = affordable(at[check])(far[check], line.rows(check).at(far[check]))
+        sides[check] = far_cheaper != d[check]
         found = todo[sides]
         ok[found] = True
         lo[found] = np.minimum(near, far)[sides]
@@ -375,7 +395,7 @@ def _prove_bracket(
     if got.size:
         result[rows[got]] = _bisect_bracket(
             lambda_line.rows(rows[got]),
-            lambda local: exact(rows[got][local]),
+            lambda local: affordable(rows[got][local]),
             np.arange(got.size),
             lo[got],
             hi[got],
