@@ -100,15 +100,18 @@ def solve_crossover(
     provisioned: ProvisionedCost,
     max_multiple: float,
     bounds: Bounds | None = None,
+    affordable: Affordable | None = None,
 ) -> np.ndarray:
-    """k* per function (see the module docstring); NaN where no option is feasible."""
+    """k* per function (see the module docstring); NaN where no option is feasible.
+    `affordable` (default: from `provisioned`) decides P(k) <= L(k) where only that matters."""
     n = len(lambda_line)
     k = np.ones(n)
     p_k = provisioned(np.arange(n))(k)
     dearer_now = lambda_line.at(k) >= p_k
     result = np.full(n, np.nan)
     active = np.isfinite(p_k)  # rows with no feasible option keep NaN
-    search = _Search(lambda_line, provisioned, max_multiple, dearer_now, bounds)
+    decide = affordable or affordable_from(provisioned)
+    search = _Search(lambda_line, provisioned, max_multiple, dearer_now, bounds, decide)
     for _ in range(FIXED_POINT_ITERS):
         if not active.any():
             break
@@ -134,6 +137,7 @@ class _Search:
     max_multiple: float
     dearer_now: np.ndarray
     bounds: Bounds | None
+    affordable: Affordable
 
     def _accelerate(self, rows: np.ndarray, k: np.ndarray) -> np.ndarray:
         """Longer safe steps on the bounds: up, L < lower <= P until L meets the lower bound;
@@ -165,19 +169,23 @@ class _Search:
             return
         line = self.line.rows(rows)
         near = np.where(down, next_k / (1 + CLOSE_ENOUGH), next_k * (1 + CLOSE_ENOUGH))
-        both = self.provisioned(np.concatenate([rows, rows]))(np.concatenate([next_k, near]))
-        p_next, p_near = both[: rows.size], both[rows.size :]
+        p_next = self.provisioned(rows)(next_k)
         tol = SETTLED_REL * np.maximum(p_next, 1.0)
         l_next = line.at(next_k)
         settled = np.where(down, l_next <= p_next + tol, l_next >= p_next - tol)
-        l_near = line.at(near)
-        close = ~settled & np.where(down, l_near < p_near, l_near >= p_near)
+        # Crossed within CLOSE_ENOUGH: Lambda at least P at `near` going up, below it going down.
+        close = np.zeros(rows.size, dtype=bool)
+        open_rows = np.flatnonzero(~settled)
+        near_cheaper = self.affordable(rows[open_rows])(
+            near[open_rows], line.rows(open_rows).at(near[open_rows])
+        )
+        close[open_rows] = near_cheaper != down[open_rows]
         result[rows[settled]] = next_k[settled]
         if close.any():
             lo, hi = np.minimum(next_k, near)[close], np.maximum(next_k, near)[close]
             result[rows[close]] = _bisect_bracket(
                 line.rows(np.flatnonzero(close)),
-                affordable_from(self.provisioned),
+                self.affordable,
                 rows[close],
                 lo,
                 hi,
@@ -326,6 +334,7 @@ def refine_crossover(
                 lambda local: bounds.lower(redo[local]),
                 lambda local: bounds.upper(redo[local]),
             ),
+            lambda local: decide(redo[local]),
         )
     return result
 

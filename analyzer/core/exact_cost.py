@@ -33,7 +33,7 @@ from analyzer.core.options.demand import (
     Demand,
     Profile,
     compress_profile,
-    unit_counts,
+    units_of,
     units_per_request,
 )
 from analyzer.core.vocabulary import HOURS_PER_MONTH
@@ -261,10 +261,13 @@ class ExactCost:
         step = max(1, BATCH_CELLS // max(1, self.hours))
         for lo in range(0, at.size, step):
             part = slice(lo, min(at.size, lo + step))
-            sel = rows[at[part]]
-            units = unit_counts(
-                self.base[sel], self.excess[sel], r[part], k[at[part]], self.min_instances
-            )
-            unit_hours[part] = units.sum(axis=1)
+            # p(k) once per row (a row has several kept candidates), then each pair's units.
+            row_of, pair_row = np.unique(at[part], return_inverse=True)
+            sel = rows[row_of]
+            kk = k[row_of][:, None]
+            peak = kk * self.base[sel] + np.sqrt(kk) * self.excess[sel]
+            x = peak[pair_row]
+            x *= r[part][:, None]
+            unit_hours[part] = units_of(x, self.min_instances).sum(axis=1)
         out[at, cand] = unit_hours * kind.price[cand] * self._to_month()
         return out
