@@ -18,7 +18,7 @@ import pandas as pd
 from analyzer.core.assumptions import AssumptionGroups, Assumptions
 from analyzer.core.crossover import Bounds, CostAt, LambdaLine, refine_crossover, solve_crossover
 from analyzer.core.exact_cost import ExactCost
-from analyzer.core.fleet import FleetData, HourlyMatrix, hourly_matrix
+from analyzer.core.fleet import MAX_BLOCK, Fleet, HourlyMatrix, block_size, hourly_matrix
 from analyzer.core.lambda_cost import LambdaCost
 from analyzer.core.options.candidates import CandidateCache
 from analyzer.core.options.cost import (
@@ -33,7 +33,7 @@ from analyzer.core.options.demand import Demand, compress_profile, demand, units
 from analyzer.core.options.shortlist import SHORTLIST_DOWN, Shortlist, shortlist
 from analyzer.core.pricebook import PriceBook
 
-CHUNK = 2000
+CHUNK = MAX_BLOCK
 PROFILE_BINS = 64
 
 
@@ -71,17 +71,19 @@ class BlockResult:
 
 
 def blocks(
-    fleet: FleetData, groups: AssumptionGroups, region_map: dict[str, str], chunk: int
+    fleet: Fleet, groups: AssumptionGroups, region_map: dict[str, str], chunk: int
 ) -> Iterator[Block]:
-    """The fleet in chunks of `chunk` functions (one hourly matrix in memory at a time), each
-    chunk split by (assumption set, price region)."""
+    """The fleet in chunks of at most `chunk` functions, fewer for long windows
+    (`fleet.block_size`: one hourly matrix of bounded size in memory at a time), each chunk
+    split by (assumption set, price region)."""
     functions = fleet.functions
     function_ids = functions["function_id"].to_numpy()
     memory_mb = functions["memory_mb"].to_numpy().astype(float)
     arch = functions["arch"].to_numpy()
     price_region = functions["region"].map(region_map).to_numpy()
-    for start in range(0, len(functions), chunk):
-        stop = min(len(functions), start + chunk)
+    step = block_size(fleet.hours, chunk)
+    for start in range(0, len(functions), step):
+        stop = min(len(functions), start + step)
         hourly = hourly_matrix(fleet, start, stop)
         chunk_rows = np.arange(start, stop)
         keys = pd.MultiIndex.from_arrays([groups.codes[chunk_rows], price_region[chunk_rows]])
@@ -120,7 +122,7 @@ def _block(
 
 
 def price_fleet_options(
-    fleet: FleetData,
+    fleet: Fleet,
     groups: AssumptionGroups,
     region_map: dict[str, str],
     lambda_bill: LambdaCost,
