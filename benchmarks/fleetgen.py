@@ -19,6 +19,7 @@ us-east-1 only. Idle hours produce no row, as CloudWatch reports no datapoint fo
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -83,7 +84,8 @@ def _functions(rng: np.random.Generator, n: int) -> pd.DataFrame:
     )
 
 
-GEN_CHUNK = 4000  # functions per generation chunk (bounds the generator's memory)
+GEN_CHUNK = 4000  # functions per generation chunk (bounds the generator's memory) ...
+GEN_CELLS = GEN_CHUNK * 30 * 24  # ... and fewer for windows over 30 days
 
 
 def _hourly(
@@ -134,10 +136,33 @@ def _hourly(
     return rows, cols, values
 
 
-def synthetic_traffic(
+def synthetic_parts(
     n: int, days: int, seed: int = SEED, end: pd.Timestamp = END
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
-    """(functions, traffic, start) for `n` functions over `days` days of hourly traffic."""
+) -> tuple[pd.DataFrame, Iterator[pd.DataFrame], pd.Timestamp]:
+    """(functions, traffic parts, start): the traffic of GEN_CHUNK functions at a time, made
+    as the iterator is read (the same rows as `synthetic_traffic`, never all in memory)."""
+    functions, chunks, start = _generator(n, days, seed, end)
+    ids = functions["function_id"].to_numpy()
+
+    def parts() -> Iterator[pd.DataFrame]:
+        for rows, cols, values in chunks:
+            columns: dict[str, Any] = {
+                "function_id": ids[rows],
+                "timestamp": start + pd.to_timedelta(cols, unit="h"),
+                **values,
+                "throttles": np.zeros(len(rows)),
+            }
+            yield pd.DataFrame(columns, copy=False)
+
+    return functions, parts(), start
+
+
+def _generator(
+    n: int, days: int, seed: int, end: pd.Timestamp
+) -> tuple[
+    pd.DataFrame, Iterator[tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]], pd.Timestamp
+]:
+    """The functions (drawn now) and an iterator of their hourly rows, GEN_CHUNK at a time."""
     rng = np.random.default_rng(seed)
     functions = _functions(rng, n)
     h = days * 24
@@ -155,13 +180,26 @@ def synthetic_traffic(
     )
     phase = rng.uniform(-3, 3, (n, 1))
     batch_hour = rng.integers(0, 24, (n, 1))
-    parts: list[tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]] = []
-    for lo in range(0, n, GEN_CHUNK):  # chunks of functions, not a loop per function
-        s = slice(lo, min(n, lo + GEN_CHUNK))
-        rows, cols, values = _hourly(
-            rng, days, start, shape[s], rps[s], dur_ms[s], growth[s], phase[s], batch_hour[s]
-        )
-        parts.append((rows + lo, cols, values))
+
+    step = max(1, min(GEN_CHUNK, GEN_CELLS // h))
+
+    def chunks() -> Iterator[tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]]:
+        for lo in range(0, n, step):  # chunks of functions, not a loop per function
+            s = slice(lo, min(n, lo + step))
+            rows, cols, values = _hourly(
+                rng, days, start, shape[s], rps[s], dur_ms[s], growth[s], phase[s], batch_hour[s]
+            )
+            yield rows + lo, cols, values
+
+    return functions, chunks(), start
+
+
+def synthetic_traffic(
+    n: int, days: int, seed: int = SEED, end: pd.Timestamp = END
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
+    """(functions, traffic, start) for `n` functions over `days` days of hourly traffic."""
+    functions, chunks, start = _generator(n, days, seed, end)
+    parts = list(chunks)
     rows = np.concatenate([p[0] for p in parts])
     cols = np.concatenate([p[1] for p in parts])
     columns: dict[str, Any] = {
@@ -180,12 +218,14 @@ def synthetic_traffic(
 def synthetic_fleet(n: int, days: int = 30, seed: int = SEED, end: pd.Timestamp = END) -> FleetData:
     """A FleetData of `n` functions over `days` days (same output for the same arguments)."""
     functions, traffic, start = synthetic_traffic(n, days, seed, end)
-    meta = {
+    return FleetData(functions, traffic, {**synthetic_meta(seed), "start": start, "end": end})
+
+
+def synthetic_meta(seed: int = SEED) -> dict[str, Any]:
+    """The synthetic fleet's meta (source, price-region proxies, notes), without its window."""
+    return {
         "source": "benchmark",
-        "start": start,
-        "end": end,
         "price_region_proxy": dict(PRICE_PROXY),
         "notes": [f"Synthetic benchmark fleet (benchmarks/fleetgen.py, seed {seed})."],
         "failures": [],
     }
-    return FleetData(functions, traffic, meta)
