@@ -206,21 +206,33 @@ class Store:
         except (OSError, pa.ArrowException) as exc:
             raise StoreError(f"cannot read {self.functions_path}: {exc}") from exc
 
-    def _read_traffic(self, path: Path, filters: Any = None) -> pd.DataFrame:
+    def _read_traffic(
+        self, path: Path | list[Path], filters: Any = None, compact: bool = False
+    ) -> pd.DataFrame:
+        """Traffic files (rows matching `filters`) as one frame; compact: function_id
+        categorical (one copy of each id string)."""
+        paths = path if isinstance(path, list) else [path]
         try:
-            df = pq.read_table(path, filters=filters).to_pandas()
+            tables = [
+                pq.read_table(
+                    p, filters=filters, read_dictionary=["function_id"] if compact else None
+                )
+                for p in paths
+            ]
+            table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+            df = table.to_pandas()
         except (OSError, pa.ArrowException) as exc:
-            raise StoreError(f"cannot read {path}: {exc}") from exc
+            raise StoreError(f"cannot read {paths[0]}: {exc}") from exc
         missing = [c for c in ("function_id", "timestamp", "invocations") if c not in df.columns]
         if missing:
             raise StoreError(
-                f"the store is damaged: {path} has no {missing[0]} column; delete it and its "
+                f"the store is damaged: {paths[0]} has no {missing[0]} column; delete it and its "
                 "windows.json entry to re-collect"
             )
         try:
             df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True)
         except (ValueError, TypeError, OverflowError) as exc:
-            raise StoreError(f"the store is damaged: {path} has unreadable timestamps") from exc
+            raise StoreError(f"the store is damaged: {paths[0]} has unreadable timestamps") from exc
         return df
 
     def write_pair(
@@ -498,24 +510,21 @@ class StoredFleet:
 
     def _traffic_of(self, functions: pd.DataFrame, exact: bool) -> pd.DataFrame:
         """The stored rows of `functions` within the window (exact: an isin filter; else the
-        function_id range of each file, which the row-group statistics can skip by)."""
-        frames = []
+        function_id range, which the row-group statistics skip by, and compact ids)."""
+        paths = []
         ids = functions["function_id"]
-        for (a, r), group in ids.groupby(
-            [functions["account_id"], functions["region"]], sort=False
-        ):
+        for a, r in functions[["account_id", "region"]].drop_duplicates().itertuples(index=False):
             path = self.store.traffic_path(str(a), str(r))
-            if not path.exists():
-                continue
-            fid = pc.field("function_id")
-            if exact:
-                filt = fid.isin(pa.array(group.to_numpy(dtype=str)))
-            else:
-                filt = (fid >= str(group.min())) & (fid <= str(group.max()))
-            frames.append(self.store._read_traffic(path, filt))
-        if not frames:
+            if path.exists():
+                paths.append(path)
+        if not paths:
             return pd.DataFrame(columns=list(TRAFFIC_COLUMNS))
-        df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        fid = pc.field("function_id")
+        if exact:
+            filt = fid.isin(pa.array(ids.to_numpy(dtype=str)))
+        else:  # functions are sorted by function_id: one range covers the block in every file
+            filt = (fid >= str(ids.min())) & (fid <= str(ids.max()))
+        df = self.store._read_traffic(paths, filt, compact=not exact)
         in_window = (df["timestamp"] >= self.start) & (df["timestamp"] < self.end)
         return df if bool(in_window.all()) else df[in_window]
 

@@ -172,8 +172,13 @@ class FleetData:
 
 
 def positions(ids: pd.Series, function_ids: pd.Series) -> np.ndarray:
-    """Each of `ids`' position in `function_ids` (unique), -1 where it is not there."""
-    return np.asarray(pd.Index(function_ids).get_indexer(ids), dtype=np.int64)
+    """Each of `ids`' position in `function_ids` (unique), -1 where it is not there.
+    Categorical ids (compact, as the store reads them) match each category once."""
+    index = pd.Index(function_ids)
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        cats = np.append(index.get_indexer(ids.cat.categories.astype(str)), -1)
+        return cats[ids.cat.codes.to_numpy()].astype(np.int64)  # code -1 (missing) -> -1
+    return np.asarray(index.get_indexer(ids), dtype=np.int64)
 
 
 def normalise_functions(df: pd.DataFrame) -> pd.DataFrame:
@@ -236,7 +241,8 @@ def _normalise_traffic(
             out[col] = default
     ts = pd.to_datetime(out["timestamp"], utc=True)
     out["timestamp"] = ts.dt.floor("h")
-    out["function_id"] = out["function_id"].astype(str)
+    if not isinstance(out["function_id"].dtype, pd.CategoricalDtype):
+        out["function_id"] = out["function_id"].astype(str)
     for col in METRIC_COLUMNS:
         out[col] = out[col].astype(float)
     for col in ("invocations", "duration_sum_ms", "errors", "throttles"):
@@ -248,6 +254,7 @@ def _normalise_traffic(
         # spare a full copy of the frame.
         return out[list(TRAFFIC_COLUMNS)].reset_index(drop=True), codes
     # Several rows for one hour (e.g. imported at minute granularity) add up.
+    out["function_id"] = out["function_id"].astype(str)
     if out.duplicated(["function_id", "timestamp"]).any():
         out = out.groupby(["function_id", "timestamp"], as_index=False).agg(
             invocations=("invocations", "sum"),
