@@ -6,6 +6,7 @@ memory follows the block. A user must not be able to tell the two apart in any f
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ def stored_copy(fleet: FleetData, data_dir: Path, parts: int = 5) -> Store:
     store = Store(data_dir)
     traffic = fleet.traffic
     bounds = np.linspace(0, len(traffic), parts + 1).astype(int)
-    pieces = (traffic.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True))
+    pieces = (traffic.iloc[a:b] for a, b in itertools.pairwise(bounds))
     meta = {k: v for k, v in fleet.meta.items() if k not in ("start", "end")}
     store.write_streamed(fleet.functions, pieces, (fleet.start, fleet.end), meta)
     return store
@@ -94,9 +95,7 @@ def test_window_sums_are_the_traffic_totals(demo: FleetData, tmp_path: Path) -> 
     assert sums["invocations"].sum() == demo.traffic["invocations"].sum()
 
 
-def test_a_stored_function_subset_is_its_traffic_in_memory(
-    demo: FleetData, tmp_path: Path
-) -> None:
+def test_a_stored_function_subset_is_its_traffic_in_memory(demo: FleetData, tmp_path: Path) -> None:
     fleet = stored_copy(demo, tmp_path).open_fleet()
     fid = str(demo.functions["function_id"].iloc[3])
     sub = fleet.subset([fid])
