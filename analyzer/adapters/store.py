@@ -411,17 +411,34 @@ class Store:
         info.setdefault("failures", [])
         info.setdefault("notes", [])
         if start is None or end is None:
-            spans = [w for v in self.windows().values() for w in v]
-            if not spans:
-                raise StoreError(
-                    f"the store at {self.root} records no collected window: give the window "
-                    "(--start/--end) or re-collect"
-                )
+            spans = [w for v in self.windows().values() for w in v] or self._traffic_span(functions)
             start = start if start is not None else min(s for s, _ in spans)
             end = end if end is not None else max(e for _, e in spans)
         info["start"], info["end"] = pd.Timestamp(start), pd.Timestamp(end)
         info.setdefault("regions", sorted(set(functions["region"])))
         return StoredFleet(self, functions, info)
+
+    def _traffic_span(self, functions: pd.DataFrame) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+        """[first hour, last hour + 1 h) of the stored traffic (no window recorded), read from
+        the timestamp column alone."""
+        firsts, lasts = [], []
+        for a, r in functions[["account_id", "region"]].drop_duplicates().itertuples(index=False):
+            path = self.traffic_path(str(a), str(r))
+            if path.exists():
+                ts = self._read_traffic_column(path, "timestamp")
+                if len(ts):
+                    firsts.append(ts.min())
+                    lasts.append(ts.max() + HOUR)
+        if not firsts:
+            raise StoreError(f"the store at {self.root} has no traffic: run `crossover collect`")
+        return [(min(firsts), max(lasts))]
+
+    def _read_traffic_column(self, path: Path, column: str) -> pd.Series:
+        try:
+            values = pq.read_table(path, columns=[column]).column(0).to_pandas()
+            return pd.to_datetime(values, utc=True) if column == "timestamp" else values
+        except (OSError, pa.ArrowException, KeyError, ValueError, TypeError) as exc:
+            raise StoreError(f"the store is damaged: cannot read {column} of {path}") from exc
 
     def _stored_meta(self) -> dict[str, Any]:
         meta: dict[str, Any] = {}

@@ -15,7 +15,12 @@ from analyzer.cli.options import (
     pricebook_option,
     source_options,
 )
-from analyzer.cli.sources import exit_if_partial, load_fleet, note_commitment_rates, priced_book
+from analyzer.cli.sources import (
+    analysis_fleet,
+    exit_if_partial,
+    note_commitment_rates,
+    priced_book,
+)
 from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.scenario import read_scenario, scenario_fleet
@@ -96,7 +101,7 @@ def analyze_cmd(
     covers the rest).
     """
     assumptions = build_assumptions(sets, proxies, assumptions_file)
-    fleet = load_fleet(**source)
+    fleet = analysis_fleet(**source)
     book = priced_book(fleet, source, pricebook, assumptions.price_region_proxy)
     warn_if_stale(book)
     note_commitment_rates(fleet, book, assumptions)

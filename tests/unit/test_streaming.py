@@ -7,14 +7,17 @@ memory follows the block. A user must not be able to tell the two apart in any f
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 from analyzer.adapters import store as store_mod
 from analyzer.adapters.store import Store
+from analyzer.cli import cli
 from analyzer.core.analyze import analyze
 from analyzer.core.demo import demo_fleet
 from analyzer.core.fleet import FleetData, window_sums
@@ -102,3 +105,18 @@ def test_a_stored_function_subset_is_its_traffic_in_memory(demo: FleetData, tmp_
     mine = demo.traffic[demo.traffic["function_id"] == fid].reset_index(drop=True)
     assert list(sub.functions["function_id"]) == [fid]
     pd.testing.assert_frame_equal(sub.traffic, mine, check_dtype=False)
+
+
+def test_cli_analyze_store_prints_the_in_memory_verdicts(demo: FleetData, tmp_path: Path) -> None:
+    stored_copy(demo, tmp_path)
+    res = CliRunner().invoke(
+        cli, ["analyze", "--store", "--data-dir", str(tmp_path), "--format", "json"]
+    )
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)["functions"]
+    expected = analyze(demo, BOOK).functions.set_index("function_id")
+    assert len(rows) == len(expected)
+    for row in rows:
+        mine = expected.loc[f"{row['account_id']}:{row['region']}:{row['name']}"]
+        assert row["verdict"] == mine["verdict"]
+        assert row["lambda"]["total_usd"] == pytest.approx(mine["lambda_usd_per_month"], abs=0.005)
