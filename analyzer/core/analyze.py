@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.core.assumptions import DEFAULTS, AssumptionGroups, Assumptions
-from analyzer.core.blocks import CHUNK, PricedOptions, price_fleet_options
+from analyzer.core.blocks import CHUNK, ChunkRunner, PricedOptions, price_fleet_options
 from analyzer.core.commitments import lambda_discounts
 from analyzer.core.fleet import Fleet, WindowSums, window_sums
 from analyzer.core.forecast import Forecast, Trend, fit_trend, forecast
@@ -65,9 +65,11 @@ def analyze(
     book: PriceBook | None = None,
     assumptions: Assumptions | None = None,
     chunk: int = CHUNK,
+    runner: ChunkRunner | None = None,
 ) -> Analysis:
     """The analysis of `fleet`, read block by block: one pass for the per-function sums over
-    the window (`window_sums`), one for the hourly profiles (`blocks.price_fleet_options`)."""
+    the window (`window_sums`), one for the hourly profiles (`blocks.price_fleet_options`,
+    chunk by chunk: here, or on a cluster with a `runner`)."""
     book = book or PriceBook.load()
     run_assumptions = with_data_source_proxy(assumptions or DEFAULTS, fleet)
     if len(fleet.functions) == 0 or fleet.hours == 0:
@@ -78,7 +80,9 @@ def analyze(
     tuned = price_lambda(fleet, usage, book, run_assumptions, groups)
     region_map = price_regions(fleet, run_assumptions)
     traffic = option_traffic(usage, tuned)
-    priced = price_fleet_options(fleet, groups, region_map, tuned.bill, traffic, book, chunk)
+    priced = price_fleet_options(
+        fleet, groups, region_map, tuned.bill, traffic, book, chunk, runner
+    )
     trend = fleet_trend(fleet, sums)
     outlook = forecast(trend, priced.crossover_multiple, fleet.end)
     saving = saving_usd_per_month(tuned.bill, priced)  # the Move saving

@@ -9,7 +9,7 @@ crossover multiple (`crossover.solve_crossover` on the exact cheapest-option cos
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,37 +70,48 @@ class BlockResult:
     crossover_multiple: np.ndarray
 
 
+def chunks(fleet: Fleet, chunk: int) -> list[tuple[int, int]]:
+    """The fleet's function positions in chunks [lo, hi) of at most `chunk` functions, fewer
+    for long windows (`fleet.block_size`: one hourly matrix of bounded size at a time)."""
+    n, step = len(fleet.functions), block_size(fleet.hours, chunk)
+    return [(lo, min(n, lo + step)) for lo in range(0, n, step)]
+
+
 def blocks(
     fleet: Fleet, groups: AssumptionGroups, region_map: dict[str, str], chunk: int
 ) -> Iterator[Block]:
-    """The fleet in chunks of at most `chunk` functions, fewer for long windows
-    (`fleet.block_size`: one hourly matrix of bounded size in memory at a time), each chunk
-    split by (assumption set, price region)."""
+    """The fleet's blocks, chunk by chunk (`chunks`)."""
+    for lo, hi in chunks(fleet, chunk):
+        yield from chunk_blocks(fleet, groups, region_map, lo, hi)
+
+
+def chunk_blocks(
+    fleet: Fleet, groups: AssumptionGroups, region_map: dict[str, str], start: int, stop: int
+) -> Iterator[Block]:
+    """The functions [start, stop) split by (assumption set, price region), their hourly
+    traffic read once."""
     functions = fleet.functions
     function_ids = functions["function_id"].to_numpy()
     memory_mb = functions["memory_mb"].to_numpy().astype(float)
     arch = functions["arch"].to_numpy()
-    price_region = functions["region"].map(region_map).to_numpy()
-    step = block_size(fleet.hours, chunk)
-    for start in range(0, len(functions), step):
-        stop = min(len(functions), start + step)
-        hourly = hourly_matrix(fleet, start, stop)
-        chunk_rows = np.arange(start, stop)
-        keys = pd.MultiIndex.from_arrays([groups.codes[chunk_rows], price_region[chunk_rows]])
-        block_codes, block_keys = pd.factorize(keys)
-        for code, (group, region) in enumerate(block_keys):
-            local = np.flatnonzero(block_codes == code)
-            rows = chunk_rows[local]
-            yield _block(
-                hourly,
-                local,
-                rows,
-                function_ids,
-                memory_mb,
-                arch,
-                groups.groups[group],
-                str(region),
-            )
+    price_region = functions["region"].map(region_map).to_numpy()  # O(F) per chunk: cheap
+    hourly = hourly_matrix(fleet, start, stop)
+    chunk_rows = np.arange(start, stop)
+    keys = pd.MultiIndex.from_arrays([groups.codes[chunk_rows], price_region[chunk_rows]])
+    block_codes, block_keys = pd.factorize(keys)
+    for code, (group, region) in enumerate(block_keys):
+        local = np.flatnonzero(block_codes == code)
+        rows = chunk_rows[local]
+        yield _block(
+            hourly,
+            local,
+            rows,
+            function_ids,
+            memory_mb,
+            arch,
+            groups.groups[group],
+            str(region),
+        )
 
 
 def _block(
@@ -129,35 +140,85 @@ def price_fleet_options(
     traffic: OptionTraffic,
     book: PriceBook,
     chunk: int,
+    runner: ChunkRunner | None = None,
 ) -> PricedOptions:
-    """Every function's options and crossover, block by block (see the module docstring)."""
+    """Every function's options and crossover, chunk by chunk (see the module docstring), each
+    chunk priced by `runner` (default: here, in order; `adapters.dask_run`: on a cluster)."""
     n = len(fleet.functions)
-    lambda_line = LambdaLine(
-        lambda_bill.fixed_usd, lambda_bill.variable_usd, lambda_bill.free_credit_usd
+    context = PricingContext(
+        groups,
+        region_map,
+        LambdaLine(lambda_bill.fixed_usd, lambda_bill.variable_usd, lambda_bill.free_credit_usd),
+        lambda_bill.frame["total_usd"].to_numpy(),
+        traffic,
+        book,
     )
-    lambda_total = lambda_bill.frame["total_usd"].to_numpy()
-    cache = CandidateCache(book)
     best_kind = np.full(n, None, dtype=object)
     best_usd = np.full(n, np.inf)
     peak = np.zeros(n)
     k_star = np.full(n, np.nan)
     tables: list[pd.DataFrame] = []
-    for block in blocks(fleet, groups, region_map, chunk):
-        rows = block.rows
-        result = analyse_block(
-            block, traffic.rows(rows), lambda_line.rows(rows), lambda_total[rows], cache
-        )
-        tables += result.tables
-        best_kind[rows] = result.best_kind
-        best_usd[rows] = result.best_usd
-        peak[rows] = result.peak_concurrency
-        k_star[rows] = result.crossover_multiple
+    for results in (runner or in_process)(fleet, context, chunks(fleet, chunk)):
+        for result in results:
+            rows = result.rows
+            tables += result.tables
+            best_kind[rows] = result.best_kind
+            best_usd[rows] = result.best_usd
+            peak[rows] = result.peak_concurrency
+            k_star[rows] = result.crossover_multiple
     options = (
         pd.concat(tables, ignore_index=True).reindex(columns=list(OPTION_COLUMNS))
         if tables
         else pd.DataFrame(columns=list(OPTION_COLUMNS))
     )
     return PricedOptions(options, best_kind, best_usd, peak, k_star)
+
+
+@dataclass(frozen=True)
+class PricingContext:
+    """What pricing a chunk needs besides its traffic: fleet-wide figures (the Lambda side
+    needs every function's usage for its tiers) for every function position."""
+
+    groups: AssumptionGroups
+    region_map: dict[str, str]
+    lambda_line: LambdaLine
+    lambda_total: np.ndarray
+    traffic: OptionTraffic
+    book: PriceBook
+
+
+ChunkRunner = Callable[[Fleet, PricingContext, list[tuple[int, int]]], Iterable[list[BlockResult]]]
+"""Prices chunks [lo, hi) of a fleet (`price_chunk` on each) and yields the results in the
+order of the chunks: the results do not depend on where each chunk was priced."""
+
+
+def price_chunk(
+    fleet: Fleet, context: PricingContext, lo: int, hi: int, cache: CandidateCache | None = None
+) -> list[BlockResult]:
+    """Every option and the crossover of the functions [lo, hi), block by block."""
+    cache = cache or CandidateCache(context.book)
+    out = []
+    for block in chunk_blocks(fleet, context.groups, context.region_map, lo, hi):
+        rows = block.rows
+        out.append(
+            analyse_block(
+                block,
+                context.traffic.rows(rows),
+                context.lambda_line.rows(rows),
+                context.lambda_total[rows],
+                cache,
+            )
+        )
+    return out
+
+
+def in_process(
+    fleet: Fleet, context: PricingContext, spans: list[tuple[int, int]]
+) -> Iterator[list[BlockResult]]:
+    """The chunks priced here, one after the other (one candidate cache for all)."""
+    cache = CandidateCache(context.book)
+    for lo, hi in spans:
+        yield price_chunk(fleet, context, lo, hi, cache)
 
 
 def analyse_block(
