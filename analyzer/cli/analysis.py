@@ -81,12 +81,20 @@ def cost(
 @format_option
 @pricebook_option
 @assumption_options
+@click.option(
+    "--dask",
+    "dask_address",
+    metavar="SCHEDULER|local:N",
+    help="Price the functions on a Dask cluster: a scheduler address (tcp://host:8786; its "
+    "workers must reach the same store) or local:N for N local worker processes. Same results.",
+)
 def analyze_cmd(
     fmt: str,
     pricebook: str | None,
     sets: tuple[str, ...],
     proxies: tuple[str, ...],
     assumptions_file: str | None,
+    dask_address: str | None = None,
     **source: Any,
 ) -> None:
     """Analyse a fleet: costs, crossover, verdict and forecast for every function.
@@ -96,6 +104,7 @@ def analyze_cmd(
       crossover analyze --demo
       crossover analyze --functions functions.csv --traffic traffic.csv --format json
       crossover analyze --aws --region us-east-1 --region eu-west-1
+      crossover analyze --store --dask local:2
 
     Exit status: 0, 1 on bad input, 4 with --aws when some account/region failed (the output
     covers the rest).
@@ -105,6 +114,13 @@ def analyze_cmd(
     book = priced_book(fleet, source, pricebook, assumptions.price_region_proxy)
     warn_if_stale(book)
     note_commitment_rates(fleet, book, assumptions)
-    emit(analyze(fleet, book, assumptions), fmt, detail=True)
+    if dask_address is not None:
+        from analyzer.adapters.dask_run import dask_runner
+
+        with dask_runner(dask_address) as runner:
+            analysis = analyze(fleet, book, assumptions, runner=runner)
+    else:
+        analysis = analyze(fleet, book, assumptions)
+    emit(analysis, fmt, detail=True)
     if source.get("aws"):
         exit_if_partial(fleet)  # after the output: the analysis of what was collected stands
