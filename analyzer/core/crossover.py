@@ -20,6 +20,11 @@ when L meets P at the new k, or when P at 1% further shows the crossing lies wit
 (then bisection narrows it to BRACKET_TOL). Rows that have not converged after
 FIXED_POINT_ITERS (near-parallel costs, many small steps) finish with a log-grid scan and
 bisection from where the iteration got to, which no crossing lies behind.
+
+Most points only need to know which side of a crossing they are on, P(k) <= L(k) (`Affordable`),
+which the exact costs can answer without pricing every candidate that could be the cheapest.
+(Just over 400 lines on purpose: the walk, its fallback and the exact refinement share one
+notion of a crossing and of these decisions; split, one concept would live in two modules.)
 """
 
 from __future__ import annotations
