@@ -106,29 +106,46 @@ def t1(t0: float) -> float:
     return round(time.perf_counter() - t0, 3)
 
 
-def analyze_store(data_dir: str) -> dict[str, object]:
-    """Analyse the store at `data_dir` block by block (run in its own process)."""
+def analyze_store(data_dir: str, dask: str | None = None) -> dict[str, object]:
+    """Analyse the store at `data_dir` block by block (run in its own process), on a Dask
+    cluster with `dask` (local:N or a scheduler address; the cluster's start is not timed)."""
+    from contextlib import nullcontext
+
+    from analyzer.adapters.dask_run import dask_runner
     from analyzer.adapters.store import Store
 
     book = PriceBook.load()
-    t0 = time.perf_counter()
-    fleet = Store(data_dir).open_fleet()
-    analysis = analyze(fleet, book, DEFAULTS)
-    out: dict[str, object] = {"hours": fleet.hours, "analyze_s": t1(t0)}
+    with dask_runner(dask) if dask else nullcontext() as runner:
+        t0 = time.perf_counter()
+        fleet = Store(data_dir).open_fleet()
+        analysis = analyze(fleet, book, DEFAULTS, runner=runner)
+        out: dict[str, object] = {"hours": fleet.hours, "analyze_s": t1(t0)}
+    if dask:
+        out["dask"] = dask
     counts = analysis.functions["verdict"].value_counts()
     out["verdicts"] = {str(k): int(v) for k, v in counts.items()}
     out["analyze_peak_rss_mb"] = round(peak_rss_mb(), 1)
     return out
 
 
-def run_store(functions: int, days: int, seed: int, data_dir: str) -> dict[str, object]:
+def run_store(
+    functions: int, days: int, seed: int, data_dir: str, dask: str | None = None
+) -> dict[str, object]:
     out = write_store(functions, days, seed, data_dir)
     child = subprocess.run(
-        [sys.executable, __file__, "--analyze-store", data_dir],
-        check=True,
+        [
+            sys.executable,
+            __file__,
+            "--analyze-store",
+            data_dir,
+            *(["--dask", dask] if dask else []),
+        ],
+        check=False,
         capture_output=True,
         text=True,
     )
+    if child.returncode != 0:
+        raise SystemExit(f"the analysing process failed:\n{child.stderr[-3000:]}")
     out.update(json.loads(child.stdout.strip().splitlines()[-1]))
     out["candidates"] = candidate_count(PriceBook.load(), DEFAULTS, ["us-east-1", "eu-west-1"])
     return out
@@ -144,12 +161,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--store", metavar="DIR", help="generate into a store, analyse it streamed")
     p.add_argument("--analyze-store", metavar="DIR", help=argparse.SUPPRESS)
+    p.add_argument("--dask", metavar="ADDRESS", help="with --store: analyse on Dask (local:N)")
     args = p.parse_args(argv)
     if args.analyze_store:
-        print(json.dumps(analyze_store(args.analyze_store)), flush=True)
+        print(json.dumps(analyze_store(args.analyze_store, args.dask)), flush=True)
         return 0
     if args.store:
-        out = run_store(args.functions, args.days, args.seed, args.store)
+        out = run_store(args.functions, args.days, args.seed, args.store, args.dask)
         print(json.dumps(out), flush=True)
         return 0
     if args.functions < 1 or args.days < 1:
