@@ -34,6 +34,7 @@ SHAPE_WEIGHTS = (0.20, 0.30, 0.15, 0.15, 0.12, 0.08)
 ENVIRONMENTS = ("dev", "test", "prod")
 FUNCTIONS_PER_ACCOUNT = 2000  # accounts = max(3, n / 2000): big fleets span many accounts
 MAX_MEAN_CONCURRENCY = 300.0  # within Lambda's default 1,000 concurrent executions per account
+MAX_PAST_LEVEL = 3.0  # a declining function's level early in a long window, at most x today's
 REGIONS = ("us-east-1", "eu-west-1")
 PRICE_PROXY = {"eu-west-1": "us-east-1"}
 MEMORY_MB = np.array([128, 256, 512, 1024, 1536, 1769, 2048, 3008, 4096])
@@ -115,7 +116,10 @@ def _hourly(
     np.copyto(level, spiky, where=shape == 3)
     del spiky, diurnal
     months = (t - h)[None, :] / (24 * 30.4167)  # growth measured back from the window's end
-    level *= np.exp(np.log1p(growth) * months)
+    # A dying function was busier before; over long windows its early level is capped at
+    # MAX_PAST_LEVEL x today's (a 455-day window would otherwise reach 2,000x, beyond the
+    # price book's Lambda tiers). Windows of 30 days never reach the cap.
+    level *= np.minimum(np.exp(np.log1p(growth) * months), MAX_PAST_LEVEL)
     level *= rng.lognormal(0.0, 0.1, (n, h))
     level *= rps * 3600.0
     inv = rng.poisson(level).astype(float)
