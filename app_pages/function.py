@@ -40,13 +40,18 @@ with common.guarded():
     alerts.get(str(row["verdict"]), st.success)(sentence)
 
     k = float(row["crossover_multiple"])
-    months = float(row["months_to_crossover"])
     c1, c2, c3, c4, c5 = st.columns(5)
-    c1.metric("Lambda today, per month", m.money(row["lambda_usd_per_month"]))
+    c1.metric(
+        "Lambda per month (spend)",
+        m.money(row["lambda_usd_per_month"]),
+        help="Spend: the window's cost per month. Run rate: "
+        f"{m.money(row['run_rate_lambda_usd_per_month'])} at the current level",
+    )
     c2.metric(
-        f"{m.kind_name(row['best_option_kind'])}, per month",
+        f"{m.kind_name(row['best_option_kind'])}, per month (spend)",
         m.money(row["best_option_usd_per_month"]),
-        help=str(row["best_option_label"]),
+        help=f"{row['best_option_label']}. Run rate: "
+        f"{m.money(row['run_rate_best_option_usd_per_month'])}",
     )
     mm = a.assumptions.max_multiple
     found = np.isfinite(k) and 0 < k < mm
@@ -56,10 +61,9 @@ with common.guarded():
         help=f"{m.crossover_text(k, mm)}: today {row['monthly_invocations']:,.0f} "
         "invocations/month",
     )
-    date = row["crossover_date"] if isinstance(row["crossover_date"], str) else None
     c4.metric(
         "Projected crossover date",
-        "Now" if np.isfinite(k) and k < 1 else m.date_text(k, date, mm).split(" (")[0],
+        m.forecast_text(row, short=True),
         help=str(row["forecast_note"]),
     )
     growth = float(row["monthly_growth"])
@@ -80,13 +84,16 @@ with common.guarded():
             if k > 0
             else "The alternative is cheaper at any traffic level."
         )
-    elif date and np.isfinite(months):
-        st.markdown(
-            f"At {growth:+.1%} a month, traffic reaches the crossover around **{date}** "
-            f"({m.months_text(months)}). Forecast confidence: {row['forecast_confidence']}."
-        )
     else:
-        st.markdown(f"Forecast: {row['forecast_note']}.")
+        st.markdown(f"Forecast: {m.forecast_text(row)}. Confidence: {row['forecast_confidence']}.")
+    st.caption(
+        f"Spend (the window's cost per month): Lambda {m.money(row['lambda_usd_per_month'])}, "
+        f"best option {m.money(row['best_option_usd_per_month'])}. Run rate (next month at the "
+        f"current level, from the {row['run_rate_basis']}): Lambda "
+        f"{m.money(row['run_rate_lambda_usd_per_month'])}, best option "
+        f"{m.money(row['run_rate_best_option_usd_per_month'])}. The verdict and the crossover "
+        "use the run rate."
+    )
 
     st.plotly_chart(breakdown_chart(a, fid), key="breakdown", width="stretch")
 

@@ -49,7 +49,8 @@ with common.guarded():
     c1.metric(
         "Lambda spend",
         f"{m.money(h.lambda_usd_per_month)}/month",
-        help="All shown functions, today",
+        help="All shown functions: the window's cost per month. At the run rate (next month "
+        f"at the current level of traffic): {m.money(h.run_rate_lambda_usd_per_month)}/month",
     )
     c2.metric(
         "Spend on outgrown functions",
@@ -59,7 +60,8 @@ with common.guarded():
     c3.metric(
         "Possible saving",
         f"{m.money(h.saving_usd_per_month)}/month",
-        help="Moving every Outgrown function to its cheapest alternative",
+        help="Moving every Outgrown function to its cheapest alternative. At the run rate: "
+        f"{m.money(h.run_rate_saving_usd_per_month)}/month",
     )
     c4.metric("Possible saving per year", f"{m.money(h.saving_usd_per_year)}/year")
 

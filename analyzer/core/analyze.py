@@ -18,10 +18,18 @@ import numpy as np
 import pandas as pd
 
 from analyzer.core.assumptions import DEFAULTS, AssumptionGroups, Assumptions
+from analyzer.core.basis import RunRateCosts, run_rate_costs
 from analyzer.core.blocks import CHUNK, ChunkRunner, PricedOptions, price_fleet_options
 from analyzer.core.commitments import lambda_discounts
 from analyzer.core.fleet import Fleet, WindowSums, window_sums
-from analyzer.core.forecast import Forecast, Trend, fit_trend, forecast
+from analyzer.core.forecast import (
+    Forecast,
+    Trend,
+    day_coverage,
+    fit_trend,
+    forecast,
+    run_rate,
+)
 from analyzer.core.lambda_cost import LambdaCost, LambdaInputs, alb_shares, proxied_regions
 from analyzer.core.options.cost import OptionTraffic
 from analyzer.core.pricebook import PriceBook
@@ -80,21 +88,29 @@ def analyze(
     tuned = price_lambda(fleet, usage, book, run_assumptions, groups)
     region_map = price_regions(fleet, run_assumptions)
     traffic = option_traffic(usage, tuned)
-    priced = price_fleet_options(
-        fleet, groups, region_map, tuned.bill, traffic, book, chunk, runner
-    )
     trend = fleet_trend(fleet, sums)
-    outlook = forecast(trend, priced.crossover_multiple, fleet.end)
-    saving = saving_usd_per_month(tuned.bill, priced)  # the Move saving
-    verdicts = decide_verdicts(priced.crossover_multiple, saving, outlook, groups)
-    functions = function_table(fleet, usage, tuned, priced, saving, verdicts, trend, outlook)
+    rate = run_rate(trend)
+    priced = price_fleet_options(
+        fleet, groups, region_map, tuned.bill, traffic, book, chunk, rate.multiple, runner
+    )
+    at_rate = run_rate_costs(
+        rate, tuned.today, tuned.bill, priced.best_run_rate_usd, priced.crossover_multiple
+    )
+    outlook = forecast(trend, at_rate.crossover_multiple, fleet.end)
+    saving = saving_usd_per_month(tuned.bill, priced)  # the Move saving (spend)
+    # Verdicts on the run rate: the crossover multiple of it and the Move saving at it.
+    verdicts = decide_verdicts(at_rate.crossover_multiple, at_rate.saving_usd, outlook, groups)
+    functions = function_table(
+        fleet, usage, tuned, priced, saving, verdicts, trend, outlook, at_rate
+    )
     meta = analysis_meta(fleet, region_map)
     return Analysis(functions, priced.options, run_assumptions, book, fleet, meta, groups)
 
 
 def fleet_trend(fleet: Fleet, sums: WindowSums | None = None) -> Trend:
     """Each function's robust trend of daily invocations over the window."""
-    return fit_trend((sums or window_sums(fleet)).daily)
+    daily = (sums or window_sums(fleet)).daily
+    return fit_trend(daily, coverage=day_coverage(fleet.start, fleet.end))
 
 
 def with_data_source_proxy(a: Assumptions, fleet: Fleet) -> Assumptions:
@@ -261,12 +277,15 @@ def function_table(
     verdicts: np.ndarray,
     trend: Trend,
     outlook: Forecast,
+    at_rate: RunRateCosts,
 ) -> pd.DataFrame:
     """One row per function: the fleet's columns, then usage, Lambda, options, crossover,
-    verdict and forecast columns (in this order)."""
+    verdict and forecast columns (in this order). Monthly money and traffic are on the spend
+    basis (the window); the run_rate_* columns, the crossover multiple and the forecast on the
+    run-rate basis."""
     with np.errstate(divide="ignore", invalid="ignore"):
         avg_ms = np.where(usage.invocations > 0, usage.duration_s * 1000.0 / usage.invocations, 0.0)
-    k_star = priced.crossover_multiple
+    k_star = at_rate.crossover_multiple
     columns: dict[str, Any] = {
         "monthly_invocations": usage.monthly_invocations,
         "avg_duration_ms": avg_ms,
@@ -279,14 +298,29 @@ def function_table(
             np.isfinite(priced.best_usd), priced.best_usd, np.nan
         ),
         "crossover_multiple": k_star,
-        "crossover_invocations": k_star * usage.monthly_invocations,
-        "crossover_rps": k_star * usage.monthly_invocations / SECONDS_PER_MONTH,
+        "crossover_invocations": priced.crossover_multiple * usage.monthly_invocations,
+        "crossover_rps": priced.crossover_multiple * usage.monthly_invocations / SECONDS_PER_MONTH,
         "verdict": verdicts,
         "saving_usd_per_month": saving,
         "move_saving_usd_per_month": saving,
+        "run_rate_basis": at_rate.basis,
+        "run_rate_multiple": at_rate.multiple,
+        "run_rate_invocations_per_month": at_rate.multiple * usage.monthly_invocations,
+        "run_rate_lambda_usd_per_month": at_rate.lambda_usd,
+        "run_rate_tuned_lambda_usd_per_month": at_rate.tuned_lambda_usd,
+        "run_rate_best_option_usd_per_month": np.where(
+            np.isfinite(at_rate.best_usd), at_rate.best_usd, np.nan
+        ),
+        "run_rate_saving_usd_per_month": at_rate.saving_usd,
         "monthly_growth": outlook.monthly_growth,
+        "monthly_growth_low": outlook.growth_low,
+        "monthly_growth_high": outlook.growth_high,
         "months_to_crossover": outlook.months_to_crossover,
+        "months_to_crossover_earliest": outlook.months_earliest,
+        "months_to_crossover_latest": outlook.months_latest,
         "crossover_date": outlook.crossover_date,
+        "crossover_date_earliest": outlook.date_earliest,
+        "crossover_date_latest": outlook.date_latest,
         "forecast_confidence": outlook.confidence,
         "forecast_note": outlook.note,
         "days_of_data": trend.days,

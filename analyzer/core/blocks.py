@@ -45,7 +45,8 @@ class PricedOptions:
     best_kind: np.ndarray  # None where no option is feasible
     best_usd: np.ndarray  # inf where no option is feasible
     peak_concurrency: np.ndarray
-    crossover_multiple: np.ndarray
+    crossover_multiple: np.ndarray  # on the window's traffic (k = 1: the window mean)
+    best_run_rate_usd: np.ndarray  # the exact cheapest option at the run rate (k = run_rate)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class BlockResult:
     best_usd: np.ndarray
     peak_concurrency: np.ndarray
     crossover_multiple: np.ndarray
+    best_run_rate_usd: np.ndarray
 
 
 def chunks(fleet: Fleet, chunk: int) -> list[tuple[int, int]]:
@@ -140,10 +142,12 @@ def price_fleet_options(
     traffic: OptionTraffic,
     book: PriceBook,
     chunk: int,
+    run_rate: np.ndarray | None = None,
     runner: ChunkRunner | None = None,
 ) -> PricedOptions:
     """Every function's options and crossover, chunk by chunk (see the module docstring), each
-    chunk priced by `runner` (default: here, in order; `adapters.dask_run`: on a cluster)."""
+    chunk priced by `runner` (default: here, in order; `adapters.dask_run`: on a cluster);
+    `run_rate`: the multiple of the window's traffic the best option is also priced at."""
     n = len(fleet.functions)
     context = PricingContext(
         groups,
@@ -152,11 +156,13 @@ def price_fleet_options(
         lambda_bill.frame["total_usd"].to_numpy(),
         traffic,
         book,
+        np.ones(n) if run_rate is None else np.asarray(run_rate, dtype=float),
     )
     best_kind = np.full(n, None, dtype=object)
     best_usd = np.full(n, np.inf)
     peak = np.zeros(n)
     k_star = np.full(n, np.nan)
+    best_run_rate = np.full(n, np.inf)
     tables: list[pd.DataFrame] = []
     for results in (runner or in_process)(fleet, context, chunks(fleet, chunk)):
         for result in results:
@@ -166,12 +172,13 @@ def price_fleet_options(
             best_usd[rows] = result.best_usd
             peak[rows] = result.peak_concurrency
             k_star[rows] = result.crossover_multiple
+            best_run_rate[rows] = result.best_run_rate_usd
     options = (
         pd.concat(tables, ignore_index=True).reindex(columns=list(OPTION_COLUMNS))
         if tables
         else pd.DataFrame(columns=list(OPTION_COLUMNS))
     )
-    return PricedOptions(options, best_kind, best_usd, peak, k_star)
+    return PricedOptions(options, best_kind, best_usd, peak, k_star, best_run_rate)
 
 
 @dataclass(frozen=True)
@@ -185,6 +192,7 @@ class PricingContext:
     lambda_total: np.ndarray
     traffic: OptionTraffic
     book: PriceBook
+    run_rate: np.ndarray  # the multiple of the window's traffic the best option is priced at
 
 
 ChunkRunner = Callable[[Fleet, PricingContext, list[tuple[int, int]]], Iterable[list[BlockResult]]]
@@ -207,6 +215,7 @@ def price_chunk(
                 context.lambda_line.rows(rows),
                 context.lambda_total[rows],
                 cache,
+                context.run_rate[rows],
             )
         )
     return out
@@ -227,8 +236,10 @@ def analyse_block(
     lambda_line: LambdaLine,
     lambda_total: np.ndarray,
     cache: CandidateCache,
+    run_rate: np.ndarray | None = None,
 ) -> BlockResult:
-    """Price every option for one block, pick the cheapest, solve the crossover."""
+    """Price every option for one block, pick the cheapest, solve the crossover, and price
+    the exact cheapest option at the run rate (one more exact evaluation per function)."""
     a = block.assumptions
     pricings = price_options(block.demand, a, block.price_region, traffic, cache)
     exact = ExactCost.build(pricings, block.demand, a)
@@ -270,7 +281,9 @@ def analyse_block(
         p_one,
         lambda rows: lambda k, usd: exact.affordable(rows, k, usd),
     )
-    return BlockResult(block.rows, tables, best_kind, best_usd, block.demand.peak, k_star)
+    rate = np.ones(n) if run_rate is None else run_rate
+    at_rate = np.where(rate == 1.0, best_usd, exact.cost(np.arange(n), rate)) if n else best_usd
+    return BlockResult(block.rows, tables, best_kind, best_usd, block.demand.peak, k_star, at_rate)
 
 
 def with_exact_best(

@@ -5,6 +5,8 @@ Everything that shows a recommendation derives from `COLUMN_SPECS`: the column o
 the per-column part of the JSON schema (`analyzer/schemas/recommendations.schema.json`, checked
 against `function_item_schema()` by a test) and the column descriptions the exports print.
 The contract is described in `docs/interfaces.md`.
+
+Over 400 lines because it is one table: every column's spec, in export order, in one place.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from analyzer.core.forecast import RUN_RATE_BASES
 from analyzer.core.vocabulary import HOURS_PER_MONTH, OPTION_KINDS, VERDICTS
 
 TEXT = "text"
@@ -83,6 +86,26 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
         decimals=0,
         unit="invocations/month",
         help=f"invocations per month ({HOURS_PER_MONTH:.0f} hours)",
+    ),
+    ColumnSpec(
+        "run_rate_basis",
+        TEXT,
+        choices=RUN_RATE_BASES,
+        help="what the run rate is taken from: trend (the growth trend's level at the window end), last 7 days (the trend is flat or unclear) or window (fewer than 7 days of data)",
+    ),
+    ColumnSpec(
+        "run_rate_multiple",
+        NUMBER,
+        decimals=4,
+        unit="x the window's mean",
+        help="run-rate traffic as a multiple of the window's mean traffic",
+    ),
+    ColumnSpec(
+        "run_rate_invocations_per_month",
+        NUMBER,
+        decimals=0,
+        unit="invocations/month",
+        help=f"run rate: invocations per month ({HOURS_PER_MONTH:.0f} hours) at the current level",
     ),
     ColumnSpec(
         "avg_duration_ms", NUMBER, decimals=3, unit="ms", help="mean duration per invocation, ms"
@@ -185,11 +208,39 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
     ),
     ColumnSpec("best_option_price_region", TEXT, help="region whose prices priced the option"),
     ColumnSpec(
+        "run_rate_lambda_usd_per_month",
+        MONEY,
+        decimals=2,
+        unit="USD/month",
+        help="run rate: today's Lambda bill at the current level of traffic, USD per month",
+    ),
+    ColumnSpec(
+        "run_rate_tuned_lambda_usd_per_month",
+        MONEY,
+        decimals=2,
+        unit="USD/month",
+        help="run rate: the tuned Lambda bill at the current level of traffic, USD per month",
+    ),
+    ColumnSpec(
+        "run_rate_best_option_usd_per_month",
+        MONEY,
+        decimals=2,
+        unit="USD/month",
+        help="run rate: the exact cheapest option at the current level of traffic, USD per month",
+    ),
+    ColumnSpec(
+        "run_rate_saving_usd_per_month",
+        MONEY,
+        decimals=2,
+        unit="USD/month",
+        help="run rate: the Move saving at the current level of traffic (what the verdict uses), USD per month",
+    ),
+    ColumnSpec(
         "crossover_multiple",
         NUMBER,
         decimals=6,
         unit="x today's traffic",
-        help="traffic multiple at which the best option costs what Lambda does (below 1: already outgrown; empty: none up to max_multiple)",
+        help="traffic multiple of the run rate at which the best option costs what Lambda does (below 1: already outgrown; empty: none up to max_multiple)",
     ),
     ColumnSpec(
         "crossover_invocations_per_month",
@@ -213,16 +264,62 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
         help="fitted monthly growth of traffic (0.05 = 5%)",
     ),
     ColumnSpec(
+        "monthly_growth_low",
+        NUMBER,
+        decimals=4,
+        unit="fraction per month",
+        help="lower end of the 90% confidence interval of the monthly growth",
+    ),
+    ColumnSpec(
+        "monthly_growth_high",
+        NUMBER,
+        decimals=4,
+        unit="fraction per month",
+        help="upper end of the 90% confidence interval of the monthly growth",
+    ),
+    ColumnSpec(
         "months_to_crossover",
         NUMBER,
         decimals=2,
         unit="months",
-        help="months until the forecast reaches the crossover",
+        help="months after the window until the run rate, growing at the trend, reaches the crossover (0: already past)",
     ),
     ColumnSpec(
-        "crossover_date", DATE, unit="ISO date", help="forecast date of the crossover (ISO)"
+        "months_to_crossover_earliest",
+        NUMBER,
+        decimals=2,
+        unit="months",
+        help="months until the crossover at the upper end of the growth interval",
+    ),
+    ColumnSpec(
+        "months_to_crossover_latest",
+        NUMBER,
+        decimals=2,
+        unit="months",
+        help="months until the crossover at the lower end of the growth interval (empty: never)",
+    ),
+    ColumnSpec(
+        "crossover_date",
+        DATE,
+        unit="ISO date",
+        help="forecast date of the crossover (empty: already past, more than 3 years away or none)",
+    ),
+    ColumnSpec(
+        "crossover_date_earliest",
+        DATE,
+        unit="ISO date",
+        help="earliest date of the crossover range (empty: more than 3 years away or none)",
+    ),
+    ColumnSpec(
+        "crossover_date_latest",
+        DATE,
+        unit="ISO date",
+        help="latest date of the crossover range (empty: more than 3 years away, never or none)",
     ),
     ColumnSpec("forecast_confidence", TEXT, help="how sure the forecast is: high, medium, low"),
+    ColumnSpec(
+        "forecast", TEXT, help="the forecast in words: when the crossover comes, or why not"
+    ),
     ColumnSpec(
         "saving_usd_per_month",
         MONEY,

@@ -147,10 +147,24 @@ def _identity_and_costs(f: pd.DataFrame, best: pd.DataFrame) -> pd.DataFrame:
     out["crossover_multiple"] = f["crossover_multiple"].astype(float)
     out["crossover_invocations_per_month"] = f["crossover_invocations"]
     out["crossover_requests_per_second"] = f["crossover_rps"]
-    out["monthly_growth"] = f["monthly_growth"]
-    out["months_to_crossover"] = f["months_to_crossover"]
-    out["crossover_date"] = f["crossover_date"]
-    out["forecast_confidence"] = f["forecast_confidence"]
+    for col in (
+        "run_rate_lambda_usd_per_month",
+        "run_rate_tuned_lambda_usd_per_month",
+        "run_rate_best_option_usd_per_month",
+        "run_rate_saving_usd_per_month",
+        "monthly_growth",
+        "monthly_growth_low",
+        "monthly_growth_high",
+        "months_to_crossover",
+        "months_to_crossover_earliest",
+        "months_to_crossover_latest",
+        "crossover_date",
+        "crossover_date_earliest",
+        "crossover_date_latest",
+        "forecast_confidence",
+        "forecast_note",
+    ):
+        out[col] = f[col]
     return out
 
 

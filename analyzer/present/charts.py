@@ -23,6 +23,7 @@ from analyzer.present.palette import (
     TREND_COLOR,
     VERDICT_COLORS,
 )
+from analyzer.present.sentences import forecast_text
 
 SERIES_LABELS: dict[str, str] = {"lambda": "Lambda", **KIND_LABELS}
 """Curve and bar names: Lambda, then every option kind."""
@@ -243,8 +244,10 @@ def traffic_chart(analysis: Analysis, function_id: str, horizon_months: float = 
             )
         )
         ymax = max(ymax, float(y.max()))
+    # k* is a multiple of the run rate (run_rate_multiple x the window's mean).
+    run_rate_daily = float(row["run_rate_multiple"]) * mean_daily
     if np.isfinite(k_star) and mean_daily > 0:
-        level = k_star * mean_daily
+        level = k_star * run_rate_daily
         fig.add_hline(y=level, line_dash="dot", line_color=CROSSOVER_COLOR)
         fig.add_trace(
             go.Scatter(
@@ -268,7 +271,7 @@ def traffic_chart(analysis: Analysis, function_id: str, horizon_months: float = 
         fig.add_trace(
             go.Scatter(
                 x=[x],
-                y=[k_star * mean_daily],
+                y=[k_star * run_rate_daily],
                 mode="markers",
                 name=f"Projected crossover ({date})",
                 hovertemplate=f"projected crossover {date}: %{{y:,.0f}} per day<extra></extra>",
@@ -276,10 +279,8 @@ def traffic_chart(analysis: Analysis, function_id: str, horizon_months: float = 
             )
         )
         title = f"{row['name']}: traffic, crossover {date}"
-    elif np.isfinite(k_star) and k_star < 1:
-        title = f"{row['name']}: traffic (already past the crossover)"
     else:
-        title = f"{row['name']}: traffic ({row['forecast_note'] or 'no crossover date'})"
+        title = f"{row['name']}: traffic, crossover {forecast_text(row, short=True)}"
     positive = daily[0][daily[0] > 0]
     log_y = bool(len(positive)) and ymax > 20 * float(np.median(positive))
     fig.update_xaxes(title="Date (UTC)", tickformat="%Y-%m-%d", hoverformat="%Y-%m-%d")

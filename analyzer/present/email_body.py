@@ -16,6 +16,7 @@ from analyzer.core.analyze import Analysis
 from analyzer.core.fleet import FleetData
 from analyzer.core.vocabulary import HOURS_PER_MONTH, Verdict
 from analyzer.present.format import iso_date
+from analyzer.present.sentences import forecast_column
 from analyzer.present.summary import fleet_summary
 
 
@@ -30,7 +31,9 @@ class ReportData:
     counts: dict[str, int] = field(default_factory=dict)
     lambda_usd_per_month: float = 0.0
     outgrown_lambda_usd_per_month: float = 0.0
-    saving_usd_per_month: float = 0.0  # Move
+    saving_usd_per_month: float = 0.0  # Move, on spend
+    run_rate_lambda_usd_per_month: float = 0.0
+    run_rate_saving_usd_per_month: float = 0.0  # Move, at the run rate
     tune_usd_per_month: float = 0.0  # Tune
     first_report: bool = True
     previous_at: str | None = None
@@ -70,11 +73,18 @@ _ROW_COLUMNS = [
     "crossover_date",
     "months_to_crossover",
     "forecast_confidence",
+    "monthly_growth",
+    "monthly_growth_low",
+    "monthly_growth_high",
+    "crossover_date_earliest",
+    "crossover_date_latest",
+    "forecast_note",
 ]
 
 
 def _rows(df: pd.DataFrame) -> list[dict[str, Any]]:
     out = df.reindex(columns=_ROW_COLUMNS).copy()
+    out["forecast"] = forecast_column(out) if len(out) else pd.Series(dtype=object)
     out["account"] = out["account_name"].where(
         out["account_name"].astype(str) != "", out["account_id"]
     )
@@ -113,6 +123,8 @@ def build_report(
         lambda_usd_per_month=summary.lambda_usd_per_month,
         outgrown_lambda_usd_per_month=summary.outgrown_lambda_usd_per_month,
         saving_usd_per_month=summary.saving_usd_per_month,
+        run_rate_lambda_usd_per_month=summary.run_rate_lambda_usd_per_month,
+        run_rate_saving_usd_per_month=summary.run_rate_saving_usd_per_month,
         tune_usd_per_month=summary.tune_usd_per_month,
         price_book_as_of=str(book.get("as_of", "")),
         price_book_source=str(book.get("source", "")),

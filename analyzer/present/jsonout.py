@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.core.analyze import Analysis
+from analyzer.present.sentences import forecast_text
 from analyzer.present.summary import fleet_summary
 
 
@@ -131,7 +132,16 @@ def function_json(row: pd.Series, options: pd.DataFrame, detail: bool) -> dict[s
         "requests_per_second": num(row["crossover_rps"]) if finite else None,
     }
     out["verdict"] = row["verdict"]
-    out["monthly_saving_usd"] = usd(row["saving_usd_per_month"])  # the Move saving
+    out["monthly_saving_usd"] = usd(row["saving_usd_per_month"])  # the Move saving, on spend
+    out["run_rate"] = {  # next month at the current level: what the verdict and k* use
+        "basis": row["run_rate_basis"],
+        "multiple": num(row["run_rate_multiple"]),
+        "monthly_invocations": round(float(row["run_rate_invocations_per_month"])),
+        "lambda_usd": usd(row["run_rate_lambda_usd_per_month"]),
+        "tuned_lambda_usd": usd(row["run_rate_tuned_lambda_usd_per_month"]),
+        "best_usd": usd(row["run_rate_best_option_usd_per_month"]),
+        "monthly_saving_usd": usd(row["run_rate_saving_usd_per_month"]),
+    }
     out["tune"] = {
         "lambda_usd": usd(row["tuned_lambda_usd_per_month"]),
         "arch": row["tuned_arch"],
@@ -147,6 +157,13 @@ def function_json(row: pd.Series, options: pd.DataFrame, detail: bool) -> dict[s
             "monthly_growth": num(row["monthly_growth"], 3),
             "months_to_crossover": num(months, 3) if np.isfinite(months) else None,
             "crossover_date": row["crossover_date"],
+            "growth_interval_90": [
+                num(row["monthly_growth_low"], 3),
+                num(row["monthly_growth_high"], 3),
+            ],
+            "crossover_date_earliest": row["crossover_date_earliest"],
+            "crossover_date_latest": row["crossover_date_latest"],
+            "text": forecast_text(row),
             "confidence": row["forecast_confidence"],
             "note": row["forecast_note"],
             "days_of_data": int(row["days_of_data"]),
@@ -169,9 +186,11 @@ def analysis_json(analysis: Analysis, detail: bool) -> dict[str, Any]:
         "functions": functions,
         "totals": {
             "lambda_usd": usd(summary.lambda_usd_per_month),
+            "run_rate_lambda_usd": usd(summary.run_rate_lambda_usd_per_month),
             "best_usd": usd(summary.best_usd_per_month),
             "outgrown_saving_usd": usd(summary.saving_usd_per_month),
             "move_saving_usd": usd(summary.saving_usd_per_month),
+            "run_rate_move_saving_usd": usd(summary.run_rate_saving_usd_per_month),
             "tune_saving_usd": usd(summary.tune_usd_per_month),
         },
         "monthly_basis": analysis.meta["monthly_basis"],

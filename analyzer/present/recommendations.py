@@ -30,6 +30,7 @@ def worded(rec: pd.DataFrame, max_multiple: float) -> pd.DataFrame:
     """The economics frame with its text columns written, in `COLUMNS` order."""
     rec = rec.assign(best_option_sizing=sentences.sizing_column(rec))
     rec = rec.assign(tune_advice=sentences.tune_advice_column(rec))
+    rec = rec.assign(forecast=sentences.forecast_column(rec))
     rec = rec.assign(
         caveats=sentences.caveats_column(rec),
         recommendation=sentences.recommendation_column(rec, max_multiple),

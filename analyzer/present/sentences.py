@@ -180,15 +180,94 @@ def caveats_column(rec: pd.DataFrame) -> pd.Series:
 
 # -- the crossover in words --------------------------------------------------------------------
 def crossover_sentence(multiple: float, invocations: float, max_multiple: float) -> str:
-    """Where the crossover is, as a sentence: "Crossover at 7.37x today's traffic (22.1M
+    """Where the crossover is, as a sentence: "Crossover at 7.37x today's run rate (22.1M
     invocations/month)", "Lambda costs more at any traffic", or "No crossover up to 1000x
-    today's traffic"."""
+    today's run rate"."""
     k = float(multiple)
     if not math.isfinite(k):
-        return f"No crossover up to {max_multiple:g}x today's traffic"
+        return f"No crossover up to {max_multiple:g}x today's run rate"
     if k == 0.0:
         return "Lambda costs more than the cheapest option at any traffic"
-    return f"Crossover at {format_multiple(k)} today's traffic ({count(invocations)} invocations/month)"
+    return f"Crossover at {format_multiple(k)} today's run rate ({count(invocations)} invocations/month)"
+
+
+# -- the forecast in words ----------------------------------------------------------------------
+FORECAST_COLUMNS = (
+    "crossover_multiple",
+    "months_to_crossover",
+    "crossover_date_earliest",
+    "crossover_date_latest",
+    "monthly_growth",
+    "monthly_growth_low",
+    "monthly_growth_high",
+    "forecast_note",
+)
+
+
+def _month(date: Any) -> tuple[str, str] | None:
+    """("March", "2027") of an ISO date, or None."""
+    if not isinstance(date, str) or not date:
+        return None
+    ts = pd.Timestamp(date)
+    return ts.strftime("%B"), ts.strftime("%Y")
+
+
+def _date_range(earliest: Any, latest: Any) -> str:
+    """'between March and June 2027', 'around March 2027', 'from March 2027 to more than 3
+    years away'."""
+    lo, hi = _month(earliest), _month(latest)
+    if lo is None:
+        return "more than 3 years away"
+    if hi is None:
+        return f"from {lo[0]} {lo[1]} to more than 3 years away"
+    if lo == hi:
+        return f"around {lo[0]} {lo[1]}"
+    if lo[1] == hi[1]:
+        return f"between {lo[0]} and {hi[0]} {hi[1]}"
+    return f"between {lo[0]} {lo[1]} and {hi[0]} {hi[1]}"
+
+
+def _growth(growth: float, low: float, high: float) -> str:
+    return f"growth {growth:+.1%}/month, 90% interval {low:+.1%} to {high:+.1%}"
+
+
+def forecast_text(row: Mapping[str, Any] | pd.Series, short: bool = False) -> str:
+    """The forecast of one function in words, the same in the app, the CLI, the exports and the
+    e-mail: 'between March and June 2027 (in about 4 months; growth +2.0%/month, 90% interval
+    +1.4% to +2.6%)', 'already past the crossover', 'more than 3 years away (...)', 'no date:
+    traffic is flat (...)'. `short` leaves out the parentheses (for tables)."""
+    k = float(row["crossover_multiple"])
+    months = float(row["months_to_crossover"])
+    note = str(row["forecast_note"] or "")
+    growth, low, high = (
+        float(row[c]) for c in ("monthly_growth", "monthly_growth_low", "monthly_growth_high")
+    )
+    measured = math.isfinite(growth) and math.isfinite(low) and math.isfinite(high)
+    why = f" ({_growth(growth, low, high)})" if measured and not short else ""
+    if math.isfinite(k) and k < 1:
+        return "already past the crossover"
+    if not measured:
+        return f"no date: {note.split(':')[0]}" if note else "no date"
+    if not math.isfinite(k):
+        return f"no date: no crossover to reach{why}"
+    if not math.isfinite(months):
+        reason = note.split(":")[0] if note else "no trend"
+        return f"no date: {reason}{why}"
+    if months > 36:
+        return f"more than 3 years away{why}"
+    span = _date_range(row["crossover_date_earliest"], row["crossover_date_latest"])
+    about = "within a month" if months < 1 else f"in about {months:.0f} months"
+    return span if short else f"{span} ({about}; {_growth(growth, low, high)})"
+
+
+def forecast_column(rec: pd.DataFrame, short: bool = False) -> pd.Series:
+    """`forecast_text` for every row of `rec`."""
+    cols = [rec[c].tolist() for c in FORECAST_COLUMNS]
+    text = [
+        forecast_text(dict(zip(FORECAST_COLUMNS, values, strict=True)), short)
+        for values in zip(*cols, strict=True)
+    ]
+    return pd.Series(text, index=rec.index, dtype=object)
 
 
 # -- the verdict sentence ------------------------------------------------------------------------
@@ -198,13 +277,9 @@ def verdict_sentence_column(rec: pd.DataFrame, max_multiple: float) -> pd.Series
     target = rec["best_option_kind"].map(KIND_LABELS).fillna("")
     saving = rec["saving_usd_per_month"].astype(float)
     multiple = rec["crossover_multiple"].astype(float)
-    k_text = number_column(multiple, ".2f") + "x today's traffic"
-    date = rec["crossover_date"]
-    when = pd.Series(
-        np.where(date.notna(), ", forecast around " + date.fillna("").astype(str), ""),
-        index=rec.index,
-        dtype=str,
-    )
+    k_text = number_column(multiple, ".2f") + "x today's run rate"
+    words = rec["forecast"] if "forecast" in rec else forecast_column(rec)
+    when = "; forecast: " + words.fillna("").astype(str)
     outgrown = (
         "Move to " + target + ": " + rec["best_option_sizing"].astype(str)
         + "; Move saves " + money_column(saving) + "/month (" + money_column(saving * 12)
@@ -221,7 +296,7 @@ def verdict_sentence_column(rec: pd.DataFrame, max_multiple: float) -> pd.Series
     stay = np.where(
         multiple.notna(),
         "Stay on Lambda: crossover at " + k_text + when,
-        "Stay on Lambda: no crossover up to " + format(max_multiple, "g") + "x today's traffic",
+        "Stay on Lambda: no crossover up to " + format(max_multiple, "g") + "x today's run rate",
     )
     verdict = rec["verdict"]
     sentence = np.where(
@@ -233,7 +308,7 @@ def verdict_sentence_column(rec: pd.DataFrame, max_multiple: float) -> pd.Series
 def verdict_sentence(rec: Mapping[str, Any] | pd.Series, max_multiple: float) -> str:
     """`verdict_sentence_column` for one recommendation row (the app's function page)."""
     row = pd.DataFrame([dict(rec)])
-    for column in ("crossover_date", "best_option_kind"):
+    for column in ("best_option_kind",):
         row[column] = row[column].astype(object).where(row[column].notna(), None)
     return str(verdict_sentence_column(row, max_multiple).iloc[0])
 

@@ -31,6 +31,8 @@ class FleetSummary:
     outgrown_lambda_usd_per_month: float  # Lambda spend on the Outgrown functions
     saving_usd_per_month: float  # Move: what moving the Outgrown functions saves (vs tuned)
     tune_usd_per_month: float = 0.0  # Tune: what tuning Lambda itself saves, every function
+    run_rate_lambda_usd_per_month: float = float("nan")  # Lambda at the current level of traffic
+    run_rate_saving_usd_per_month: float = float("nan")  # Move, at the current level of traffic
 
     @property
     def saving_usd_per_year(self) -> float:
@@ -58,9 +60,16 @@ class FleetSummary:
             )
         saving = money(self.saving_usd_per_month, 0, sign_first=True)
         yearly = money(self.saving_usd_per_year, 0, sign_first=True)
+        at_rate = (
+            f" ({money(self.run_rate_saving_usd_per_month, 0, sign_first=True)}/month at "
+            "the run rate)"
+            if np.isfinite(self.run_rate_saving_usd_per_month)
+            else ""
+        )
         return (
             f"{self.outgrown} of {self.functions} functions have outgrown Lambda. Move: moving "
-            f"them would save {saving}/month ({yearly}/year) against a tuned Lambda.{tune}"
+            f"them would save {saving}/month on spend{at_rate}, {yearly}/year, against a "
+            f"tuned Lambda.{tune}"
         )
 
 
@@ -79,7 +88,17 @@ def fleet_summary(functions: pd.DataFrame) -> FleetSummary:
         outgrown_lambda_usd_per_month=float(lambda_usd[outgrown].sum()),
         saving_usd_per_month=float(functions.loc[outgrown, "saving_usd_per_month"].sum()),
         tune_usd_per_month=float(functions[_tune_column(functions)].clip(lower=0.0).sum()),
+        run_rate_lambda_usd_per_month=_sum(functions, "run_rate_lambda_usd_per_month"),
+        run_rate_saving_usd_per_month=_sum(functions, "run_rate_saving_usd_per_month", outgrown),
     )
+
+
+def _sum(functions: pd.DataFrame, column: str, rows: pd.Series | None = None) -> float:
+    """The sum of a column (NaN when the frame does not have it)."""
+    if column not in functions:
+        return float("nan")
+    values = functions[column] if rows is None else functions.loc[rows, column]
+    return float(values.sum())
 
 
 def _tune_column(functions: pd.DataFrame) -> str:
@@ -99,8 +118,10 @@ def recommendations_summary(fns: pd.DataFrame) -> dict[str, Any]:
         **{str(verdict): count for verdict, count in fleet.counts.items()},
         "tune": int(fns["tune"].sum()),
         "lambda_usd_per_month": fleet.lambda_usd_per_month,
+        "run_rate_lambda_usd_per_month": fleet.run_rate_lambda_usd_per_month,
         "outgrown_lambda_usd_per_month": fleet.outgrown_lambda_usd_per_month,
         "saving_usd_per_month": saving,
+        "run_rate_saving_usd_per_month": fleet.run_rate_saving_usd_per_month,
         "saving_usd_per_year": saving * MONTHS_PER_YEAR,
         "migration_cost_usd": cost,
         "payback_months": (cost / saving) if saving > 0 else None,

@@ -11,7 +11,7 @@ from analyzer.core.selection import VERDICT_RANK
 from analyzer.core.vocabulary import HOURS_PER_MONTH, Verdict
 from analyzer.present.format import count, multiple
 from analyzer.present.format import money as format_money
-from analyzer.present.sentences import crossover_sentence
+from analyzer.present.sentences import crossover_sentence, forecast_text
 from analyzer.present.summary import fleet_summary
 from analyzer.present.terminal import terminal_safe
 
@@ -123,11 +123,7 @@ def analysis_table(a: Analysis, limit: int | None = None) -> str:
         f = f.head(limit)
     rows = []
     for _, r in f.iterrows():
-        when = "-"
-        if r["crossover_multiple"] < 1:
-            when = "now"
-        elif isinstance(r["crossover_date"], str):
-            when = r["crossover_date"]
+        when = forecast_text(r, short=True)
         best = (
             f"{r['best_option_kind']} {r['best_option_label']}"
             if isinstance(r["best_option_kind"], str)
@@ -172,9 +168,12 @@ def analysis_table(a: Analysis, limit: int | None = None) -> str:
     )
     totals = (
         f"\n{summary.functions} functions: {summary.outgrown} outgrown, {summary.watch} watch, "
-        f"{summary.stay} stay. Lambda {money(summary.lambda_usd_per_month)}/month. Move: moving "
-        f"the outgrown functions saves {money(summary.saving_usd_per_month)}/month "
-        f"({money(summary.saving_usd_per_year)}/year) against a tuned Lambda. Tune: tuning "
+        f"{summary.stay} stay. Lambda {money(summary.lambda_usd_per_month)}/month spend, "
+        f"{money(summary.run_rate_lambda_usd_per_month)}/month at the run rate. Move: moving "
+        f"the outgrown functions saves {money(summary.saving_usd_per_month)}/month on spend "
+        f"({money(summary.saving_usd_per_year)}/year), "
+        f"{money(summary.run_rate_saving_usd_per_month)}/month at the run rate, against a tuned "
+        "Lambda. Tune: tuning "
         f"Lambda itself (arm64, front door) saves {money(summary.tune_usd_per_month)}/month."
     )
     failures = a.fleet.meta.get("failures") or []

@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from analyzer.core.analyze import analyze
 from analyzer.core.demo import demo_fleet
+from analyzer.present.sentences import forecast_text
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or (
@@ -187,7 +188,7 @@ def test_function_page_shows_a_crossover_date(
     page.keyboard.press("Enter")
     page.get_by_text(f"projected crossover {row['crossover_date']}").first.wait_for(timeout=30_000)
     metric = page.locator('[data-testid="stMetric"]').filter(has_text="Projected crossover date")
-    assert row["crossover_date"] in metric.inner_text()
+    assert forecast_text(row, short=True) in metric.inner_text()
     page.screenshot(path=str(tmp_path / "function.png"))
     page.close()
 

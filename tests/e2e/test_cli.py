@@ -124,7 +124,8 @@ def test_analyze_demo_json() -> None:
             f["forecast"]
         )
         if f["verdict"] == "outgrown":
-            assert f["crossover"]["multiple"] < 1 and f["monthly_saving_usd"] >= 50
+            # Verdicts are on the run rate: its k* and its Move saving.
+            assert f["crossover"]["multiple"] < 1 and f["run_rate"]["monthly_saving_usd"] >= 50
     assert any(f["forecast"]["crossover_date"] for f in fns if f["verdict"] == "watch")
     assert doc["assumptions"]["min_instances"] == 2
     assert any("eu-west-1" in n for n in doc["notes"])

@@ -109,6 +109,27 @@ def test_check_prints_a_diff_and_rewrite_fixes_it(tmp_path: Path) -> None:
     assert subprocess.run(check, capture_output=True, timeout=60, check=False).returncode == 0
 
 
+def test_the_price_book_age_warning_does_not_make_the_readme_stale(tmp_path: Path) -> None:
+    """Once the bundled snapshot is 90 days old every command warns; the README's sessions
+    must not start failing the check because the calendar moved on."""
+    import datetime as dt
+
+    from analyzer.adapters.pricebooks import stale_warning
+    from analyzer.core.pricebook import PriceBook
+
+    book = PriceBook.bundled()
+    later = dt.date.fromisoformat(book.as_of[:10]) + dt.timedelta(days=200)
+    warning = stale_warning(book, today=later)
+    assert warning is not None and sessions.DATED_LINES.match(warning)
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        f"<!-- session -->\n```console\n$ echo '{warning}'; echo analysed\nanalysed\n```\n"
+        "<!-- /session -->\n"
+    )
+    check = [sys.executable, str(SCRIPT), "--check", "--readme", str(readme)]
+    assert subprocess.run(check, capture_output=True, timeout=60, check=False).returncode == 0
+
+
 def test_every_export_column_is_documented(tmp_path: Path) -> None:
     out = tmp_path / "recs.csv"
     subprocess.run(

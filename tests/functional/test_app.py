@@ -35,7 +35,7 @@ def test_outgrown_sentence_names_the_target_the_sizing_and_the_saving() -> None:
         "verdict": "outgrown", "best_option_kind": "fargate", "crossover_multiple": 0.4,
         "best_option_sizing": "2-5 tasks of 1 vCPU / 2 GB, autoscaled over the day",
         "saving_usd_per_month": 1240.0, "payback_months": 3.0, "crossover_date": None,
-        "crossover_invocations_per_month": 4e6,
+        "crossover_invocations_per_month": 4e6, "forecast": "already past the crossover",
     }  # fmt: skip
     assert m.verdict_sentence(row, max_multiple=50) == (
         "Move to Fargate: 2-5 tasks of 1 vCPU / 2 GB, autoscaled over the day; Move saves "
@@ -48,14 +48,16 @@ def test_watch_and_stay_sentences_give_the_multiple_and_the_date() -> None:
         "verdict": "watch", "best_option_kind": "ec2", "crossover_multiple": 1.6,
         "best_option_sizing": "", "saving_usd_per_month": 0.0, "payback_months": np.nan,
         "crossover_date": "2027-06-01", "crossover_invocations_per_month": 16e6,
+        "forecast": "between May and July 2027 (in about 6 months; growth +8.0%/month, 90% "
+        "interval +6.0% to +10.0%)",
     }  # fmt: skip
     s = m.verdict_sentence(watch, max_multiple=50)
     assert "1.60x" in s
     assert "16,000,000 invocations/month" in s
-    assert "2027-06-01" in s
+    assert "; forecast: between May and July 2027 (in about 6 months" in s
     stay = {**watch, "verdict": "stay", "crossover_multiple": np.nan, "crossover_date": None}
     assert m.verdict_sentence(stay, max_multiple=50) == (
-        "Stay on Lambda: no crossover up to 50x today's traffic"
+        "Stay on Lambda: no crossover up to 50x today's run rate"
     )
 
 
@@ -256,11 +258,12 @@ def test_function_page_shows_verdict_curves_and_crossover_date() -> None:
     row = dated.iloc[0]
     at.selectbox(key="fn").set_value(row["function_id"]).run()
     assert not at.exception
-    assert metric(at, "Projected crossover date") == row["crossover_date"]
+    assert metric(at, "Projected crossover date") == m.forecast_text(row, short=True)
+    assert metric(at, "Projected crossover date").startswith(("between", "around"))
     body = texts(at)
     one = m.function_recommendation(a, row["function_id"])
     assert m.verdict_sentence(one, a.assumptions.max_multiple) in body
-    assert f"around **{row['crossover_date']}**" in body
+    assert f"Forecast: {m.forecast_text(row)}." in body
     assert "Every price used (price book as of" in "\n".join(e.label for e in at.expander)
 
 

@@ -182,9 +182,21 @@ def test_overview_table_puts_the_money_first_and_words_for_missing_values(
     assert m.crossover_text(0.0, 1000) == "cheaper at any traffic"
     assert m.crossover_text(float("nan"), 1000) == "no crossover up to 1,000× today"
     assert m.crossover_text(1000.0, 1000) == "no crossover up to 1,000× today"
-    assert m.crossover_text(2.44, 1000) == "2.4× today's traffic"
-    assert m.date_text(0.5, None, 1000) == "now (already cheaper elsewhere)"
-    assert m.date_text(3.0, None, 1000) == "not forecast (traffic not growing)"
+    assert m.crossover_text(2.44, 1000) == "2.4× today's run rate"
+    row = {
+        "crossover_multiple": 0.5,
+        "months_to_crossover": 0.0,
+        "crossover_date_earliest": None,
+        "crossover_date_latest": None,
+        "monthly_growth": 0.02,
+        "monthly_growth_low": 0.01,
+        "monthly_growth_high": 0.03,
+        "forecast_note": "already past the crossover",
+    }
+    assert m.forecast_text(row, short=True) == "already past the crossover"
+    flat = {**row, "crossover_multiple": 3.0, "months_to_crossover": float("nan")}
+    flat |= {"monthly_growth_low": -0.01, "forecast_note": "traffic is flat: no crossover date"}
+    assert m.forecast_text(flat, short=True) == "no date: traffic is flat"
 
 
 def test_searching_narrows_the_overview_to_matching_names(analysis: Analysis) -> None:

@@ -102,7 +102,9 @@ def test_traffic_chart_shows_daily_history_trend_and_projected_crossover(
     marker = next(t for t in fig.data if str(t.name).startswith("Projected crossover"))
     assert pd.Timestamp(marker.x[0]) == pd.Timestamp(cast(str, row["crossover_date"]))
     mean_daily = float(np.mean(history.y))
-    assert marker.y[0] == pytest.approx(row["crossover_multiple"] * mean_daily, rel=1e-6)
+    # k* is a multiple of the run rate, run_rate_multiple x the window's mean daily traffic.
+    run_rate_daily = row["run_rate_multiple"] * mean_daily
+    assert marker.y[0] == pytest.approx(row["crossover_multiple"] * run_rate_daily, rel=1e-6)
     assert row["crossover_date"] in fig.layout.title.text
     assert "per day" in fig.layout.yaxis.title.text
     assert "Date" in fig.layout.xaxis.title.text

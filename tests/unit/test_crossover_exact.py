@@ -65,8 +65,11 @@ def brute_force_first_crossing(
 
 
 def check(an: Analysis, function_id: str, fine_from: float = math.inf) -> bool:
-    k = float(
-        an.functions.set_index("function_id")["crossover_multiple"].astype(float)[function_id]
+    fns = an.functions.set_index("function_id")
+    # The solver's k* is a multiple of the window's traffic (the cost curves' k = 1); the
+    # column is a multiple of the run rate, run_rate_multiple x the window's.
+    k = float(fns["crossover_multiple"].astype(float)[function_id]) * float(
+        fns["run_rate_multiple"].astype(float)[function_id]
     )
     if not math.isfinite(k) or k == 0:
         return False

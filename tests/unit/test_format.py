@@ -66,11 +66,11 @@ def test_the_crossover_reads_as_a_sentence_in_every_case() -> None:
 
     # Before: "Crossover at none today's traffic" when there was no crossover.
     assert crossover_sentence(float("nan"), float("nan"), 1000.0) == (
-        "No crossover up to 1000x today's traffic"
+        "No crossover up to 1000x today's run rate"
     )
     assert crossover_sentence(0.0, 0.0, 1000.0) == (
         "Lambda costs more than the cheapest option at any traffic"
     )
     assert crossover_sentence(7.3755, 22.1e6, 1000.0) == (
-        "Crossover at 7.38x today's traffic (22.1M invocations/month)"
+        "Crossover at 7.38x today's run rate (22.1M invocations/month)"
     )

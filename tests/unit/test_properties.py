@@ -139,7 +139,7 @@ def test_forecast_recovers_a_known_growth_rate(growth, days, level, seed) -> Non
 
 
 def test_forecast_months_to_crossover_on_growing_fleet() -> None:
-    # 10% a month, crossing at 2x today's mean: about ln2/ln1.1 = 7.3 months minus half the window.
+    # 10% a month from the run rate (the trend's level at the window end) to the crossover.
     days = 90
     start = pd.Timestamp("2026-01-01T00:00Z")
     hours = pd.date_range(start, periods=days * 24, freq="h")
@@ -161,12 +161,22 @@ def test_forecast_months_to_crossover_on_growing_fleet() -> None:
     k = f["crossover_multiple"]
     assert math.isfinite(k)
     assert k > 1
-    # trend level at the window's end vs its mean
-    end_over_mean = 1.1 ** (days / 2 / 30.4167)
-    assert f["months_to_crossover"] == pytest.approx(
-        math.log(k / end_over_mean) / math.log(1.1), rel=0.05
+    # The run rate: the last day's traffic (its middle, day 89.5) over the window's mean
+    # (the integral of 1.1^(t/30.4167) over 90 days, divided by 90).
+    span = days / 30.4167
+    end_over_mean = 1.1 ** (89.5 / 30.4167) * span * math.log(1.1) / (1.1**span - 1)
+    assert f["run_rate_multiple"] == pytest.approx(end_over_mean, rel=1e-3)
+    assert f["run_rate_basis"] == "trend"
+    # k* is a multiple of the run rate: the same crossover traffic as on the window's basis.
+    assert f["crossover_invocations"] == pytest.approx(
+        k * f["run_rate_invocations_per_month"], rel=1e-9
     )
-    assert f["crossover_date"] > "2026-04-01"
+    assert f["months_to_crossover"] == pytest.approx(math.log(k) / math.log(1.1), rel=1e-3)
+    if f["months_to_crossover"] > 36:
+        assert f["crossover_date"] is None
+        assert "more than 3 years" in f["forecast_note"]
+    else:
+        assert f["crossover_date"] > "2026-04-01"
 
 
 def test_flat_traffic_gets_no_date_and_says_why() -> None:

@@ -109,7 +109,10 @@ def test_growing_function_is_watched_with_a_date():
     assert r["monthly_growth"] == pytest.approx(0.15, abs=0.02)
     assert r["verdict"] == "watch"
     assert r["crossover_date"] is not None
-    assert r["crossover_date"] in r["recommendation"]
+    # The sentence words the date range (months), which holds the point date.
+    assert r["crossover_date_earliest"] <= r["crossover_date"] <= r["crossover_date_latest"]
+    assert "forecast: " + r["forecast"] in r["recommendation"]
+    assert pd.Timestamp(r["crossover_date_earliest"]).strftime("%B") in r["forecast"]
 
 
 def test_arm64_tune_prices_duration_at_the_arm_rate():

@@ -48,9 +48,11 @@ def render_markdown(recs: Recommendations) -> bytes:
         "",
         f"- {s['functions']} functions: **{s['outgrown']} Outgrown**, {s['watch']} Watch, "
         f"{s['stay']} Stay; {s['tune']} can be tuned on Lambda.",
-        f"- Lambda today: {money(s['lambda_usd_per_month'])}/month.",
-        f"- Move: moving every Outgrown function saves (against a tuned Lambda) **{money(s['saving_usd_per_month'])}/month** "
-        f"({money(s['saving_usd_per_year'])}/year) for a one-time migration cost of "
+        f"- Lambda today: {money(s['lambda_usd_per_month'])}/month spend, "
+        f"{money(s['run_rate_lambda_usd_per_month'])}/month at the run rate.",
+        f"- Move: moving every Outgrown function saves (against a tuned Lambda) **{money(s['saving_usd_per_month'])}/month** on spend "
+        f"({money(s['run_rate_saving_usd_per_month'])}/month at the run rate; "
+        f"{money(s['saving_usd_per_year'])}/year on spend) for a one-time migration cost of "
         f"{money(s['migration_cost_usd'])}"
         + (
             f" (payback {number(s['payback_months'], '.1f')} months)."

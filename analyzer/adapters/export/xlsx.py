@@ -89,10 +89,20 @@ def _summary_sheet(ws: Any, recs: Recommendations) -> None:
         ("Watch", s["watch"], INT_FORMAT),
         ("Stay", s["stay"], INT_FORMAT),
         ("Can be tuned on Lambda", s["tune"], INT_FORMAT),
-        ("Lambda today, USD per month", s["lambda_usd_per_month"], USD_FORMAT),
+        ("Lambda today (spend), USD per month", s["lambda_usd_per_month"], USD_FORMAT),
         (
-            "Move saving if every Outgrown function moves, USD per month",
+            "Lambda today (run rate), USD per month",
+            s["run_rate_lambda_usd_per_month"],
+            USD_FORMAT,
+        ),
+        (
+            "Move saving if every Outgrown function moves (spend), USD per month",
             s["saving_usd_per_month"],
+            USD_FORMAT,
+        ),
+        (
+            "Move saving if every Outgrown function moves (run rate), USD per month",
+            s["run_rate_saving_usd_per_month"],
             USD_FORMAT,
         ),
         (

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from analyzer.core.vocabulary import KIND_LABELS
 from analyzer.present.format import DASH, count
 from analyzer.present.format import money as format_money
-from analyzer.present.sentences import verdict_sentence
+from analyzer.present.sentences import forecast_text, verdict_sentence
 
 PRICING_LABELS = {
     "on_demand": "On-demand (no commitment)",
@@ -32,10 +31,10 @@ __all__ = [
     "TARGET_LABELS",
     "compact",
     "display_value",
+    "forecast_text",
     "function_label",
     "kind_name",
     "money",
-    "months_text",
     "verdict_sentence",
 ]
 
@@ -71,16 +70,6 @@ def function_label(row: Mapping[str, Any] | pd.Series) -> str:
 def kind_name(kind: str | None) -> str:
     """An option kind's label ('–' when there is none)."""
     return KIND_LABELS.get(str(kind), str(kind or "–"))
-
-
-def months_text(months: float) -> str:
-    if not np.isfinite(months):
-        return "no date"
-    if months < 1:
-        return "within a month"
-    if months < 24:
-        return f"in about {months:.0f} months"
-    return f"in about {months / 12:.0f} years"
 
 
 ASSUMPTION_LABELS: dict[str, str] = {

@@ -13,6 +13,7 @@ from analyzer.core.pricebook import PriceBook
 from analyzer.core.selection import VERDICT_RANK
 from analyzer.core.vocabulary import KIND_LABELS, VERDICT_LABELS, OptionKind
 from analyzer.present.app.labels import assumption_label, display_value, kind_name
+from analyzer.present.sentences import forecast_column
 
 
 def percent_text(v: Any) -> str:
@@ -29,7 +30,7 @@ FLEET_TABLE_COLUMNS = [
 
 
 def crossover_text(k: float, max_multiple: float) -> str:
-    """A crossover multiple in words: '2.4× today's traffic', 'no crossover up to 1,000×
+    """A crossover multiple in words: '2.4× today's run rate', 'no crossover up to 1,000×
     today', 'cheaper at any traffic', 'already (0.45× today)'."""
     if not np.isfinite(k) or k >= max_multiple:
         return f"no crossover up to {max_multiple:,.0f}× today"
@@ -37,18 +38,7 @@ def crossover_text(k: float, max_multiple: float) -> str:
         return "cheaper at any traffic"
     if k < 1:
         return f"already ({k:.2f}× today)"
-    return f"{k:,.1f}× today's traffic"
-
-
-def date_text(k: float, date: object, max_multiple: float) -> str:
-    """The crossover date in words: a date, 'now', or why there is none."""
-    if np.isfinite(k) and k < 1:
-        return "now (already cheaper elsewhere)"
-    if isinstance(date, str) and date:
-        return date
-    if not np.isfinite(k) or k >= max_multiple:
-        return "none (Lambda stays cheapest)"
-    return "not forecast (traffic not growing)"
+    return f"{k:,.1f}× today's run rate"
 
 
 def fleet_table(functions: pd.DataFrame, max_multiple: float = 1000.0) -> pd.DataFrame:
@@ -61,9 +51,7 @@ def fleet_table(functions: pd.DataFrame, max_multiple: float = 1000.0) -> pd.Dat
             "Function": f["name"],
             "Saving $/month": f["saving_usd_per_month"].astype(float),
             "Crossover": [crossover_text(k, max_multiple) for k in ks],
-            "Crossover date": [
-                date_text(k, d, max_multiple) for k, d in zip(ks, f["crossover_date"], strict=True)
-            ],
+            "Crossover date": forecast_column(f, short=True).to_numpy(),
             "Lambda $/month": f["lambda_usd_per_month"].astype(float),
             "Best alternative": (
                 f["best_option_kind"].map(KIND_LABELS).fillna("none priced")
