@@ -19,6 +19,7 @@ us-east-1 only. Idle hours produce no row, as CloudWatch reports no datapoint fo
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -33,6 +34,7 @@ SHAPE_WEIGHTS = (0.20, 0.30, 0.15, 0.15, 0.12, 0.08)
 ENVIRONMENTS = ("dev", "test", "prod")
 FUNCTIONS_PER_ACCOUNT = 2000  # accounts = max(3, n / 2000): big fleets span many accounts
 MAX_MEAN_CONCURRENCY = 300.0  # within Lambda's default 1,000 concurrent executions per account
+MAX_PAST_LEVEL = 3.0  # a declining function's level early in a long window, at most x today's
 REGIONS = ("us-east-1", "eu-west-1")
 PRICE_PROXY = {"eu-west-1": "us-east-1"}
 MEMORY_MB = np.array([128, 256, 512, 1024, 1536, 1769, 2048, 3008, 4096])
@@ -57,8 +59,9 @@ def _functions(rng: np.random.Generator, n: int) -> pd.DataFrame:
     timeout = rng.choice([3.0, 30.0, 60.0, 300.0, 900.0], n, p=[0.3, 0.4, 0.15, 0.1, 0.05])
     eph = np.where(rng.random(n) < 0.05, rng.choice([1024, 2048, 4096, 10240], n), 512)
     arch = np.where(rng.random(n) < 0.35, "arm64", "x86_64")
-    # 1 % use provisioned concurrency (the price book has no arm64 PC price for eu-west-1).
-    pc_ok = (region == REGIONS[0]) | (arch == "x86_64")
+    # 1 % use provisioned concurrency, in us-east-1 only: the price book has no arm64 PC price
+    # for eu-west-1, and the tuned Lambda may move an x86_64 function to arm64.
+    pc_ok = region == REGIONS[0]
     pc = np.where((rng.random(n) < 0.01) & pc_ok, rng.integers(1, 50, n), 0)
     return pd.DataFrame(
         {
@@ -82,7 +85,8 @@ def _functions(rng: np.random.Generator, n: int) -> pd.DataFrame:
     )
 
 
-GEN_CHUNK = 4000  # functions per generation chunk (bounds the generator's memory)
+GEN_CHUNK = 4000  # functions per generation chunk (bounds the generator's memory) ...
+GEN_CELLS = GEN_CHUNK * 30 * 24  # ... and fewer for windows over 30 days
 
 
 def _hourly(
@@ -112,7 +116,10 @@ def _hourly(
     np.copyto(level, spiky, where=shape == 3)
     del spiky, diurnal
     months = (t - h)[None, :] / (24 * 30.4167)  # growth measured back from the window's end
-    level *= np.exp(np.log1p(growth) * months)
+    # A dying function was busier before; over long windows its early level is capped at
+    # MAX_PAST_LEVEL x today's (a 455-day window would otherwise reach 2,000x, beyond the
+    # price book's Lambda tiers). Windows of 30 days never reach the cap.
+    level *= np.minimum(np.exp(np.log1p(growth) * months), MAX_PAST_LEVEL)
     level *= rng.lognormal(0.0, 0.1, (n, h))
     level *= rps * 3600.0
     inv = rng.poisson(level).astype(float)
@@ -133,10 +140,33 @@ def _hourly(
     return rows, cols, values
 
 
-def synthetic_traffic(
+def synthetic_parts(
     n: int, days: int, seed: int = SEED, end: pd.Timestamp = END
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
-    """(functions, traffic, start) for `n` functions over `days` days of hourly traffic."""
+) -> tuple[pd.DataFrame, Iterator[pd.DataFrame], pd.Timestamp]:
+    """(functions, traffic parts, start): the traffic of GEN_CHUNK functions at a time, made
+    as the iterator is read (the same rows as `synthetic_traffic`, never all in memory)."""
+    functions, chunks, start = _generator(n, days, seed, end)
+    ids = functions["function_id"].to_numpy()
+
+    def parts() -> Iterator[pd.DataFrame]:
+        for rows, cols, values in chunks:
+            columns: dict[str, Any] = {
+                "function_id": ids[rows],
+                "timestamp": start + pd.to_timedelta(cols, unit="h"),
+                **values,
+                "throttles": np.zeros(len(rows)),
+            }
+            yield pd.DataFrame(columns, copy=False)
+
+    return functions, parts(), start
+
+
+def _generator(
+    n: int, days: int, seed: int, end: pd.Timestamp
+) -> tuple[
+    pd.DataFrame, Iterator[tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]], pd.Timestamp
+]:
+    """The functions (drawn now) and an iterator of their hourly rows, GEN_CHUNK at a time."""
     rng = np.random.default_rng(seed)
     functions = _functions(rng, n)
     h = days * 24
@@ -154,13 +184,26 @@ def synthetic_traffic(
     )
     phase = rng.uniform(-3, 3, (n, 1))
     batch_hour = rng.integers(0, 24, (n, 1))
-    parts: list[tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]] = []
-    for lo in range(0, n, GEN_CHUNK):  # chunks of functions, not a loop per function
-        s = slice(lo, min(n, lo + GEN_CHUNK))
-        rows, cols, values = _hourly(
-            rng, days, start, shape[s], rps[s], dur_ms[s], growth[s], phase[s], batch_hour[s]
-        )
-        parts.append((rows + lo, cols, values))
+
+    step = max(1, min(GEN_CHUNK, GEN_CELLS // h))
+
+    def chunks() -> Iterator[tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]]:
+        for lo in range(0, n, step):  # chunks of functions, not a loop per function
+            s = slice(lo, min(n, lo + step))
+            rows, cols, values = _hourly(
+                rng, days, start, shape[s], rps[s], dur_ms[s], growth[s], phase[s], batch_hour[s]
+            )
+            yield rows + lo, cols, values
+
+    return functions, chunks(), start
+
+
+def synthetic_traffic(
+    n: int, days: int, seed: int = SEED, end: pd.Timestamp = END
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
+    """(functions, traffic, start) for `n` functions over `days` days of hourly traffic."""
+    functions, chunks, start = _generator(n, days, seed, end)
+    parts = list(chunks)
     rows = np.concatenate([p[0] for p in parts])
     cols = np.concatenate([p[1] for p in parts])
     columns: dict[str, Any] = {
@@ -179,12 +222,14 @@ def synthetic_traffic(
 def synthetic_fleet(n: int, days: int = 30, seed: int = SEED, end: pd.Timestamp = END) -> FleetData:
     """A FleetData of `n` functions over `days` days (same output for the same arguments)."""
     functions, traffic, start = synthetic_traffic(n, days, seed, end)
-    meta = {
+    return FleetData(functions, traffic, {**synthetic_meta(seed), "start": start, "end": end})
+
+
+def synthetic_meta(seed: int = SEED) -> dict[str, Any]:
+    """The synthetic fleet's meta (source, price-region proxies, notes), without its window."""
+    return {
         "source": "benchmark",
-        "start": start,
-        "end": end,
         "price_region_proxy": dict(PRICE_PROXY),
         "notes": [f"Synthetic benchmark fleet (benchmarks/fleetgen.py, seed {seed})."],
         "failures": [],
     }
-    return FleetData(functions, traffic, meta)

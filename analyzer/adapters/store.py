@@ -14,6 +14,12 @@ by `--data-dir` or $CROSSOVER_DATA_DIR):
 Every file is written atomically (temp file + os.replace) and the traffic of a pair is written
 before its window is recorded, so an interrupted run leaves a consistent store that simply
 re-fetches what it had not recorded. One writer at a time (the collecting thread).
+
+Each traffic file is sorted by function_id, then hour, in row groups of ROW_GROUP_ROWS, so
+`StoredFleet` reads a block of functions (sorted by function_id too) by filtering on
+function_id: only the row groups that hold them are read, and memory follows the block.
+(Over 400 lines on purpose: the store's layout, writing and reading are one concept, and the
+streamed reader must agree with the writer on the sort order and row groups.)
 """
 
 from __future__ import annotations
@@ -29,9 +35,18 @@ from typing import Any
 import pandas as pd
 import platformdirs
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from analyzer.core.fleet import FUNCTION_COLUMNS, HOUR, TRAFFIC_COLUMNS, FleetData
+from analyzer.core.fleet import (
+    FUNCTION_COLUMNS,
+    HOUR,
+    TRAFFIC_COLUMNS,
+    FleetData,
+    TrafficBlock,
+    normalise_functions,
+    traffic_block,
+)
 from analyzer.exceptions import StoreError
 
 log = logging.getLogger(__name__)
@@ -39,6 +54,11 @@ log = logging.getLogger(__name__)
 ENV_DATA_DIR = "CROSSOVER_DATA_DIR"
 SCHEMA_VERSION = 1
 APP_NAME = "crossover"
+ROW_GROUP_ROWS = 131_072  # traffic rows per Parquet row group: the unit a block read skips
+TRAFFIC_SCHEMA = pa.schema(
+    [("function_id", pa.string()), ("timestamp", pa.timestamp("ns", tz="UTC"))]
+    + [(c, pa.float64()) for c in TRAFFIC_COLUMNS if c not in ("function_id", "timestamp")]
+)
 
 
 def default_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
@@ -64,9 +84,9 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def _write_parquet(path: Path, df: pd.DataFrame) -> None:
+def _write_parquet(path: Path, df: pd.DataFrame, row_group_size: int | None = None) -> None:
     table = pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False)
-    atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp, row_group_size=row_group_size))
 
 
 def _merge_windows(
@@ -186,21 +206,33 @@ class Store:
         except (OSError, pa.ArrowException) as exc:
             raise StoreError(f"cannot read {self.functions_path}: {exc}") from exc
 
-    def _read_traffic(self, path: Path) -> pd.DataFrame:
+    def _read_traffic(
+        self, path: Path | list[Path], filters: Any = None, compact: bool = False
+    ) -> pd.DataFrame:
+        """Traffic files (rows matching `filters`) as one frame; compact: function_id
+        categorical (one copy of each id string)."""
+        paths = path if isinstance(path, list) else [path]
         try:
-            df = pq.read_table(path).to_pandas()
+            tables = [
+                pq.read_table(
+                    p, filters=filters, read_dictionary=["function_id"] if compact else None
+                )
+                for p in paths
+            ]
+            table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+            df = table.to_pandas()
         except (OSError, pa.ArrowException) as exc:
-            raise StoreError(f"cannot read {path}: {exc}") from exc
+            raise StoreError(f"cannot read {paths[0]}: {exc}") from exc
         missing = [c for c in ("function_id", "timestamp", "invocations") if c not in df.columns]
         if missing:
             raise StoreError(
-                f"the store is damaged: {path} has no {missing[0]} column; delete it and its "
+                f"the store is damaged: {paths[0]} has no {missing[0]} column; delete it and its "
                 "windows.json entry to re-collect"
             )
         try:
             df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True)
         except (ValueError, TypeError, OverflowError) as exc:
-            raise StoreError(f"the store is damaged: {path} has unreadable timestamps") from exc
+            raise StoreError(f"the store is damaged: {paths[0]} has unreadable timestamps") from exc
         return df
 
     def write_pair(
@@ -226,7 +258,7 @@ class Store:
                 if col not in ("function_id", "timestamp"):
                     new[col] = new[col].astype(float)
             new["function_id"] = new["function_id"].astype(str)
-            _write_parquet(path, new.sort_values(["function_id", "timestamp"]))
+            _write_parquet(path, new.sort_values(["function_id", "timestamp"]), ROW_GROUP_ROWS)
             # 2. inventory of this pair replaces the previous one
             cols = list(FUNCTION_COLUMNS)
             inv = functions.reindex(columns=cols)
@@ -246,6 +278,62 @@ class Store:
             atomic_write_text(self.windows_path, json.dumps(raw, indent=1, sort_keys=True))
         except OSError as exc:
             raise StoreError(f"cannot write the store at {self.root}: {exc}") from exc
+
+    def write_streamed(
+        self,
+        functions: pd.DataFrame,
+        parts: Iterable[pd.DataFrame],
+        window: tuple[pd.Timestamp, pd.Timestamp],
+        meta: dict[str, Any] | None = None,
+    ) -> int:
+        """Replace the store's content with `functions` and the traffic `parts` (TRAFFIC_COLUMNS
+        frames, each sorted by function_id then hour, and later parts after earlier ones within
+        each account/region), written as they come: memory follows one part, not the fleet.
+        Returns the traffic rows written."""
+        self._ensure()
+        functions = _typed_functions(functions.reindex(columns=list(FUNCTION_COLUMNS)))
+        pair_codes, pair_keys = pd.factorize(
+            pd.MultiIndex.from_arrays([functions["account_id"], functions["region"]])
+        )
+        pair_of = pd.Series(pair_codes, index=functions["function_id"].to_numpy())
+        writers: dict[tuple[str, str], tuple[pq.ParquetWriter, Path]] = {}
+        rows = 0
+        try:
+            for part in parts:
+                frame = part.reindex(columns=list(TRAFFIC_COLUMNS))
+                frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
+                # rows of functions not in the inventory get -1 and are not written
+                codes = pair_of.reindex(frame["function_id"]).fillna(-1).to_numpy()
+                for code in pd.unique(codes[codes >= 0]):
+                    key = (str(pair_keys[int(code)][0]), str(pair_keys[int(code)][1]))
+                    if key not in writers:
+                        path = self.traffic_path(*key)
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                        tmp = path.with_name(f".{path.name}.streaming.tmp")
+                        writers[key] = (pq.ParquetWriter(tmp, TRAFFIC_SCHEMA), path)
+                    sel = frame[codes == code]
+                    table = pa.Table.from_pandas(sel, schema=TRAFFIC_SCHEMA, preserve_index=False)
+                    writers[key][0].write_table(table, row_group_size=ROW_GROUP_ROWS)
+                    rows += len(sel)
+            for writer, path in writers.values():
+                writer.close()
+                os.replace(path.with_name(f".{path.name}.streaming.tmp"), path)
+            _write_parquet(self.functions_path, functions)
+            raw = {
+                f"{a}:{r}": [[window[0].isoformat(), window[1].isoformat()]]
+                for a, r in functions[["account_id", "region"]]
+                .drop_duplicates()
+                .itertuples(index=False)
+            }
+            atomic_write_text(self.windows_path, json.dumps(raw, indent=1, sort_keys=True))
+            self.write_meta(meta or {})
+        except OSError as exc:
+            raise StoreError(f"cannot write the store at {self.root}: {exc}") from exc
+        finally:
+            for writer, path in writers.values():
+                writer.close()
+                path.with_name(f".{path.name}.streaming.tmp").unlink(missing_ok=True)
+        return rows
 
     def write_meta(self, meta: dict[str, Any]) -> None:
         self._ensure()
@@ -300,6 +388,58 @@ class Store:
         info.setdefault("regions", sorted(set(functions["region"])))
         return FleetData(functions.reset_index(drop=True), traffic.reset_index(drop=True), info)
 
+    def open_fleet(
+        self,
+        start: pd.Timestamp | None = None,
+        end: pd.Timestamp | None = None,
+        pairs: set[tuple[str, str]] | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> StoredFleet:
+        """The stored fleet, read block by block when analysed (`StoredFleet`); like
+        `load_fleet`, optionally limited to [start, end) and to some (account, region)."""
+        if not self.exists():
+            raise StoreError(
+                f"the store at {self.root} is empty: run `crossover collect` first "
+                f"(or pass --data-dir)"
+            )
+        functions = self._read_functions()
+        if pairs is not None:
+            keys = functions["account_id"] + "\x00" + functions["region"]
+            functions = functions[keys.isin({f"{a}\x00{r}" for a, r in pairs})]
+        info = dict(meta) if meta is not None else self._stored_meta()
+        info.setdefault("source", "store")
+        info.setdefault("failures", [])
+        info.setdefault("notes", [])
+        if start is None or end is None:
+            spans = [w for v in self.windows().values() for w in v] or self._traffic_span(functions)
+            start = start if start is not None else min(s for s, _ in spans)
+            end = end if end is not None else max(e for _, e in spans)
+        info["start"], info["end"] = pd.Timestamp(start), pd.Timestamp(end)
+        info.setdefault("regions", sorted(set(functions["region"])))
+        return StoredFleet(self, functions, info)
+
+    def _traffic_span(self, functions: pd.DataFrame) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+        """[first hour, last hour + 1 h) of the stored traffic (no window recorded), read from
+        the timestamp column alone."""
+        firsts, lasts = [], []
+        for a, r in functions[["account_id", "region"]].drop_duplicates().itertuples(index=False):
+            path = self.traffic_path(str(a), str(r))
+            if path.exists():
+                ts = self._read_traffic_column(path, "timestamp")
+                if len(ts):
+                    firsts.append(ts.min())
+                    lasts.append(ts.max() + HOUR)
+        if not firsts:
+            raise StoreError(f"the store at {self.root} has no traffic: run `crossover collect`")
+        return [(min(firsts), max(lasts))]
+
+    def _read_traffic_column(self, path: Path, column: str) -> pd.Series:
+        try:
+            values = pq.read_table(path, columns=[column]).column(0).to_pandas()
+            return pd.to_datetime(values, utc=True) if column == "timestamp" else values
+        except (OSError, pa.ArrowException, KeyError, ValueError, TypeError) as exc:
+            raise StoreError(f"the store is damaged: cannot read {column} of {path}") from exc
+
     def _stored_meta(self) -> dict[str, Any]:
         meta: dict[str, Any] = {}
         if self.meta_path.exists():
@@ -351,6 +491,68 @@ class Store:
             return pq.read_table(snaps[-1]).to_pandas()
         except (OSError, pa.ArrowException) as exc:
             raise StoreError(f"cannot read {snaps[-1]}: {exc}") from exc
+
+
+class StoredFleet:
+    """A `Fleet` whose traffic stays in the store: `traffic_block` reads the Parquet row groups
+    of the block's functions only. Functions are sorted by function_id ("account:region:name"),
+    so a block spans few (account, region) files and a narrow function_id range in each."""
+
+    def __init__(self, store: Store, functions: pd.DataFrame, meta: dict[str, Any]) -> None:
+        self.store = store
+        self.functions = normalise_functions(
+            functions.sort_values("function_id", kind="stable").reset_index(drop=True)
+        )
+        self.meta = meta
+        self.overrides: dict[str, Any] = {}
+
+    @property
+    def start(self) -> pd.Timestamp:
+        return pd.Timestamp(self.meta["start"])
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return pd.Timestamp(self.meta["end"])
+
+    @property
+    def hours(self) -> int:
+        return int((self.end - self.start) / HOUR)
+
+    @property
+    def source(self) -> str:
+        return str(self.meta.get("source", "store"))
+
+    def __len__(self) -> int:
+        return len(self.functions)
+
+    def _traffic_of(self, functions: pd.DataFrame, exact: bool) -> pd.DataFrame:
+        """The stored rows of `functions` within the window (exact: an isin filter; else the
+        function_id range, which the row-group statistics skip by, and compact ids)."""
+        paths = []
+        ids = functions["function_id"]
+        for a, r in functions[["account_id", "region"]].drop_duplicates().itertuples(index=False):
+            path = self.store.traffic_path(str(a), str(r))
+            if path.exists():
+                paths.append(path)
+        if not paths:
+            return pd.DataFrame(columns=list(TRAFFIC_COLUMNS))
+        fid = pc.field("function_id")
+        if exact:
+            filt = fid.isin(pa.array(ids.to_numpy(dtype=str)))
+        else:  # functions are sorted by function_id: one range covers the block in every file
+            filt = (fid >= str(ids.min())) & (fid <= str(ids.max()))
+        df = self.store._read_traffic(paths, filt, compact=not exact)
+        in_window = (df["timestamp"] >= self.start) & (df["timestamp"] < self.end)
+        return df if bool(in_window.all()) else df[in_window]
+
+    def traffic_block(self, lo: int, hi: int) -> TrafficBlock:
+        functions = self.functions.iloc[lo:hi]
+        return traffic_block(self._traffic_of(functions, exact=False), functions)
+
+    def subset(self, function_ids: list[str] | pd.Index) -> FleetData:
+        f = self.functions[self.functions["function_id"].isin(pd.Index(function_ids))]
+        meta = {**self.meta, "start": self.start, "end": self.end}
+        return FleetData(f, self._traffic_of(f, exact=True), meta)
 
 
 def _read_json(path: Path) -> Any:

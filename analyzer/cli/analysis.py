@@ -15,7 +15,12 @@ from analyzer.cli.options import (
     pricebook_option,
     source_options,
 )
-from analyzer.cli.sources import exit_if_partial, load_fleet, note_commitment_rates, priced_book
+from analyzer.cli.sources import (
+    analysis_fleet,
+    exit_if_partial,
+    note_commitment_rates,
+    priced_book,
+)
 from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.scenario import read_scenario, scenario_fleet
@@ -76,12 +81,20 @@ def cost(
 @format_option
 @pricebook_option
 @assumption_options
+@click.option(
+    "--dask",
+    "dask_address",
+    metavar="SCHEDULER|local:N",
+    help="Price the functions on a Dask cluster: a scheduler address (tcp://host:8786; its "
+    "workers must reach the same store) or local:N for N local worker processes. Same results.",
+)
 def analyze_cmd(
     fmt: str,
     pricebook: str | None,
     sets: tuple[str, ...],
     proxies: tuple[str, ...],
     assumptions_file: str | None,
+    dask_address: str | None = None,
     **source: Any,
 ) -> None:
     """Analyse a fleet: costs, crossover, verdict and forecast for every function.
@@ -91,15 +104,23 @@ def analyze_cmd(
       crossover analyze --demo
       crossover analyze --functions functions.csv --traffic traffic.csv --format json
       crossover analyze --aws --region us-east-1 --region eu-west-1
+      crossover analyze --store --dask local:2
 
     Exit status: 0, 1 on bad input, 4 with --aws when some account/region failed (the output
     covers the rest).
     """
     assumptions = build_assumptions(sets, proxies, assumptions_file)
-    fleet = load_fleet(**source)
+    fleet = analysis_fleet(**source)
     book = priced_book(fleet, source, pricebook, assumptions.price_region_proxy)
     warn_if_stale(book)
     note_commitment_rates(fleet, book, assumptions)
-    emit(analyze(fleet, book, assumptions), fmt, detail=True)
+    if dask_address is not None:
+        from analyzer.adapters.dask_run import dask_runner
+
+        with dask_runner(dask_address) as runner:
+            analysis = analyze(fleet, book, assumptions, runner=runner)
+    else:
+        analysis = analyze(fleet, book, assumptions)
+    emit(analysis, fmt, detail=True)
     if source.get("aws"):
         exit_if_partial(fleet)  # after the output: the analysis of what was collected stands

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from analyzer.cli.options import SOURCE_OPTION_NAMES
-from analyzer.core.fleet import FleetData
+from analyzer.core.fleet import Fleet, FleetData
 from analyzer.core.pricebook import PriceBook
 from analyzer.exceptions import CollectionError, CrossoverError
 from analyzer.present.terminal import terminal_safe
@@ -121,7 +121,7 @@ def collect_from_aws(opts: dict[str, Any]) -> FleetData:
 
 
 def priced_book(
-    fleet: FleetData,
+    fleet: Fleet,
     opts: Mapping[str, Any],
     pricebook: str | None = None,
     proxied: Mapping[str, str] | None = None,
@@ -158,7 +158,7 @@ def priced_book(
     return done.book
 
 
-def note_commitment_rates(fleet: FleetData, book: PriceBook, assumptions: Any) -> None:
+def note_commitment_rates(fleet: Fleet, book: PriceBook, assumptions: Any) -> None:
     """Add to the result's notes which regions' Savings Plans / Spot discounts are AWS's real
     rates from the price book (the rest use the typical assumptions)."""
     from analyzer.core.commitments import rates_used
@@ -173,7 +173,7 @@ def note_commitment_rates(fleet: FleetData, book: PriceBook, assumptions: Any) -
 PARTIAL_FAILURE_EXIT = 4  # some account/region failed; the rest was collected and used
 
 
-def exit_if_partial(fleet: FleetData) -> None:
+def exit_if_partial(fleet: Fleet) -> None:
     """Exit with PARTIAL_FAILURE_EXIT (after the output) when AWS collection had failures."""
     failures = fleet.meta.get("failures") or []
     if failures:
@@ -216,6 +216,20 @@ def _fleet_from(options: dict[str, Any]) -> FleetData | None:
 
         return Store(options["data_dir"]).load_fleet()
     return None
+
+
+def analysis_fleet(**opts: Any) -> Fleet:
+    """The fleet to analyse: as `load_fleet`, except that --store is read block by block while
+    it is analysed (`StoredFleet`: memory follows a block of functions, not the store)."""
+    options = {name: opts.get(name) for name in SOURCE_OPTION_NAMES}
+    if options["store"] and _chosen_sources(options) == ["--store"]:
+        from analyzer.adapters.store import Store
+
+        try:
+            return Store(options["data_dir"]).open_fleet()
+        except CrossoverError as exc:
+            raise click.ClickException(str(exc)) from exc
+    return load_fleet(**opts)
 
 
 def load_fleet(**opts: Any) -> FleetData:

@@ -19,13 +19,12 @@ import pandas as pd
 
 from analyzer.core.assumptions import DEFAULTS, AssumptionGroups, Assumptions
 from analyzer.core.basis import RunRateCosts, run_rate_costs
-from analyzer.core.blocks import CHUNK, PricedOptions, price_fleet_options
+from analyzer.core.blocks import CHUNK, ChunkRunner, PricedOptions, price_fleet_options
 from analyzer.core.commitments import lambda_discounts
-from analyzer.core.fleet import FleetData, totals
+from analyzer.core.fleet import Fleet, WindowSums, window_sums
 from analyzer.core.forecast import (
     Forecast,
     Trend,
-    daily_matrix,
     day_coverage,
     fit_trend,
     forecast,
@@ -48,7 +47,7 @@ class Analysis:
     options: pd.DataFrame
     assumptions: Assumptions
     book: PriceBook
-    fleet: FleetData
+    fleet: Fleet
     meta: dict[str, Any] = field(default_factory=dict)
     groups: AssumptionGroups | None = None  # per-function assumption sets (None: all `assumptions`)
 
@@ -64,31 +63,36 @@ class Analysis:
         return self.book.summary()
 
 
-def assumption_groups(fleet: FleetData, a: Assumptions) -> AssumptionGroups:
+def assumption_groups(fleet: Fleet, a: Assumptions) -> AssumptionGroups:
     """The effective assumptions of every function of `fleet` under the run's `a`."""
     return AssumptionGroups.for_functions(fleet.functions["function_id"], fleet.overrides, a)
 
 
 # -- the steps ------------------------------------------------------------------------------------
 def analyze(
-    fleet: FleetData,
+    fleet: Fleet,
     book: PriceBook | None = None,
     assumptions: Assumptions | None = None,
     chunk: int = CHUNK,
+    runner: ChunkRunner | None = None,
 ) -> Analysis:
+    """The analysis of `fleet`, read block by block: one pass for the per-function sums over
+    the window (`window_sums`), one for the hourly profiles (`blocks.price_fleet_options`,
+    chunk by chunk: here, or on a cluster with a `runner`)."""
     book = book or PriceBook.load()
     run_assumptions = with_data_source_proxy(assumptions or DEFAULTS, fleet)
     if len(fleet.functions) == 0 or fleet.hours == 0:
         raise InputError("fleet", len(fleet.functions), "has no functions with traffic to analyse")
     groups = assumption_groups(fleet, run_assumptions)
-    usage = monthly_usage(fleet, groups)
+    sums = window_sums(fleet, chunk)
+    usage = monthly_usage(fleet, groups, sums)
     tuned = price_lambda(fleet, usage, book, run_assumptions, groups)
     region_map = price_regions(fleet, run_assumptions)
     traffic = option_traffic(usage, tuned)
-    trend = fleet_trend(fleet)
+    trend = fleet_trend(fleet, sums)
     rate = run_rate(trend)
     priced = price_fleet_options(
-        fleet, groups, region_map, tuned.bill, traffic, book, chunk, rate.multiple
+        fleet, groups, region_map, tuned.bill, traffic, book, chunk, rate.multiple, runner
     )
     at_rate = run_rate_costs(
         rate, tuned.today, tuned.bill, priced.best_run_rate_usd, priced.crossover_multiple
@@ -104,19 +108,13 @@ def analyze(
     return Analysis(functions, priced.options, run_assumptions, book, fleet, meta, groups)
 
 
-def fleet_trend(fleet: FleetData) -> Trend:
+def fleet_trend(fleet: Fleet, sums: WindowSums | None = None) -> Trend:
     """Each function's robust trend of daily invocations over the window."""
-    daily = daily_matrix(
-        fleet.traffic,
-        fleet.functions["function_id"],
-        fleet.start,
-        fleet.end,
-        codes=fleet.traffic_codes(),
-    )
+    daily = (sums or window_sums(fleet)).daily
     return fit_trend(daily, coverage=day_coverage(fleet.start, fleet.end))
 
 
-def with_data_source_proxy(a: Assumptions, fleet: FleetData) -> Assumptions:
+def with_data_source_proxy(a: Assumptions, fleet: Fleet) -> Assumptions:
     """The data source (e.g. the demo) may ask for price-region proxies; they are applied
     visibly, as an assumption (the run's own proxies win)."""
     suggested = fleet.meta.get("price_region_proxy") or {}
@@ -139,10 +137,13 @@ class MonthlyUsage:
     throttles: np.ndarray
 
 
-def monthly_usage(fleet: FleetData, groups: AssumptionGroups) -> MonthlyUsage:
+def monthly_usage(
+    fleet: Fleet, groups: AssumptionGroups, sums: WindowSums | None = None
+) -> MonthlyUsage:
     functions = fleet.functions
     to_month = HOURS_PER_MONTH / fleet.hours
-    window = totals(fleet)
+    sums = sums or window_sums(fleet)
+    window = sums.totals
     invocations = window["invocations"].fillna(0.0).to_numpy()
     duration_s = window["duration_sum_ms"].fillna(0.0).to_numpy() / 1000.0
     init_s = groups.values("init_ms_per_cold_start") / 1000.0 * groups.values("cold_start_rate")
@@ -152,7 +153,7 @@ def monthly_usage(fleet: FleetData, groups: AssumptionGroups) -> MonthlyUsage:
     # INIT is billed on top of every duration (a scenario's billed duration excludes it too).
     billed_s = duration_s + invocations * (rounding_s + init_s)
     mean_concurrency = duration_s / (fleet.hours * 3600.0)
-    estimated_share = pc_share_from_profile(fleet, duration_s)
+    estimated_share = pc_share_from_profile(fleet, duration_s, sums)
     measured_share = functions["pc_share_of_invocations"].to_numpy()
     return MonthlyUsage(
         invocations=invocations,
@@ -166,21 +167,19 @@ def monthly_usage(fleet: FleetData, groups: AssumptionGroups) -> MonthlyUsage:
     )
 
 
-def pc_share_from_profile(fleet: FleetData, duration_s: np.ndarray) -> np.ndarray:
+def pc_share_from_profile(
+    fleet: Fleet, duration_s: np.ndarray, sums: WindowSums | None = None
+) -> np.ndarray:
     """Share of each function's duration run on provisioned concurrency, hour by hour: in an
     hour of mean concurrency c_h, min(c_h, allocated) runs on PC and the rest spills over to
-    on-demand. 1 for a function with no duration (nothing to split)."""
-    allocated = fleet.functions["pc_allocated"].to_numpy().astype(float)
-    codes = fleet.traffic_codes()
-    concurrency = fleet.traffic["duration_sum_ms"].fillna(0.0).to_numpy() / 3_600_000.0
-    on_pc = np.minimum(concurrency, allocated[codes])
-    on_pc_s = np.bincount(codes, weights=on_pc * 3600.0, minlength=len(allocated))
+    on-demand (`fleet.window_sums`). 1 for a function with no duration (nothing to split)."""
+    on_pc_s = (sums or window_sums(fleet)).on_pc_s
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(duration_s > 0, np.minimum(1.0, on_pc_s / duration_s), 1.0)
 
 
 def price_lambda(
-    fleet: FleetData,
+    fleet: Fleet,
     usage: MonthlyUsage,
     book: PriceBook,
     a: Assumptions,
@@ -229,7 +228,7 @@ def front_door_regions(region: np.ndarray, groups: AssumptionGroups) -> np.ndarr
     return out
 
 
-def price_regions(fleet: FleetData, a: Assumptions) -> dict[str, str]:
+def price_regions(fleet: Fleet, a: Assumptions) -> dict[str, str]:
     """Each region of the fleet -> the region whose EC2/Fargate/ALB prices it uses."""
     regions = pd.unique(fleet.functions["region"].to_numpy())
     return {region: a.price_region_proxy.get(region, region) for region in regions}
@@ -272,7 +271,7 @@ def decide_verdicts(
 
 
 def function_table(
-    fleet: FleetData,
+    fleet: Fleet,
     usage: MonthlyUsage,
     tuned: TunedLambda,
     priced: PricedOptions,
@@ -380,7 +379,7 @@ def best_option_labels(functions: pd.DataFrame, options: pd.DataFrame) -> Any:
     return functions["function_id"].map(label)
 
 
-def analysis_meta(fleet: FleetData, region_map: dict[str, str]) -> dict[str, Any]:
+def analysis_meta(fleet: Fleet, region_map: dict[str, str]) -> dict[str, Any]:
     notes = list(fleet.meta.get("notes", []))
     notes += [
         f"EC2/Fargate/ALB/API Gateway prices for {region} are {price_region}'s (assumption "

@@ -9,7 +9,7 @@ crossover multiple (`crossover.solve_crossover` on the exact cheapest-option cos
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +18,7 @@ import pandas as pd
 from analyzer.core.assumptions import AssumptionGroups, Assumptions
 from analyzer.core.crossover import Bounds, CostAt, refine_crossover, solve_crossover
 from analyzer.core.exact_cost import ExactCost
-from analyzer.core.fleet import FleetData, HourlyMatrix, hourly_matrix
+from analyzer.core.fleet import MAX_BLOCK, Fleet, HourlyMatrix, block_size, hourly_matrix
 from analyzer.core.lambda_cost import LambdaCost
 from analyzer.core.lambda_line import LambdaLine
 from analyzer.core.options.candidates import CandidateCache
@@ -34,7 +34,7 @@ from analyzer.core.options.demand import Demand, compress_profile, demand, units
 from analyzer.core.options.shortlist import SHORTLIST_DOWN, Shortlist, shortlist
 from analyzer.core.pricebook import PriceBook
 
-CHUNK = 2000
+CHUNK = MAX_BLOCK
 PROFILE_BINS = 64
 
 
@@ -73,37 +73,50 @@ class BlockResult:
     best_run_rate_usd: np.ndarray
 
 
+def chunks(fleet: Fleet, chunk: int) -> list[tuple[int, int]]:
+    """The fleet's function positions in chunks [lo, hi) of at most `chunk` functions, fewer
+    for long windows (`fleet.block_size`: one hourly matrix of bounded size at a time)."""
+    n, step = len(fleet.functions), block_size(fleet.hours, chunk)
+    return [(lo, min(n, lo + step)) for lo in range(0, n, step)]
+
+
 def blocks(
-    fleet: FleetData, groups: AssumptionGroups, region_map: dict[str, str], chunk: int
+    fleet: Fleet, groups: AssumptionGroups, region_map: dict[str, str], chunk: int
 ) -> Iterator[Block]:
-    """The fleet in chunks of `chunk` functions (one hourly matrix in memory at a time), each
-    chunk split by (assumption set, price region)."""
+    """The fleet's blocks, chunk by chunk (`chunks`)."""
+    for lo, hi in chunks(fleet, chunk):
+        yield from chunk_blocks(fleet, groups, region_map, lo, hi)
+
+
+def chunk_blocks(
+    fleet: Fleet, groups: AssumptionGroups, region_map: dict[str, str], start: int, stop: int
+) -> Iterator[Block]:
+    """The functions [start, stop) split by (assumption set, price region), their hourly
+    traffic read once."""
     functions = fleet.functions
     function_ids = functions["function_id"].to_numpy()
     memory_mb = functions["memory_mb"].to_numpy().astype(float)
     arch = functions["arch"].to_numpy()
     runtime = functions["runtime"].to_numpy()
-    price_region = functions["region"].map(region_map).to_numpy()
-    for start in range(0, len(functions), chunk):
-        stop = min(len(functions), start + chunk)
-        hourly = hourly_matrix(fleet, start, stop)
-        chunk_rows = np.arange(start, stop)
-        keys = pd.MultiIndex.from_arrays([groups.codes[chunk_rows], price_region[chunk_rows]])
-        block_codes, block_keys = pd.factorize(keys)
-        for code, (group, region) in enumerate(block_keys):
-            local = np.flatnonzero(block_codes == code)
-            rows = chunk_rows[local]
-            yield _block(
-                hourly,
-                local,
-                rows,
-                function_ids,
-                memory_mb,
-                arch,
-                runtime,
-                groups.groups[group],
-                str(region),
-            )
+    price_region = functions["region"].map(region_map).to_numpy()  # O(F) per chunk: cheap
+    hourly = hourly_matrix(fleet, start, stop)
+    chunk_rows = np.arange(start, stop)
+    keys = pd.MultiIndex.from_arrays([groups.codes[chunk_rows], price_region[chunk_rows]])
+    block_codes, block_keys = pd.factorize(keys)
+    for code, (group, region) in enumerate(block_keys):
+        local = np.flatnonzero(block_codes == code)
+        rows = chunk_rows[local]
+        yield _block(
+            hourly,
+            local,
+            rows,
+            function_ids,
+            memory_mb,
+            arch,
+            runtime,
+            groups.groups[group],
+            str(region),
+        )
 
 
 def _block(
@@ -131,7 +144,7 @@ def _block(
 
 
 def price_fleet_options(
-    fleet: FleetData,
+    fleet: Fleet,
     groups: AssumptionGroups,
     region_map: dict[str, str],
     lambda_bill: LambdaCost,
@@ -139,42 +152,91 @@ def price_fleet_options(
     book: PriceBook,
     chunk: int,
     run_rate: np.ndarray | None = None,
+    runner: ChunkRunner | None = None,
 ) -> PricedOptions:
-    """Every function's options and crossover, block by block (see the module docstring);
+    """Every function's options and crossover, chunk by chunk (see the module docstring), each
+    chunk priced by `runner` (default: here, in order; `adapters.dask_run`: on a cluster);
     `run_rate`: the multiple of the window's traffic the best option is also priced at."""
     n = len(fleet.functions)
-    rate = np.ones(n) if run_rate is None else np.asarray(run_rate, dtype=float)
-    lambda_line = lambda_bill.line
-    lambda_total = lambda_bill.frame["total_usd"].to_numpy()
-    cache = CandidateCache(book)
+    context = PricingContext(
+        groups,
+        region_map,
+        lambda_bill.line,
+        lambda_bill.frame["total_usd"].to_numpy(),
+        traffic,
+        book,
+        np.ones(n) if run_rate is None else np.asarray(run_rate, dtype=float),
+    )
     best_kind = np.full(n, None, dtype=object)
     best_usd = np.full(n, np.inf)
     peak = np.zeros(n)
     k_star = np.full(n, np.nan)
     best_run_rate = np.full(n, np.inf)
     tables: list[pd.DataFrame] = []
-    for block in blocks(fleet, groups, region_map, chunk):
-        rows = block.rows
-        result = analyse_block(
-            block,
-            traffic.rows(rows),
-            lambda_line.rows(rows),
-            lambda_total[rows],
-            cache,
-            rate[rows],
-        )
-        tables += result.tables
-        best_kind[rows] = result.best_kind
-        best_usd[rows] = result.best_usd
-        peak[rows] = result.peak_concurrency
-        k_star[rows] = result.crossover_multiple
-        best_run_rate[rows] = result.best_run_rate_usd
+    for results in (runner or in_process)(fleet, context, chunks(fleet, chunk)):
+        for result in results:
+            rows = result.rows
+            tables += result.tables
+            best_kind[rows] = result.best_kind
+            best_usd[rows] = result.best_usd
+            peak[rows] = result.peak_concurrency
+            k_star[rows] = result.crossover_multiple
+            best_run_rate[rows] = result.best_run_rate_usd
     options = (
         pd.concat(tables, ignore_index=True).reindex(columns=list(OPTION_COLUMNS))
         if tables
         else pd.DataFrame(columns=list(OPTION_COLUMNS))
     )
     return PricedOptions(options, best_kind, best_usd, peak, k_star, best_run_rate)
+
+
+@dataclass(frozen=True)
+class PricingContext:
+    """What pricing a chunk needs besides its traffic: fleet-wide figures (the Lambda side
+    needs every function's usage for its tiers) for every function position."""
+
+    groups: AssumptionGroups
+    region_map: dict[str, str]
+    lambda_line: LambdaLine
+    lambda_total: np.ndarray
+    traffic: OptionTraffic
+    book: PriceBook
+    run_rate: np.ndarray  # the multiple of the window's traffic the best option is priced at
+
+
+ChunkRunner = Callable[[Fleet, PricingContext, list[tuple[int, int]]], Iterable[list[BlockResult]]]
+"""Prices chunks [lo, hi) of a fleet (`price_chunk` on each) and yields the results in the
+order of the chunks: the results do not depend on where each chunk was priced."""
+
+
+def price_chunk(
+    fleet: Fleet, context: PricingContext, lo: int, hi: int, cache: CandidateCache | None = None
+) -> list[BlockResult]:
+    """Every option and the crossover of the functions [lo, hi), block by block."""
+    cache = cache or CandidateCache(context.book)
+    out = []
+    for block in chunk_blocks(fleet, context.groups, context.region_map, lo, hi):
+        rows = block.rows
+        out.append(
+            analyse_block(
+                block,
+                context.traffic.rows(rows),
+                context.lambda_line.rows(rows),
+                context.lambda_total[rows],
+                cache,
+                context.run_rate[rows],
+            )
+        )
+    return out
+
+
+def in_process(
+    fleet: Fleet, context: PricingContext, spans: list[tuple[int, int]]
+) -> Iterator[list[BlockResult]]:
+    """The chunks priced here, one after the other (one candidate cache for all)."""
+    cache = CandidateCache(context.book)
+    for lo, hi in spans:
+        yield price_chunk(fleet, context, lo, hi, cache)
 
 
 def analyse_block(
@@ -226,6 +288,7 @@ def analyse_block(
         estimate,
         a.max_multiple,
         p_one,
+        lambda rows: lambda k, usd: exact.affordable(rows, k, usd),
     )
     rate = np.ones(n) if run_rate is None else run_rate
     at_rate = np.where(rate == 1.0, best_usd, exact.cost(np.arange(n), rate)) if n else best_usd

@@ -21,6 +21,11 @@ when L meets P at the new k, or when P at 1% further shows the crossing lies wit
 (then bisection narrows it to BRACKET_TOL). Rows that have not converged after
 FIXED_POINT_ITERS (near-parallel costs, many small steps) finish with a log-grid scan and
 bisection from where the iteration got to, which no crossing lies behind.
+
+Most points only need to know which side of a crossing they are on, P(k) <= L(k) (`Affordable`),
+which the exact costs can answer without pricing every candidate that could be the cheapest.
+(Just over 400 lines on purpose: the walk, its fallback and the exact refinement share one
+notion of a crossing and of these decisions; split, one concept would live in two modules.)
 """
 
 from __future__ import annotations
@@ -42,6 +47,12 @@ BRACKET_ITERS = 14  # at most this many halvings of a bracket (in log k)
 BRACKET_TOL = 0.005  # ... until its ends are within 0.5%
 PULL_BACK_ROUNDS = 3
 PATH_RATIOS = (2.0, 1.3, 1.1, 1.03)  # where the path to an estimate is checked for crossings
+# Near-tangent costs: where, short of the estimate, the cheapest option's cost is closer to
+# Lambda's than TANGENT of the way Lambda's cost still moves to the estimate (the option's cost
+# rises nearly as fast as Lambda's), narrow crossings can hide between the path's points; such
+# rows get the full exact walk (`solve_crossover`), which never steps over a crossing.
+TANGENT = 0.25
+TANGENT_RATIOS = (1.1, 1.03)
 BRACKETS = (0.01, 0.04, 0.16, 0.64)  # widths tried around an estimate, narrowest first
 BOUND_STEPS = 2  # steps on the cheap bounds between two exact evaluations
 
@@ -49,6 +60,14 @@ CostAt = Callable[[np.ndarray], np.ndarray]
 ProvisionedCost = Callable[[np.ndarray], CostAt]
 """P restricted to some rows: `provisioned(rows)(k)` is P(k) (len(rows),) for those rows.
 Rows are independent; only rows still searching are evaluated (most of the solver's speed)."""
+Affordable = Callable[[np.ndarray], Callable[[np.ndarray, np.ndarray], np.ndarray]]
+"""`affordable(rows)(k, usd)` is P(k) <= usd for those rows: the decision the refinement needs at
+most points, which can be cheaper to make than P(k) itself (`exact_cost.ExactCost.affordable`)."""
+
+
+def affordable_from(provisioned: ProvisionedCost) -> Affordable:
+    """The decision P(k) <= usd made by pricing P(k)."""
+    return lambda rows: lambda k, usd: provisioned(rows)(k) <= usd
 
 
 @dataclass(frozen=True)
@@ -65,15 +84,18 @@ def solve_crossover(
     provisioned: ProvisionedCost,
     max_multiple: float,
     bounds: Bounds | None = None,
+    affordable: Affordable | None = None,
 ) -> np.ndarray:
-    """k* per function (see the module docstring); NaN where no option is feasible."""
+    """k* per function (see the module docstring); NaN where no option is feasible.
+    `affordable` (default: from `provisioned`) decides P(k) <= L(k) where only that matters."""
     n = len(lambda_line)
     k = np.ones(n)
     p_k = provisioned(np.arange(n))(k)
     dearer_now = lambda_line.at(k) >= p_k
     result = np.full(n, np.nan)
     active = np.isfinite(p_k)  # rows with no feasible option keep NaN
-    search = _Search(lambda_line, provisioned, max_multiple, dearer_now, bounds)
+    decide = affordable or affordable_from(provisioned)
+    search = _Search(lambda_line, provisioned, max_multiple, dearer_now, bounds, decide)
     for _ in range(FIXED_POINT_ITERS):
         if not active.any():
             break
@@ -99,6 +121,7 @@ class _Search:
     max_multiple: float
     dearer_now: np.ndarray
     bounds: Bounds | None
+    affordable: Affordable
 
     def _accelerate(self, rows: np.ndarray, k: np.ndarray) -> np.ndarray:
         """Longer safe steps on the bounds: up, L < lower <= P until L meets the lower bound;
@@ -130,18 +153,26 @@ class _Search:
             return
         line = self.line.rows(rows)
         near = np.where(down, next_k / (1 + CLOSE_ENOUGH), next_k * (1 + CLOSE_ENOUGH))
-        both = self.provisioned(np.concatenate([rows, rows]))(np.concatenate([next_k, near]))
-        p_next, p_near = both[: rows.size], both[rows.size :]
+        p_next = self.provisioned(rows)(next_k)
         tol = SETTLED_REL * np.maximum(p_next, 1.0)
         l_next = line.at(next_k)
         settled = np.where(down, l_next <= p_next + tol, l_next >= p_next - tol)
-        l_near = line.at(near)
-        close = ~settled & np.where(down, l_near < p_near, l_near >= p_near)
+        # Crossed within CLOSE_ENOUGH: Lambda at least P at `near` going up, below it going down.
+        close = np.zeros(rows.size, dtype=bool)
+        open_rows = np.flatnonzero(~settled)
+        near_cheaper = self.affordable(rows[open_rows])(
+            near[open_rows], line.rows(open_rows).at(near[open_rows])
+        )
+        close[open_rows] = near_cheaper != down[open_rows]
         result[rows[settled]] = next_k[settled]
         if close.any():
             lo, hi = np.minimum(next_k, near)[close], np.maximum(next_k, near)[close]
             result[rows[close]] = _bisect_bracket(
-                line.rows(np.flatnonzero(close)), self.provisioned, rows[close], lo, hi
+                line.rows(np.flatnonzero(close)),
+                self.affordable,
+                rows[close],
+                lo,
+                hi,
             )
         done = settled | close
         active[rows[done]] = False
@@ -151,7 +182,7 @@ class _Search:
 
 def _bisect_bracket(
     line: LambdaLine,
-    provisioned: ProvisionedCost,
+    affordable: Affordable,
     rows: np.ndarray,
     lo: np.ndarray,
     hi: np.ndarray,
@@ -167,7 +198,7 @@ def _bisect_bracket(
         mid = np.sqrt(lo[wide] * hi[wide])
         # Lambda dearer at mid: going up, the first crossing is at or below mid; going
         # down, Lambda turns cheaper below mid.
-        lambda_dearer = line.rows(wide).at(mid) >= provisioned(rows[wide])(mid)
+        lambda_dearer = affordable(rows[wide])(mid, line.rows(wide).at(mid))
         hi[wide] = np.where(lambda_dearer, mid, hi[wide])
         lo[wide] = np.where(lambda_dearer, lo[wide], mid)
     return hi
@@ -243,6 +274,7 @@ def refine_crossover(
     estimate: np.ndarray,
     max_multiple: float,
     p_one: np.ndarray | None = None,
+    affordable: Affordable | None = None,
 ) -> np.ndarray:
     """k* on the exact P, starting from an `estimate` (a cheaper solver's answer on an
     approximate P). Where the estimate is right to within CLOSE_ENOUGH, a few exact
@@ -250,8 +282,10 @@ def refine_crossover(
     side of the estimate, the exact P shows L and P on either side of the bracket, and
     bisection narrows it. Everywhere else (and where the estimate found no crossing),
     `solve_crossover` on the exact P with the bounds. NaN and 0 estimates are kept as they
-    are when the exact P agrees at today's traffic."""
+    are when the exact P agrees at today's traffic. `affordable` (default: from `exact`) makes
+    the decisions P(k) <= L(k) of the path check, the brackets and the bisection."""
     n = len(lambda_line)
+    decide = affordable or affordable_from(exact)
     result = estimate.astype(float).copy()
     everyone = np.arange(n)
     if p_one is None:  # P(1), when the caller has not priced it already
@@ -263,12 +297,13 @@ def refine_crossover(
     proved = np.zeros(n, dtype=bool)
     estimate = estimate.astype(float).copy()
     for _ in range(PULL_BACK_ROUNDS):  # an earlier crossing on the path becomes the estimate
-        earlier = _crossing_on_path(lambda_line, exact, estimate, down, rows)
+        earlier = _crossing_on_path(lambda_line, decide, estimate, down, rows)
         moved = np.isfinite(earlier)
         estimate[rows[moved]] = earlier[moved]
         clear = rows[~moved]
+        clear = clear[~_tangent_on_path(lambda_line, decide, estimate, down, clear)]
         if clear.size:
-            proved[clear] = _prove_bracket(lambda_line, exact, estimate, down, clear, result)
+            proved[clear] = _prove_bracket(lambda_line, decide, estimate, down, clear, result)
         rows = rows[moved]
         if rows.size == 0:
             break
@@ -284,13 +319,14 @@ def refine_crossover(
                 lambda local: bounds.lower(redo[local]),
                 lambda local: bounds.upper(redo[local]),
             ),
+            lambda local: decide(redo[local]),
         )
     return result
 
 
 def _crossing_on_path(
     lambda_line: LambdaLine,
-    exact: ProvisionedCost,
+    affordable: Affordable,
     estimate: np.ndarray,
     down: np.ndarray,
     rows: np.ndarray,
@@ -301,19 +337,56 @@ def _crossing_on_path(
     d = down[rows]
     points = [np.where(d, estimate[rows] * r, estimate[rows] / r) for r in PATH_RATIOS]
     k = np.concatenate(points)
-    on_path = np.where(np.tile(d, len(PATH_RATIOS)), k < 1.0, k > 1.0)
-    cost = exact(np.tile(rows, len(PATH_RATIOS)))(np.where(on_path, k, 1.0))
-    lam = lambda_line.rows(np.tile(rows, len(PATH_RATIOS))).at(k)
-    crossed = on_path & np.where(np.tile(d, len(PATH_RATIOS)), lam < cost, lam >= cost)
-    crossed = crossed.reshape(len(PATH_RATIOS), rows.size)
-    first = np.argmax(crossed, axis=0)  # PATH_RATIOS run from the farthest to the nearest
+    down_all = np.tile(d, len(PATH_RATIOS))
+    on_path = np.where(down_all, k < 1.0, k > 1.0)
+    at_rows = np.tile(rows, len(PATH_RATIOS))
+    lam = lambda_line.rows(at_rows).at(k)
+    # Lambda at least P (going up) / below P (going down): a crossing at that point.
+    crossed = np.zeros(k.size, dtype=bool)
+    path = np.flatnonzero(on_path)
+    cheaper = affordable(at_rows[path])(k[path], lam[path])  # P <= L
+    crossed[path] = np.where(down_all[path], ~cheaper, cheaper)
+    by_ratio = crossed.reshape(len(PATH_RATIOS), rows.size)
+    first = np.argmax(by_ratio, axis=0)  # PATH_RATIOS run from the farthest to the nearest
     at = k.reshape(len(PATH_RATIOS), rows.size)[first, np.arange(rows.size)]
-    return np.where(crossed.any(axis=0), at, np.nan)
+    return np.where(by_ratio.any(axis=0), at, np.nan)
+
+
+def _tangent_on_path(
+    lambda_line: LambdaLine,
+    affordable: Affordable,
+    estimate: np.ndarray,
+    down: np.ndarray,
+    rows: np.ndarray,
+) -> np.ndarray:
+    """For `rows`: True where, at a point of TANGENT_RATIOS short of the estimate, the costs are
+    near-tangent (see TANGENT; without crossing there): the estimate cannot be proved from a
+    few points and the row is left to the exact walk."""
+    if rows.size == 0:
+        return np.zeros(0, dtype=bool)
+    d = down[rows]
+    k = np.concatenate(
+        [np.where(d, estimate[rows] * r, estimate[rows] / r) for r in TANGENT_RATIOS]
+    )
+    down_all = np.tile(d, len(TANGENT_RATIOS))
+    at_rows = np.tile(rows, len(TANGENT_RATIOS))
+    on_path = np.where(down_all, k < 1.0, k > 1.0)
+    line = lambda_line.rows(at_rows)
+    lam = line.at(k)
+    lam_at_estimate = line.at(np.tile(estimate[rows], len(TANGENT_RATIOS)))
+    close = np.zeros(k.size, dtype=bool)
+    path = np.flatnonzero(on_path)
+    # Going up, P > L there (no crossing): near when P <= L + TANGENT (L(estimate) - L). Going
+    # down, P <= L: near when P > L - TANGENT (L - L(estimate)); the same expression.
+    threshold = lam + TANGENT * (lam_at_estimate - lam)
+    within = affordable(at_rows[path])(k[path], threshold[path])
+    close[path] = np.where(down_all[path], ~within, within)
+    return np.asarray(close.reshape(len(TANGENT_RATIOS), rows.size).any(axis=0), dtype=bool)
 
 
 def _prove_bracket(
     lambda_line: LambdaLine,
-    exact: ProvisionedCost,
+    affordable: Affordable,
     estimate: np.ndarray,
     down: np.ndarray,
     rows: np.ndarray,
@@ -333,13 +406,13 @@ def _prove_bracket(
         d = down[at]
         near = np.where(d, estimate[at] * (1 + width), estimate[at] / (1 + width))
         far = np.where(d, estimate[at] / (1 + width), estimate[at] * (1 + width))
-        both = exact(np.concatenate([at, at]))(np.concatenate([near, far]))
-        p_near, p_far = both[: at.size], both[at.size :]
         line = lambda_line.rows(at)
-        l_near, l_far = line.at(near), line.at(far)
-        sides = np.where(
-            d, (l_near >= p_near) & (l_far < p_far), (l_near < p_near) & (l_far >= p_far)
-        )
+        # Today's side first (near): the far side is priced only where it is right.
+        near_ok = affordable(at)(near, line.at(near)) == d  # P <= L going down, P > L up
+        sides = near_ok.copy()
+        check = np.flatnonzero(near_ok)
+        far_cheaper = affordable(at[check])(far[check], line.rows(check).at(far[check]))
+        sides[check] = far_cheaper != d[check]
         found = todo[sides]
         ok[found] = True
         lo[found] = np.minimum(near, far)[sides]
@@ -348,7 +421,7 @@ def _prove_bracket(
     if got.size:
         result[rows[got]] = _bisect_bracket(
             lambda_line.rows(rows[got]),
-            lambda local: exact(rows[got][local]),
+            lambda local: affordable(rows[got][local]),
             np.arange(got.size),
             lo[got],
             hi[got],

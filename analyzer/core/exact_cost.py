@@ -33,7 +33,7 @@ from analyzer.core.options.demand import (
     Demand,
     Profile,
     compress_profile,
-    unit_counts,
+    units_of,
     units_per_request,
 )
 from analyzer.core.vocabulary import HOURS_PER_MONTH
@@ -205,6 +205,42 @@ class ExactCost:
             computes.append(self._exact_kept(kind, rows, k, keep))
         return self._best(rows, k, computes), computes
 
+    def affordable(self, rows: np.ndarray, k: np.ndarray, usd: np.ndarray) -> np.ndarray:
+        """P(k) <= usd for `rows`, exactly as `cost(rows, k) <= usd`, but pricing only the
+        candidates that can decide it: the one with the lowest coarse bound first (enough when
+        it costs at most usd), then, for the other rows, those whose bounds do not exceed usd
+        (none at all where every bound does: then no hour is priced)."""
+        if not self.autoscaling:
+            return self.cost(rows, k) <= usd
+        lowers = [self._plain_lower(kind, rows, k) for kind in self.kinds]
+        extras = [kind.fixed_usd[rows] + k * kind.variable_usd[rows] for kind in self.kinds]
+        totals = np.stack(
+            [
+                low.min(axis=1, initial=np.inf) + extra
+                for low, extra in zip(lowers, extras, strict=True)
+            ]
+        )
+        best_kind = np.argmin(totals, axis=0)
+        limit = usd[:, None] * (1 + SLACK) + SLACK
+        everyone = np.arange(len(rows))
+        yes = np.zeros(len(rows), dtype=bool)
+        firsts = []
+        for i, (kind, low, extra) in enumerate(zip(self.kinds, lowers, extras, strict=True)):
+            first = np.zeros_like(low, dtype=bool)
+            pick = np.argmin(low, axis=1)
+            first[everyone, pick] = (best_kind == i) & (
+                (low[everyone, pick] + extra) <= limit[:, 0]
+            )
+            exact = self._exact_kept(kind, rows, k, first)
+            yes |= ((exact + extra[:, None]) <= usd[:, None]).any(axis=1)
+            firsts.append(first)
+        for kind, low, extra, first in zip(self.kinds, lowers, extras, firsts, strict=True):
+            keep = ((low + extra[:, None]) <= limit) & ~first & ~yes[:, None]
+            keep &= (self._lower_kept(kind, rows, k, keep) + extra[:, None]) <= limit
+            exact = self._exact_kept(kind, rows, k, keep)
+            yes |= ((exact + extra[:, None]) <= usd[:, None]).any(axis=1)
+        return yes
+
     def _best(self, rows: np.ndarray, k: np.ndarray, computes: list[np.ndarray]) -> np.ndarray:
         best = np.full(len(rows), np.inf)
         for kind, compute in zip(self.kinds, computes, strict=True):
@@ -225,10 +261,13 @@ class ExactCost:
         step = max(1, BATCH_CELLS // max(1, self.hours))
         for lo in range(0, at.size, step):
             part = slice(lo, min(at.size, lo + step))
-            sel = rows[at[part]]
-            units = unit_counts(
-                self.base[sel], self.excess[sel], r[part], k[at[part]], kind.min_instances
-            )
-            unit_hours[part] = units.sum(axis=1)
+            # p(k) once per row (a row has several kept candidates), then each pair's units.
+            row_of, pair_row = np.unique(at[part], return_inverse=True)
+            sel = rows[row_of]
+            kk = k[row_of][:, None]
+            peak = kk * self.base[sel] + np.sqrt(kk) * self.excess[sel]
+            x = peak[pair_row]
+            x *= r[part][:, None]
+            unit_hours[part] = units_of(x, kind.min_instances).sum(axis=1)
         out[at, cand] = unit_hours * kind.price[cand] * self._to_month()
         return out

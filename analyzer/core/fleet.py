@@ -8,17 +8,23 @@ traffic    one row per function and hour (TRAFFIC_COLUMNS), timestamps tz-aware 
 
 `meta` carries where the data came from (source, collected_at, failures per account/region, ...)
 and `overrides` optional per-function assumption mappings (function_id -> {field: value}).
+
+Analysis reads any `Fleet`: the functions, the window, and the traffic of a block of function
+positions at a time (`traffic_block`). FleetData holds the traffic in memory; the store's
+`StoredFleet` reads each block from Parquet, so memory follows the block, not the fleet.
+Per-function sums over the window come from one pass over the blocks (`window_sums`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
+from analyzer.core.forecast import daily_matrix
 from analyzer.exceptions import InputError
 
 FUNCTION_COLUMNS: dict[str, Any] = {
@@ -59,6 +65,45 @@ HOUR = pd.Timedelta(hours=1)
 
 def function_id(account_id: str, region: str, name: str) -> str:
     return f"{account_id}:{region}:{name}"
+
+
+@dataclass(frozen=True)
+class TrafficBlock:
+    """The traffic of functions[lo:hi]: `frame` (TRAFFIC_COLUMNS, sorted by function position,
+    then hour) and `codes`, each row's position in functions minus lo (non-decreasing)."""
+
+    frame: pd.DataFrame
+    codes: np.ndarray
+
+
+class Fleet(Protocol):
+    """What analysis reads from a fleet: its functions, window and traffic block by block."""
+
+    functions: pd.DataFrame
+    meta: dict[str, Any]
+    overrides: dict[str, Mapping[str, Any]]
+
+    @property
+    def start(self) -> pd.Timestamp: ...
+
+    @property
+    def end(self) -> pd.Timestamp: ...
+
+    @property
+    def hours(self) -> int: ...
+
+    @property
+    def source(self) -> str: ...
+
+    def __len__(self) -> int: ...
+
+    def traffic_block(self, lo: int, hi: int) -> TrafficBlock:
+        """The traffic of functions[lo:hi] over the window."""
+        ...
+
+    def subset(self, function_ids: list[str] | pd.Index) -> FleetData:
+        """Some functions with their traffic, in memory."""
+        ...
 
 
 @dataclass
@@ -112,6 +157,12 @@ class FleetData:
     def __len__(self) -> int:
         return len(self.functions)
 
+    def traffic_block(self, lo: int, hi: int) -> TrafficBlock:
+        codes = self.traffic_codes()
+        # traffic is sorted by function order: slice the rows of this block.
+        a, b = np.searchsorted(codes, [lo, hi])
+        return TrafficBlock(self.traffic.iloc[a:b], codes[a:b] - lo)
+
     def subset(self, function_ids: list[str] | pd.Index) -> FleetData:
         ids = pd.Index(function_ids)
         f = self.functions[self.functions["function_id"].isin(ids)]
@@ -121,8 +172,13 @@ class FleetData:
 
 
 def positions(ids: pd.Series, function_ids: pd.Series) -> np.ndarray:
-    """Each of `ids`' position in `function_ids` (unique), -1 where it is not there."""
-    return np.asarray(pd.Index(function_ids).get_indexer(ids), dtype=np.int64)
+    """Each of `ids`' position in `function_ids` (unique), -1 where it is not there.
+    Categorical ids (compact, as the store reads them) match each category once."""
+    index = pd.Index(function_ids)
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        cats = np.append(index.get_indexer(ids.cat.categories.astype(str)), -1)
+        return cats[ids.cat.codes.to_numpy()].astype(np.int64)  # code -1 (missing) -> -1
+    return np.asarray(index.get_indexer(ids), dtype=np.int64)
 
 
 def normalise_functions(df: pd.DataFrame) -> pd.DataFrame:
@@ -168,6 +224,13 @@ def normalise_traffic(df: pd.DataFrame, functions: pd.DataFrame) -> pd.DataFrame
     return _normalise_traffic(df, functions)[0]
 
 
+def traffic_block(df: pd.DataFrame, functions: pd.DataFrame) -> TrafficBlock:
+    """Raw traffic rows of some functions, normalised as FleetData does (rows of other
+    functions dropped, sorted, hours added up), with each row's position in `functions`."""
+    frame, codes = _normalise_traffic(df, functions)
+    return TrafficBlock(frame, codes)
+
+
 def _normalise_traffic(
     df: pd.DataFrame, functions: pd.DataFrame
 ) -> tuple[pd.DataFrame, np.ndarray]:
@@ -178,7 +241,8 @@ def _normalise_traffic(
             out[col] = default
     ts = pd.to_datetime(out["timestamp"], utc=True)
     out["timestamp"] = ts.dt.floor("h")
-    out["function_id"] = out["function_id"].astype(str)
+    if not isinstance(out["function_id"].dtype, pd.CategoricalDtype):
+        out["function_id"] = out["function_id"].astype(str)
     for col in METRIC_COLUMNS:
         out[col] = out[col].astype(float)
     for col in ("invocations", "duration_sum_ms", "errors", "throttles"):
@@ -190,6 +254,7 @@ def _normalise_traffic(
         # spare a full copy of the frame.
         return out[list(TRAFFIC_COLUMNS)].reset_index(drop=True), codes
     # Several rows for one hour (e.g. imported at minute granularity) add up.
+    out["function_id"] = out["function_id"].astype(str)
     if out.duplicated(["function_id", "timestamp"]).any():
         out = out.groupby(["function_id", "timestamp"], as_index=False).agg(
             invocations=("invocations", "sum"),
@@ -229,17 +294,17 @@ class HourlyMatrix:
     concurrency_max: np.ndarray  # NaN where not measured
 
 
-def hourly_matrix(fleet: FleetData, lo: int = 0, hi: int | None = None) -> HourlyMatrix:
-    """Dense arrays for functions[lo:hi] over the fleet window (missing hours are zero)."""
+def hourly_matrix(
+    fleet: Fleet, lo: int = 0, hi: int | None = None, block: TrafficBlock | None = None
+) -> HourlyMatrix:
+    """Dense arrays for functions[lo:hi] over the fleet window (missing hours are zero);
+    `block`: their traffic when already read."""
     hi = len(fleet.functions) if hi is None else hi
     ids = fleet.functions["function_id"].to_numpy()[lo:hi]
     h = fleet.hours
-    tr = fleet.traffic
-    codes = fleet.traffic_codes()
-    # traffic is sorted by function order: slice the rows of this chunk.
-    a, b = np.searchsorted(codes, [lo, hi])
-    part = tr.iloc[a:b]
-    rows = codes[a:b] - lo
+    block = block or fleet.traffic_block(lo, hi)
+    part = block.frame
+    rows = block.codes
     cols = ((part["timestamp"] - fleet.start) / HOUR).to_numpy().astype(np.int64)
     n = len(ids)
     inv = np.zeros((n, h))
@@ -252,11 +317,17 @@ def hourly_matrix(fleet: FleetData, lo: int = 0, hi: int | None = None) -> Hourl
     return HourlyMatrix(inv, dur, conc)
 
 
-def totals(fleet: FleetData) -> pd.DataFrame:
-    """Per-function sums over the window, aligned with fleet.functions (vectorised groupby).
+def totals(fleet: Fleet) -> pd.DataFrame:
+    """Per-function sums over the window, aligned with fleet.functions (`block_totals` block by
+    block)."""
+    return window_sums(fleet).totals
 
-    Grouped by the cached integer codes, not the id strings: the same sums, far faster."""
-    g = fleet.traffic.groupby(fleet.traffic_codes(), sort=True).agg(
+
+def block_totals(block: TrafficBlock, n: int) -> pd.DataFrame:
+    """Per-function sums over the window for a block of n functions (vectorised groupby).
+
+    Grouped by the integer codes, not the id strings: the same sums, far faster."""
+    g = block.frame.groupby(block.codes, sort=True).agg(
         invocations=("invocations", "sum"),
         duration_sum_ms=("duration_sum_ms", "sum"),
         duration_max_ms=("duration_max_ms", "max"),
@@ -266,6 +337,51 @@ def totals(fleet: FleetData) -> pd.DataFrame:
         first=("timestamp", "min"),
         last=("timestamp", "max"),
     )
-    g = g.reindex(np.arange(len(fleet.functions))).reset_index(drop=True)
-    g.insert(0, "function_id", fleet.functions["function_id"].to_numpy())
-    return g
+    return g.reindex(np.arange(n)).reset_index(drop=True)
+
+
+BLOCK_CELLS = 1_500_000  # function-hours of one block's dense matrices (chunk x hours)
+MAX_BLOCK = 2000
+
+
+def block_size(hours: int, chunk: int = MAX_BLOCK) -> int:
+    """Functions per block: at most `chunk`, fewer for long windows (BLOCK_CELLS)."""
+    return max(1, min(chunk, BLOCK_CELLS // max(hours, 1)))
+
+
+@dataclass(frozen=True)
+class WindowSums:
+    """Per-function reductions over the window, from one pass over the fleet's blocks."""
+
+    totals: pd.DataFrame  # function_id, sums and maxima over the window, first/last hour
+    on_pc_s: np.ndarray  # seconds of duration run on provisioned concurrency (hour by hour)
+    daily: np.ndarray  # F x D daily invocations (days from start's midnight to end)
+
+
+def window_sums(fleet: Fleet, chunk: int = MAX_BLOCK) -> WindowSums:
+    """Totals, the provisioned-concurrency split and daily invocations, block by block: on a
+    hour of mean concurrency c_h, min(c_h, allocated) runs on provisioned concurrency."""
+    functions = fleet.functions
+    n = len(functions)
+    allocated = functions["pc_allocated"].to_numpy().astype(float)
+    ids = functions["function_id"]
+    step = block_size(fleet.hours, chunk)
+    parts: list[pd.DataFrame] = []
+    on_pc_s = np.zeros(n)
+    days: list[np.ndarray] = []
+    for lo in range(0, n, step):
+        hi = min(n, lo + step)
+        block = fleet.traffic_block(lo, hi)
+        parts.append(block_totals(block, hi - lo))
+        concurrency = block.frame["duration_sum_ms"].fillna(0.0).to_numpy() / 3_600_000.0
+        on_pc = np.minimum(concurrency, allocated[lo:hi][block.codes])
+        on_pc_s[lo:hi] = np.bincount(block.codes, weights=on_pc * 3600.0, minlength=hi - lo)
+        days.append(
+            daily_matrix(block.frame, ids.iloc[lo:hi], fleet.start, fleet.end, codes=block.codes)
+        )
+    if not parts:  # no functions
+        parts.append(block_totals(fleet.traffic_block(0, 0), 0))
+    sums = pd.concat(parts, ignore_index=True)
+    sums.insert(0, "function_id", ids.to_numpy())
+    daily = np.concatenate(days) if days else np.zeros((0, 1))
+    return WindowSums(sums, on_pc_s, daily)

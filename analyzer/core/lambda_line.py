@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analyzer.core.fleet import FleetData
+from analyzer.core.fleet import MAX_BLOCK, Fleet, block_size
 
 PC_BINS = 256
 
@@ -211,9 +211,28 @@ def concurrency_profile(
     return index, ConcurrencyProfile(level.reshape(shape), hours.reshape(shape))
 
 
-def pc_concurrency(fleet: FleetData) -> tuple[np.ndarray, ConcurrencyProfile]:
+def pc_concurrency(fleet: Fleet, chunk: int = MAX_BLOCK) -> tuple[np.ndarray, ConcurrencyProfile]:
     """The hourly mean concurrency profile of the fleet's functions with provisioned
-    concurrency (see `concurrency_profile`)."""
-    concurrency = fleet.traffic["duration_sum_ms"].fillna(0.0).to_numpy() / 3_600_000.0
+    concurrency (see `concurrency_profile`), read block by block (a stored fleet is never read
+    whole; blocks without provisioned concurrency are not read at all)."""
     keep = fleet.functions["pc_allocated"].to_numpy() > 0
-    return concurrency_profile(fleet.traffic_codes(), concurrency, keep)
+    n = len(keep)
+    index = np.full(n, -1)
+    levels: list[np.ndarray] = []
+    hours: list[np.ndarray] = []
+    offset = 0
+    step = block_size(fleet.hours, chunk)
+    for lo in range(0, n, step):
+        hi = min(n, lo + step)
+        if not keep[lo:hi].any():
+            continue
+        block = fleet.traffic_block(lo, hi)
+        concurrency = block.frame["duration_sum_ms"].fillna(0.0).to_numpy() / 3_600_000.0
+        local, profile = concurrency_profile(block.codes, concurrency, keep[lo:hi])
+        index[lo:hi] = np.where(local >= 0, local + offset, -1)
+        offset += len(profile.level)
+        levels.append(profile.level)
+        hours.append(profile.hours)
+    if not levels:
+        return index, ConcurrencyProfile(np.zeros((0, PC_BINS)), np.zeros((0, PC_BINS)))
+    return index, ConcurrencyProfile(np.concatenate(levels), np.concatenate(hours))

@@ -203,7 +203,7 @@ def traffic_chart(analysis: Analysis, function_id: str, horizon_months: float = 
     traffic (k* x today's daily mean) and the projected crossover date."""
     row = _row(analysis, function_id)
     fleet = analysis.fleet
-    tr = fleet.traffic[fleet.traffic["function_id"] == function_id]
+    tr = fleet.subset([function_id]).traffic  # one function's rows (the fleet may be stored)
     daily = daily_matrix(tr, pd.Series([function_id]), fleet.start, fleet.end)
     day0 = fleet.start.floor("D")
     days = pd.date_range(day0, periods=daily.shape[1], freq="D")

@@ -128,3 +128,17 @@ def test_fleet_generator_builds_a_mixed_multi_account_fleet_over_the_window() ->
     hours_active = tr.groupby("function_id").size()
     assert hours_active.max() == 72
     assert hours_active.min() <= 6
+
+
+def test_engine_benchmark_streams_a_store_and_analyses_it_in_another_process(
+    tmp_path: Path,
+) -> None:
+    out = _run("engine.py", "--functions", "40", "--days", "3", "--store", str(tmp_path / "s"))
+    assert out["functions"] == 40 and out["days"] == 3 and out["hours"] == 72
+    assert isinstance(out["rows"], int) and 0 < out["rows"] <= 40 * 72
+    for key in ("analyze_s", "analyze_peak_rss_mb"):
+        value = out[key]
+        assert isinstance(value, float) and value > 0, key
+    verdicts = out["verdicts"]
+    assert isinstance(verdicts, dict) and sum(verdicts.values()) == 40
+    assert (tmp_path / "s" / "store" / "functions.parquet").exists()

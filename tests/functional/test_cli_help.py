@@ -46,7 +46,7 @@ REPORT = [
 ]
 OPTIONS: dict[str, list[str]] = {
     "": ["--version", "-v, --verbose", "-h, --help"],
-    "analyze": [*SOURCE, "--format", *ASSUMPTIONS, "-h, --help"],
+    "analyze": [*SOURCE, "--format", *ASSUMPTIONS, "--dask", "-h, --help"],
     "collect": [*AWS, "-h, --help"],
     "cost": ["--format", "--pricebook", "--price-proxy", "--data-dir", "-h, --help"],
     "export": [

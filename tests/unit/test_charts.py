@@ -92,7 +92,7 @@ def test_traffic_chart_shows_daily_history_trend_and_projected_crossover(
     fig = traffic_chart(analysis, fid)
     history = fig.data[0]
     assert len(history.x) == 90  # the demo's 90 days, one point per day
-    tr = analysis.fleet.traffic
+    tr = analysis.fleet.subset([fid]).traffic
     assert float(np.sum(history.y)) == pytest.approx(
         float(tr.loc[tr["function_id"] == fid, "invocations"].sum())
     )

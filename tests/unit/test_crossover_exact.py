@@ -1,6 +1,8 @@
 """k* against brute force: the exact costs (`cost_curves`: every feasible candidate, every hour)
-scanned on a fine grid of traffic multiples. k* must be within 1% of the first crossing the scan
-finds, and Lambda must cost at least the cheapest option at k* itself."""
+scanned on a fine grid of traffic multiples. Lambda must cost at least the cheapest option at k*
+itself (a real crossing), and k* must not lie more than 1% beyond the first crossing the scan
+finds. It may lie before it: where the costs run nearly parallel, the solver finds crossings
+narrower than the scan's 0.5% grid, which the scan steps over (the first check proves them)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from analyzer.core.analyze import Analysis, analyze
@@ -22,7 +24,10 @@ from analyzer.core.pricebook import PriceBook
 BOOK = PriceBook.load()
 STEP = 1.005  # the scan's grid: 0.5% apart
 WITHIN = 1.01 * STEP  # k* within 1% of the scan's first crossing (plus one grid step)
+# Derandomized: the same examples on every run, so CI does not pass or fail by chance; set
+# CROSSOVER_HYPOTHESIS_EXAMPLES higher to search further (the @example cases were found so).
 SETTINGS = settings(
+    derandomize=True,
     max_examples=int(os.environ.get("CROSSOVER_HYPOTHESIS_EXAMPLES", "15")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
@@ -59,7 +64,8 @@ def brute_force_first_crossing(
     curves = cost_curves(an, function_id, grid)
     lam, opt = curves["lambda"].to_numpy(), cheapest(curves)
     hit = lam >= opt if up else lam < opt
-    assert hit.any(), (k_star, "no crossing near k*")
+    if not hit.any():  # the grid stepped over k* (a crossing narrower than a step) and beyond
+        return math.nan
     first = int(np.argmax(hit))
     return float(grid[first]) if up else float(grid[max(first - 1, 0)])
 
@@ -76,7 +82,8 @@ def check(an: Analysis, function_id: str, fine_from: float = math.inf) -> bool:
     at = cost_curves(an, function_id, [k])
     assert at["lambda"].iloc[0] >= cheapest(at)[0] * (1 - 1e-9), (k, "not a crossing")
     brute = brute_force_first_crossing(an, function_id, k, fine_from)
-    assert brute / WITHIN <= k <= brute * WITHIN, (k, brute)
+    if math.isfinite(brute):  # never more than 1% beyond the first crossing the scan sees
+        assert (k <= brute * WITHIN) if k > 1 else (k >= brute / WITHIN), (k, brute)
     return True
 
 
@@ -112,6 +119,10 @@ def one_function_fleet(
     st.sampled_from(["on_demand", "spot", "compute_sp_1y"]),
     st.floats(0, 8),
 )
+# Found by Hypothesis: Lambda and Fargate within 0.3% of each other from 54x to 63x, crossing and
+# uncrossing; the solver answered 62.3x, past the crossings at 54.4x and 57.7x.
+@example(0, 128, 386.0, 1000.0, False, 1, "compute_sp_1y", 0.0)
+@example(590577511, 128, 392.0, 1000.0, False, 1, "compute_sp_1y", 0.0)
 def test_k_star_is_the_first_crossing_within_one_percent(
     seed: int,
     memory_mb: int,

@@ -172,6 +172,11 @@ def unit_counts(
     concurrent request; base/excess (..., H), per_request (...,)."""
     kk = np.asarray(k, dtype=float)[..., None]
     x = (kk * base + np.sqrt(kk) * excess) * per_request[..., None]
+    return units_of(x, min_instances)
+
+
+def units_of(x: np.ndarray, min_instances: int) -> np.ndarray:
+    """n = max(min_instances, ceil(x)) for x = p(k) r (`unit_counts`), in place in x."""
     # In place: x is the one big (..., S, H) array; fresh temporaries per step cost more.
     x -= EPS
     np.ceil(x, out=x)
