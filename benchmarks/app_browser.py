@@ -85,11 +85,13 @@ def store_fleet(n: int, data_dir: Path) -> None:
 
     fleet = synthetic_fleet(n, days=30)
     store = Store(data_dir)
-    f, t = fleet.functions, fleet.traffic
+    # The bundled book has no arm64 provisioned-concurrency price for eu-west-1 and Lambda's
+    # prices are not proxied: the generator's eu-west-1 functions are kept in us-east-1.
+    f = fleet.functions.assign(region="us-east-1")
+    t = fleet.traffic
     for (account, region), funcs in f.groupby(["account_id", "region"]):
         rows = t[t["function_id"].isin(funcs["function_id"])]
         store.write_pair(str(account), str(region), funcs, rows, (fleet.start, fleet.end))
-    store.write_meta({"price_region_proxy": fleet.meta["price_region_proxy"]})
 
 
 def settled(page: Page) -> None:
@@ -208,8 +210,7 @@ def interactions(page: Page, out: dict[str, float]) -> None:
     )
 
 
-def measure_demo(browser: Browser, url: str) -> dict[str, float]:
-    out: dict[str, float] = {}
+def measure_demo(browser: Browser, url: str, out: dict[str, float]) -> None:
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     chart = page.locator(".js-plotly-plot").first
     out["first overview, cold server"] = timed(
@@ -225,11 +226,9 @@ def measure_demo(browser: Browser, url: str) -> dict[str, float]:
     second.close()
     interactions(page, out)
     page.close()
-    return out
 
 
-def measure_stored(browser: Browser, url: str, n: int) -> dict[str, float]:
-    out: dict[str, float] = {}
+def measure_stored(browser: Browser, url: str, n: int, out: dict[str, float]) -> None:
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     page.goto(url + "/data_source")
     page.get_by_text("Where should the numbers come from?").wait_for(timeout=180_000)
@@ -252,7 +251,6 @@ def measure_stored(browser: Browser, url: str, n: int) -> dict[str, float]:
     out["… with the decision figures"] = out["first overview"] + decision_shown(page)
     interactions(page, out)
     page.close()
-    return out
 
 
 def screenshots(browser: Browser, url: str, target: Path) -> None:
@@ -306,6 +304,25 @@ def main() -> None:
     p.add_argument("--screenshots", type=Path, default=None)
     args = p.parse_args()
     results: dict[str, dict[str, list[float]]] = {}
+    try:
+        run_cases(args, results)
+    finally:  # a timeout half-way still prints what was measured
+        if results:
+            print(table(results, args.runs))
+
+
+@contextmanager
+def collected(results: dict[str, dict[str, list[float]]], case: str) -> Iterator[dict[str, float]]:
+    """A dict for one run's timings, added to `results` even when the run fails half-way."""
+    out: dict[str, float] = {}
+    try:
+        yield out
+    finally:
+        for k, v in out.items():
+            results.setdefault(case, {}).setdefault(k, []).append(v)
+
+
+def run_cases(args: argparse.Namespace, results: dict[str, dict[str, list[float]]]) -> None:
     with tempfile.TemporaryDirectory(prefix="crossover-bench-") as tmp, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         empty, stored = Path(tmp, "empty"), Path(tmp, "stored")
@@ -315,18 +332,15 @@ def main() -> None:
         for run in range(max(args.runs, 1)):
             with app_server(empty) as url:  # a fresh server per run: the first overview is cold
                 if args.runs > 0:  # --runs 0: screenshots only
-                    for k, v in measure_demo(browser, url).items():
-                        results.setdefault("demo (67)", {}).setdefault(k, []).append(v)
+                    with collected(results, "demo (67)") as out:
+                        measure_demo(browser, url, out)
                 if args.screenshots is not None and run == max(args.runs, 1) - 1:
                     screenshots(browser, url, args.screenshots)
             if args.functions > 0 and args.runs > 0:
-                with app_server(stored) as url:
-                    case = f"stored {args.functions:,}"
-                    for k, v in measure_stored(browser, url, args.functions).items():
-                        results.setdefault(case, {}).setdefault(k, []).append(v)
+                case = f"stored {args.functions:,}"
+                with app_server(stored) as url, collected(results, case) as out:
+                    measure_stored(browser, url, args.functions, out)
         browser.close()
-    if results:
-        print(table(results, args.runs))
 
 
 if __name__ == "__main__":
