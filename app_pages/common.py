@@ -337,6 +337,18 @@ def fleet_figure(a: Analysis, f: pd.DataFrame) -> Any:
     return _fleet_figure(analysis_key(), tuple(f["function_id"]), a, f)
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _fleet_table(key: tuple[str, str], ids: tuple[str, ...], _f: pd.DataFrame, mm: float) -> Any:
+    log.debug("tabling %d functions under %s", len(ids), key)
+    return m.fleet_table(_f, mm)
+
+
+def fleet_table(a: Analysis, f: pd.DataFrame) -> pd.DataFrame:
+    """The overview's table of the functions `f` (rows of `a.functions`), worst first."""
+    mm = float(a.assumptions.max_multiple)
+    return _fleet_table(analysis_key(), tuple(f["function_id"]), f, mm)
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _function_rec(key: tuple[str, str], fid: str, _a: Analysis) -> pd.Series:
     log.debug("recommending %s under %s", fid, key)

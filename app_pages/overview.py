@@ -114,7 +114,7 @@ with common.guarded():
             "that many times before another option gets cheaper. In the red band, another option "
             "is already cheaper."
         )
-        table = m.fleet_table(f, a.assumptions.max_multiple)
+        table = common.fleet_table(a, f)
         st.session_state["_overview_rows"] = list(table.index)
         st.markdown(f"**{len(table)} functions**, worst first (click a column to sort):")
         st.dataframe(

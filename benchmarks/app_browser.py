@@ -261,7 +261,10 @@ def screenshots(browser: Browser, url: str, target: Path) -> None:
             page.goto(url + path)
             page.get_by_text(text).first.wait_for(timeout=120_000)
             settled(page)
-            page.wait_for_timeout(1500)
+            plots = page.locator(".js-plotly-plot .main-svg")
+            if plots.count():  # every chart drawn, not its grey placeholder
+                plots.first.wait_for(state="visible", timeout=120_000)
+            page.wait_for_timeout(2500)
             page.screenshot(path=str(target / f"{name}-{width}.png"))
             if name == "function" and width < 800:  # the phone's second screen: the bills
                 chart = page.locator(".js-plotly-plot").nth(2)
