@@ -1,6 +1,8 @@
 """What every page shares: session state, the data source, cached analyses, the sidebar.
 
 The logic lives in `analyzer.present.app`; this module only wires it to Streamlit.
+(Over 400 lines on purpose: every cache the pages share lives here, in one place, so no page
+builds its own copy of an analysis, a figure or the recommendations.)
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
@@ -184,6 +186,18 @@ class Analyses:
         self._lock = threading.Lock()
         self._futures: OrderedDict[tuple[str, str], Future[Analysis]] = OrderedDict()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crossover-prefetch")
+        self._queued: list[tuple[str, str]] = []  # prefetched keys, oldest first
+
+    def forget_queued(self, keep: Iterable[tuple[str, str]]) -> None:
+        """Drop the prefetches not started yet except `keep`: the user has moved on to other
+        assumptions, and a stale analysis would only slow the pages down."""
+        wanted = set(keep)
+        with self._lock:
+            for key in self._queued:
+                fut = self._futures.get(key)
+                if key not in wanted and fut is not None and fut.cancel():
+                    del self._futures[key]
+            self._queued = [k for k in self._queued if k in wanted]
 
     def _claim(self, key: tuple[str, str]) -> tuple[Future[Analysis], bool]:
         """The future for `key` and whether the caller must compute it (it is new or was
@@ -236,6 +250,7 @@ class Analyses:
                 return
             fut: Future[Analysis] = Future()
             self._futures[key] = fut
+            self._queued.append(key)
 
         def job() -> None:
             if fut.set_running_or_notify_cancel():  # False: a page took it over meanwhile
@@ -270,8 +285,11 @@ def _prefetch(source_id: str, fleet: FleetData, a: Assumptions) -> None:
     def priced(tilted: Assumptions) -> Callable[[], Analysis]:
         return lambda: analyze(fleet, book, tilted)
 
-    for tilted in (optimistic(a), pessimistic(a)):
-        _analyses().prefetch((source_id, _key(tilted)), priced(tilted))
+    tilted = (optimistic(a), pessimistic(a))
+    store = _analyses()
+    store.forget_queued((source_id, _key(t)) for t in tilted)
+    for t in tilted:
+        store.prefetch((source_id, _key(t)), priced(t))
 
 
 def analysis(a: Assumptions | None = None) -> Analysis:
