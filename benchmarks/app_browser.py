@@ -74,7 +74,11 @@ def app_server(data_dir: Path) -> Iterator[str]:
         yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:  # a background analysis finishes before the server exits
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def store_fleet(n: int, data_dir: Path) -> None:
