@@ -1,6 +1,8 @@
 """What every page shares: session state, the data source, cached analyses, the sidebar.
 
 The logic lives in `analyzer.present.app`; this module only wires it to Streamlit.
+(Over 400 lines on purpose: every cache the pages share lives here, in one place, so no page
+builds its own copy of an analysis, a figure or the recommendations.)
 """
 
 from __future__ import annotations
@@ -8,7 +10,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -21,6 +26,7 @@ from analyzer.core.assumptions import FIELDS, Assumptions, optimistic, pessimist
 from analyzer.core.demo import demo_fleet
 from analyzer.core.fleet import FleetData
 from analyzer.core.pricebook import PriceBook
+from analyzer.core.recommend import Recommendations
 from analyzer.core.vocabulary import HOURS_PER_MONTH
 from analyzer.exceptions import CrossoverError
 from analyzer.present import app as m
@@ -163,23 +169,286 @@ def _key(a: Assumptions) -> str:
     return json.dumps(a.to_dict(), sort_keys=True, default=str)
 
 
-# cache_resource, not cache_data: an Analysis holds the fleet (millions of traffic rows for a
-# large fleet); cache_data would pickle and copy it on every hit. Analyses are read-only here.
-@st.cache_resource(max_entries=32, show_spinner="Pricing every function…")
-def _analyze(source_id: str, assumptions_key: str, _fleet: FleetData, _a: Assumptions) -> Analysis:
-    log.info("analysing %s with %s", source_id, assumptions_key)
-    return analyze(_fleet, price_book(), _a)
+class Analyses:
+    """Every analysis this server has made, one per (source, assumptions), shared by sessions.
+
+    Not `st.cache_data`: an Analysis holds the fleet (millions of traffic rows for a large
+    fleet) and would be pickled and copied on every hit; analyses are read-only here. The
+    optimistic and pessimistic analyses behind the sensitivity verdicts are *prefetched*: priced
+    on a background thread while the page that asked for the base analysis is drawn and read,
+    so opening a function or the What-if page rarely waits for them. An analysis a page needs
+    now and still queued is taken off the queue and priced at once, in the page's own run.
+    """
+
+    MAX_ENTRIES = 32
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._futures: OrderedDict[tuple[str, str], Future[Analysis]] = OrderedDict()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crossover-prefetch")
+        self._queued: list[tuple[str, str]] = []  # prefetched keys, oldest first
+
+    def forget_queued(self, keep: Iterable[tuple[str, str]]) -> None:
+        """Drop the prefetches not started yet except `keep`: the user has moved on to other
+        assumptions, and a stale analysis would only slow the pages down."""
+        wanted = set(keep)
+        with self._lock:
+            for key in self._queued:
+                fut = self._futures.get(key)
+                if key not in wanted and fut is not None and fut.cancel():
+                    del self._futures[key]
+            self._queued = [k for k in self._queued if k in wanted]
+
+    def _claim(self, key: tuple[str, str]) -> tuple[Future[Analysis], bool]:
+        """The future for `key` and whether the caller must compute it (it is new or was
+        still queued)."""
+        with self._lock:
+            fut = self._futures.get(key)
+            if fut is not None and not fut.cancel():
+                self._futures.move_to_end(key)
+                return fut, False
+            fut = Future()
+            fut.set_running_or_notify_cancel()
+            self._futures[key] = fut
+            while len(self._futures) > self.MAX_ENTRIES:
+                self._futures.popitem(last=False)
+            return fut, True
+
+    def _run(
+        self, key: tuple[str, str], fut: Future[Analysis], compute: Callable[[], Analysis]
+    ) -> None:
+        try:
+            fut.set_result(compute())
+        except BaseException as exc:  # the waiters see it; a later call tries again
+            with self._lock:
+                if self._futures.get(key) is fut:
+                    del self._futures[key]
+            fut.set_exception(exc)
+
+    def get(self, key: tuple[str, str], compute: Callable[[], Analysis]) -> Analysis:
+        fut, mine = self._claim(key)
+        if mine:
+            self._run(key, fut, compute)
+        return fut.result()
+
+    def ready(self, key: tuple[str, str]) -> bool:
+        """Priced and kept."""
+        with self._lock:
+            fut = self._futures.get(key)
+        return fut is not None and fut.done()
+
+    def pending(self, key: tuple[str, str]) -> bool:
+        """Queued or being priced (a failed or forgotten analysis is not pending: asking for it
+        prices it again, and shows its error)."""
+        with self._lock:
+            fut = self._futures.get(key)
+        return fut is not None and not fut.done()
+
+    def prefetch(self, key: tuple[str, str], compute: Callable[[], Analysis]) -> None:
+        with self._lock:
+            if key in self._futures:
+                return
+            fut: Future[Analysis] = Future()
+            self._futures[key] = fut
+            self._queued.append(key)
+
+        def job() -> None:
+            if fut.set_running_or_notify_cancel():  # False: a page took it over meanwhile
+                self._run(key, fut, compute)
+
+        self._pool.submit(job)
+
+
+@st.cache_resource(show_spinner=False)
+def _analyses() -> Analyses:
+    return Analyses()
+
+
+def _analyze(source_id: str, assumptions_key: str, fleet: FleetData, a: Assumptions) -> Analysis:
+    book = price_book()
+
+    def compute() -> Analysis:
+        log.info("analysing %s with %s", source_id, assumptions_key)
+        return analyze(fleet, book, a)
+
+    store = _analyses()
+    key = (source_id, assumptions_key)
+    if store.ready(key):
+        return store.get(key, compute)
+    with st.spinner("Pricing every function…"):
+        return store.get(key, compute)
+
+
+def _prefetch(source_id: str, fleet: FleetData, a: Assumptions) -> None:
+    book = price_book()
+
+    def priced(tilted: Assumptions) -> Callable[[], Analysis]:
+        return lambda: analyze(fleet, book, tilted)
+
+    tilted = (optimistic(a), pessimistic(a))
+    store = _analyses()
+    store.forget_queued((source_id, _key(t)) for t in tilted)
+    for t in tilted:
+        store.prefetch((source_id, _key(t)), priced(t))
 
 
 def analysis(a: Assumptions | None = None) -> Analysis:
-    """The analysis of the current source under `a` (default: the what-if assumptions)."""
+    """The analysis of the current source under `a` (default: the what-if assumptions, whose
+    optimistic and pessimistic analyses are then prefetched)."""
+    user = a is None
     a = assumptions() if a is None else a
     sid, fleet = current_fleet()
-    return _analyze(sid, _key(a), fleet, a)
+    out = _analyze(sid, _key(a), fleet, a)
+    if user:
+        _prefetch(sid, fleet, a)
+    return out
 
 
-def sensitivity_analyses(a: Assumptions) -> tuple[Analysis, Analysis, Analysis]:
+def sensitivity_analyses(a: Assumptions | None = None) -> tuple[Analysis, Analysis, Analysis]:
+    """The analyses under `a` (default: the what-if assumptions), optimistic and pessimistic.
+    `a` is the set the user chose, not `Analysis.assumptions` (which carries the data source's
+    price-region proxies and so would be a different cache key)."""
+    a = assumptions() if a is None else a
     return analysis(a), analysis(optimistic(a)), analysis(pessimistic(a))
+
+
+def analysis_key() -> tuple[str, str]:
+    """What identifies the current analysis: the data source and the what-if assumptions."""
+    return current_fleet()[0], _key(assumptions())
+
+
+# Figures and recommendations are made once per analysis (and function) and shared, not copied:
+# Streamlit only reads them. The key is the analysis key; the Analysis itself is not hashed.
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _figure(key: tuple[str, str], kind: str, fid: str, _a: Analysis) -> Any:
+    from analyzer.present import charts
+
+    log.debug("drawing %s of %s under %s", kind, fid, key)
+    make = {
+        "cost_curves": charts.cost_curve_chart,
+        "traffic": charts.traffic_chart,
+        "breakdown": charts.breakdown_chart,
+    }[kind]
+    return make(_a, fid)
+
+
+def figure(a: Analysis, kind: str, fid: str) -> Any:
+    """A function's chart (cost_curves, traffic or breakdown) under the current analysis `a`."""
+    return _figure(analysis_key(), kind, fid, a)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _fleet_figure(
+    key: tuple[str, str],
+    ids: tuple[str, ...],
+    _a: Analysis,
+    _f: pd.DataFrame,
+) -> Any:
+    from analyzer.present.charts import fleet_chart
+
+    log.debug("drawing the fleet chart of %d functions under %s", len(ids), key)
+    return fleet_chart(_a, _f)
+
+
+def fleet_figure(a: Analysis, f: pd.DataFrame) -> Any:
+    """The fleet chart of the functions `f` (rows of `a.functions`)."""
+    return _fleet_figure(analysis_key(), tuple(f["function_id"]), a, f)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _fleet_table(key: tuple[str, str], ids: tuple[str, ...], _f: pd.DataFrame, mm: float) -> Any:
+    log.debug("tabling %d functions under %s", len(ids), key)
+    return m.fleet_table(_f, mm)
+
+
+def fleet_table(a: Analysis, f: pd.DataFrame) -> pd.DataFrame:
+    """The overview's table of the functions `f` (rows of `a.functions`), worst first."""
+    mm = float(a.assumptions.max_multiple)
+    return _fleet_table(analysis_key(), tuple(f["function_id"]), f, mm)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _function_rec(key: tuple[str, str], fid: str, _a: Analysis) -> pd.Series:
+    log.debug("recommending %s under %s", fid, key)
+    return m.function_recommendation(_a, fid)
+
+
+def function_rec(a: Analysis, fid: str) -> pd.Series:
+    """One function's recommendation row (no sensitivity run), for the verdict sentence."""
+    return _function_rec(analysis_key(), fid, a)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _recommendations(key: tuple[str, str], _analyses: tuple[Analysis, Analysis, Analysis]) -> Any:
+    from analyzer.present.recommendations import recommend
+
+    log.debug("recommending the fleet under %s", key)
+    return recommend(*_analyses)
+
+
+def recommendations() -> Recommendations:
+    """The whole fleet's recommendations under the what-if assumptions, sensitivity included
+    (migration cost, payback, confidence, Tune): computed once per analysis, as the exports."""
+    with st.spinner("Checking the verdicts under optimistic and pessimistic assumptions…"):
+        return _recommendations(analysis_key(), sensitivity_analyses())
+
+
+def sensitivity_ready() -> bool:
+    """Whether the optimistic and pessimistic analyses of the what-if assumptions are no longer
+    being priced in the background."""
+    a = assumptions()
+    sid, _ = current_fleet()
+    store = _analyses()
+    return not any(store.pending((sid, _key(t))) for t in (a, optimistic(a), pessimistic(a)))
+
+
+def with_recommendations(slot: Any, render: Callable[[Recommendations], None]) -> None:
+    """`render(recommendations())` into `slot` (an `st.empty()` placed earlier on the page) once
+    the sensitivity analyses are priced. Until then the slot says so and checks every second,
+    then reruns the page: the rest of the page does not wait for them."""
+    if sensitivity_ready():
+        with slot.container():
+            render(recommendations())
+        return
+
+    @st.fragment(run_every=1.0)
+    def poll() -> None:
+        if sensitivity_ready():
+            st.rerun()
+        st.caption(
+            "Checking the verdicts under the optimistic and the pessimistic assumptions "
+            "(migration cost, payback, firm verdicts, Tune)…"
+        )
+
+    with slot.container():
+        poll()
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _report(key: tuple[str, str], snapshot: str, _a: Analysis) -> tuple[Any, tuple[str, ...]]:
+    """The e-mail report's numbers of the analysis against the snapshot (the file named)."""
+    import pyarrow.parquet as pq
+
+    from analyzer.present.email_body import build_report
+
+    log.debug("changes of %s since %s", key, snapshot or "nothing")
+    previous = pq.read_table(snapshot).to_pandas() if snapshot else None
+    ids = () if previous is None else tuple(previous["function_id"].astype(str))
+    return build_report(_a, previous), ids
+
+
+def changes_since_last_report(a: Analysis, function_ids: Any) -> m.Changes | None:
+    """What changed since the last `crossover report` (its recorded verdicts, in the data
+    directory's store), kept to `function_ids`; None when the history cannot be read."""
+    from analyzer.adapters.store import Store
+
+    try:
+        snaps = Store().verdict_snapshots()
+        rep, previous_ids = _report(analysis_key(), str(snaps[-1]) if snaps else "", a)
+    except (CrossoverError, OSError, ValueError) as exc:
+        log.warning("verdict history unreadable: %s", exc)
+        return None
+    return m.changes(rep, list(function_ids), previous_ids if snaps else None)
 
 
 @st.cache_data(max_entries=32, show_spinner="Writing the export…")

@@ -8,9 +8,9 @@ from collections.abc import Callable
 import numpy as np
 import streamlit as st
 
+from analyzer.core.recommend import Recommendations
 from analyzer.core.vocabulary import HOURS_PER_MONTH, Verdict
 from analyzer.present import app as m
-from analyzer.present.charts import breakdown_chart, cost_curve_chart, traffic_chart
 from app_pages import common
 
 st.title("Function detail")
@@ -32,7 +32,7 @@ with common.guarded():
     row = a.functions[a.functions["function_id"] == fid].iloc[0]
     opts = a.options[a.options["function_id"] == fid].sort_values("monthly_usd")
 
-    sentence = m.verdict_sentence(m.function_recommendation(a, fid), a.assumptions.max_multiple)
+    sentence = m.verdict_sentence(common.function_rec(a, fid), a.assumptions.max_multiple)
     alerts: dict[str, Callable[[str], object]] = {
         Verdict.OUTGROWN: st.error,
         Verdict.WATCH: st.warning,
@@ -74,9 +74,10 @@ with common.guarded():
         f"({row['days_of_data']:.0f} days of data)",
     )
 
+    decision_slot = st.empty()  # filled last, when the sensitivity analyses are in
     left, right = st.columns(2)
-    left.plotly_chart(cost_curve_chart(a, fid), key="cost_curves", width="stretch")
-    right.plotly_chart(traffic_chart(a, fid), key="traffic", width="stretch")
+    left.plotly_chart(common.figure(a, "cost_curves", fid), key="cost_curves", width="stretch")
+    right.plotly_chart(common.figure(a, "traffic", fid), key="traffic", width="stretch")
     if np.isfinite(k) and k < 1:
         st.markdown(
             f"Traffic is already {1 / max(k, 1e-9):,.1f}x the crossover level: "
@@ -95,7 +96,7 @@ with common.guarded():
         "use the run rate."
     )
 
-    st.plotly_chart(breakdown_chart(a, fid), key="breakdown", width="stretch")
+    st.plotly_chart(common.figure(a, "breakdown", fid), key="breakdown", width="stretch")
 
     st.subheader("How each alternative would be sized")
     if not opts.empty:
@@ -120,16 +121,7 @@ with common.guarded():
     )
 
     st.subheader("Does the verdict survive other assumptions?")
-    base, opt, pes = common.sensitivity_analyses(a.assumptions)
-    sens = m.sensitivity(base.functions, opt.functions, pes.functions).loc[fid]
-    verdict_text = (
-        f"Verdict **{sens['Verdict']}**; optimistic assumptions: **{sens['Optimistic']}**; "
-        f"pessimistic: **{sens['Pessimistic']}**."
-    )
-    st.markdown(
-        verdict_text
-        + (" The verdict is firm." if sens["Survives"] else " The verdict depends on assumptions.")
-    )
+    sens_slot = st.empty()  # filled with the decision figures, below
 
     with st.expander("Every assumption used"):
         st.dataframe(m.assumption_table(a.assumptions), hide_index=True, width="stretch")
@@ -150,3 +142,33 @@ with common.guarded():
         f"{row['days_of_data']:.0f} days of data; monthly figures normalised to {HOURS_PER_MONTH:.0f} hours. "
         f"Errors {row['errors']:,.0f}, throttles {row['throttles']:,.0f} over the window."
     )
+
+    def show_decision(recs: Recommendations) -> None:
+        rec = recs.functions[recs.functions["function_id"] == fid]
+        if rec.empty:
+            return
+        cols = st.columns(4)
+        helps = {
+            "One-time migration cost": "Engineering hours to move it, at the What-if rate",
+            "Payback": "Migration cost / monthly saving",
+            "Confidence": "From the days of data and whether the verdict holds under the "
+            "optimistic and the pessimistic assumptions",
+            "Tune saving": "Making Lambda itself cheaper without moving: "
+            + (str(rec.iloc[0]["tune_advice"]) or "nothing to tune"),
+        }
+        for col, (label, text) in zip(cols, m.function_decision(rec.iloc[0]).items(), strict=True):
+            col.metric(label, text, help=helps[label])
+        labels = m.VERDICT_LABELS
+        r = rec.iloc[0]
+        sens_slot.markdown(
+            f"Verdict **{labels.get(r['verdict'], r['verdict'])}**; optimistic assumptions: "
+            f"**{labels.get(r['verdict_optimistic'], r['verdict_optimistic'])}**; pessimistic: "
+            f"**{labels.get(r['verdict_pessimistic'], r['verdict_pessimistic'])}**."
+            + (
+                " The verdict is firm."
+                if r["verdict_survives"] == "yes"
+                else " The verdict depends on assumptions."
+            )
+        )
+
+    common.with_recommendations(decision_slot, show_decision)

@@ -1,13 +1,42 @@
-"""Fleet overview: headline money, the fleet chart, filters and the sortable table."""
+"""Fleet overview: headline money, what a decision needs, what changed since the last report,
+the fleet chart, filters and the sortable table."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from analyzer.core.recommend import Recommendations
 from analyzer.core.vocabulary import HOURS_PER_MONTH
 from analyzer.present import app as m
-from analyzer.present.charts import fleet_chart
 from app_pages import common
+
+FILTER_LABELS = {
+    "account": "Account",
+    "environment": "Environment",
+    "region": "Region",
+    "verdict": "Verdict",
+    "runtime": "Runtime",
+}
+
+
+def opened_function() -> str | None:
+    """The function a bubble click or a table row selection asks to open, read before anything
+    is computed or drawn (the run it starts only switches page)."""
+    chart = st.session_state.get("fleet_chart")
+    points = chart.get("selection", {}).get("points", []) if chart else []
+    clicked = m.clicked_function(points)
+    if clicked is not None:
+        return clicked
+    table = st.session_state.get("fleet_table")
+    rows = table.get("selection", {}).get("rows", []) if table else []
+    shown = st.session_state.get("_overview_rows", [])
+    return str(shown[rows[0]]) if rows and rows[0] < len(shown) else None
+
+
+opened = opened_function()
+if opened is not None:
+    st.session_state[common.FUNCTION_KEY] = opened
+    st.switch_page("app_pages/function.py")
 
 st.title("Which functions have outgrown Lambda?")
 
@@ -15,33 +44,13 @@ with common.guarded():
     a = common.analysis()
     everything = a.functions
     options = m.filter_options(everything)
-    cols = st.columns(5)
-    labels = {
-        "account": "Account",
-        "environment": "Environment",
-        "region": "Region",
-        "verdict": "Verdict",
-        "runtime": "Runtime",
-    }
-    for col, (key, label) in zip(cols, labels.items(), strict=True):
+    for key in FILTER_LABELS:  # values a new analysis no longer has are dropped
         wkey = common.FILTER_KEYS[key]
         st.session_state[wkey] = [v for v in st.session_state[wkey] if v in options[key]]
-        col.multiselect(
-            label,
-            options[key],
-            key=wkey,
-            placeholder="All",
-            format_func=(lambda v: m.VERDICT_LABELS.get(v, v)) if key == "verdict" else str,
-        )
-    search = st.text_input(
-        "Search functions",
-        key="f_search",
-        placeholder="Part of a function name, e.g. checkout",
-        help="Narrows the chart and the table to functions whose name contains this text",
-    )
+    search = str(st.session_state.get("f_search") or "").strip()
     f = m.filter_functions(everything, common.filters())
-    if search and search.strip():
-        f = f[f["name"].str.contains(search.strip(), case=False, regex=False)]
+    if search:
+        f = f[f["name"].str.contains(search, case=False, regex=False)]
     h = m.fleet_summary(f)
 
     st.markdown(f"#### {h.sentence()}")
@@ -64,33 +73,53 @@ with common.guarded():
         f"{m.money(h.run_rate_saving_usd_per_month)}/month",
     )
     c4.metric("Possible saving per year", f"{m.money(h.saving_usd_per_year)}/year")
+    # Filled when the sensitivity analyses behind it are priced (in the background).
+    decision_slot = st.empty()
+    changes = common.changes_since_last_report(a, f["function_id"])
+    if changes is not None:
+        st.caption(f"**What changed.** {changes.sentence()}")
+
+    active = sum(bool(st.session_state.get(k)) for k in common.FILTER_KEYS.values())
+    active += bool(search)
+    title = "Filters and search" + (f" ({active} active)" if active else "")
+    with st.expander(title, expanded=bool(active)):
+        cols = st.columns(5)
+        for col, (key, label) in zip(cols, FILTER_LABELS.items(), strict=True):
+            col.multiselect(
+                label,
+                options[key],
+                key=common.FILTER_KEYS[key],
+                placeholder="All",
+                format_func=(lambda v: m.VERDICT_LABELS.get(v, v)) if key == "verdict" else str,
+            )
+        st.text_input(
+            "Search functions",
+            key="f_search",
+            placeholder="Part of a function name, e.g. checkout",
+            help="Narrows the chart and the table to functions whose name contains this text",
+        )
 
     if f.empty:
         st.info("No functions match these filters.")
+        st.session_state["_overview_rows"] = []
     else:
-        picked = st.plotly_chart(
-            fleet_chart(a, f),
+        st.plotly_chart(
+            common.fleet_figure(a, f),
             key="fleet_chart",
             width="stretch",
             on_select="rerun",
             selection_mode="points",
         )
-        points = (
-            picked.selection.points if picked is not None and hasattr(picked, "selection") else []
-        )
-        clicked = m.clicked_function(points)
-        if clicked is not None:
-            st.session_state[common.FUNCTION_KEY] = clicked
-            st.switch_page("app_pages/function.py")
         st.caption(
             "Each bubble is a function, sized by its Lambda spend; click one to open it. "
             "Up the chart: traffic can grow "
             "that many times before another option gets cheaper. In the red band, another option "
             "is already cheaper."
         )
-        table = m.fleet_table(f, a.assumptions.max_multiple)
+        table = common.fleet_table(a, f)
+        st.session_state["_overview_rows"] = list(table.index)
         st.markdown(f"**{len(table)} functions**, worst first (click a column to sort):")
-        event = st.dataframe(
+        st.dataframe(
             table,
             hide_index=True,
             width="stretch",
@@ -100,10 +129,6 @@ with common.guarded():
             selection_mode="single-row",
             column_config=common.fleet_table_config(),
         )
-        rows = event.selection.rows if event is not None and hasattr(event, "selection") else []
-        if rows:
-            st.session_state[common.FUNCTION_KEY] = table.index[rows[0]]
-            st.switch_page("app_pages/function.py")
         st.caption(
             "Select a row to open the function. Monthly figures are normalised to "
             f"{HOURS_PER_MONTH:.0f} hours. "
@@ -112,3 +137,30 @@ with common.guarded():
         )
     for note in a.meta.get("notes", []):
         st.caption(f"Note: {note}")
+
+    shown = f["function_id"]
+
+    def show_decision(recs: Recommendations) -> None:
+        d = m.decision(recs.functions[recs.functions["function_id"].isin(shown)])
+        d1, d2, d3, d4 = st.columns(4)
+        d1.metric(
+            "Firm Outgrown verdicts",
+            d.firm_text(),
+            help="Outgrown verdicts that hold under both the optimistic and the pessimistic "
+            "assumptions (What-if page)",
+        )
+        d2.metric(
+            "One-time migration cost",
+            m.money(d.migration_cost_usd),
+            help="Engineering hours to move every Outgrown function, at the What-if rate",
+        )
+        d3.metric("Payback", d.payback_text(), help="Migration cost / monthly saving")
+        d4.metric(
+            "Tune saving",
+            f"{m.money(d.tune_usd_per_month)}/month",
+            help="Making Lambda itself cheaper without moving (arm64, front door, idle "
+            "provisioned concurrency, memory): every function, on top of the Move saving",
+        )
+        st.markdown(d.sentence())
+
+    common.with_recommendations(decision_slot, show_decision)

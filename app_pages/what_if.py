@@ -87,25 +87,29 @@ with right, common.guarded():
         st.markdown("All assumptions are at their defaults.")
 
     st.subheader("Do the verdicts survive?")
-    base, opt, pes = common.sensitivity_analyses(a.assumptions)
-    sens = m.sensitivity(base.functions, opt.functions, pes.functions)
-    st.markdown(m.sensitivity_summary(sens))
     st.caption(
         "Optimistic: denser packing (85% utilisation), smaller peaks, 1 instance, no ops "
         "work. Pessimistic: 50% utilisation, 3x peaks, 3 instances, 4 ops hours a month."
     )
-    shaky = sens[~sens["Survives"] | (sens["Verdict"] != "Stay")]
-    st.dataframe(
-        shaky,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            c: common.money_column(c)
-            for c in (
-                "Saving $/month",
-                "Saving, optimistic $/month",
-                "Saving, pessimistic $/month",
-            )
-        },
-    )
-    st.caption("Functions shown: every non-Stay verdict and every verdict that changes.")
+
+    def show_sensitivity(_recs: object) -> None:
+        base, opt, pes = common.sensitivity_analyses()  # priced by now
+        sens = m.sensitivity(base.functions, opt.functions, pes.functions)
+        st.markdown(m.sensitivity_summary(sens))
+        shaky = sens[~sens["Survives"] | (sens["Verdict"] != "Stay")]
+        st.dataframe(
+            shaky,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                c: common.money_column(c)
+                for c in (
+                    "Saving $/month",
+                    "Saving, optimistic $/month",
+                    "Saving, pessimistic $/month",
+                )
+            },
+        )
+        st.caption("Functions shown: every non-Stay verdict and every verdict that changes.")
+
+    common.with_recommendations(st.empty(), show_sensitivity)

@@ -19,8 +19,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from analyzer.adapters.pricebooks import resolve_pricebook
 from analyzer.core.analyze import analyze
 from analyzer.core.demo import demo_fleet
+from analyzer.core.recommend import Recommendations
+from analyzer.present.recommendations import recommend_fleet
 from analyzer.present.sentences import forecast_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,6 +150,16 @@ def _plotly(page: Page, index: int = 0) -> dict:
     )
 
 
+def _open_filters(page: Page) -> None:
+    """The overview's filters sit in an expander, collapsed while none is active."""
+    page.locator('[data-testid="stExpander"] summary').filter(has_text="Filters").click()
+
+
+def _demo_recommendations(data_dir: Path) -> Recommendations:
+    """The demo's recommendations with the app's price book (the data directory's)."""
+    return recommend_fleet(demo_fleet(), resolve_pricebook(data_dir=data_dir))
+
+
 def test_overview_chart_renders_and_a_filter_changes_the_table(
     app_url: str, browser: Browser, tmp_path: Path
 ) -> None:
@@ -162,6 +175,7 @@ def test_overview_chart_renders_and_a_filter_changes_the_table(
     page.screenshot(path=str(shot), full_page=False)
     assert shot.stat().st_size > 20_000
 
+    _open_filters(page)
     env_filter = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Environment")
     env_filter.locator("input").click()
     env_filter.locator("input").fill("dev")
@@ -303,6 +317,7 @@ def test_clicking_a_bubble_opens_its_function(app_url: str, browser: Browser) ->
     page.locator(".js-plotly-plot .scatterlayer .point").first.wait_for(timeout=60_000)
     _wait_ready(page)
     point = page.locator(".js-plotly-plot .scatterlayer .trace").first.locator(".point").first
+    point.scroll_into_view_if_needed()
     box = point.bounding_box()
     assert box is not None
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -310,6 +325,108 @@ def test_clicking_a_bubble_opens_its_function(app_url: str, browser: Browser) ->
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.get_by_text("How each alternative would be sized").wait_for(timeout=30_000)
     assert "/function" in page.url
+    page.close()
+
+
+def test_the_overview_shows_what_a_decision_needs(
+    app_url: str, browser: Browser, data_dir: Path
+) -> None:
+    """Migration cost, payback, firm Outgrown verdicts and the Tune saving, as the exports say."""
+    recs = _demo_recommendations(data_dir)
+    fns = recs.functions
+    outgrown = fns[fns["verdict"] == "outgrown"]
+    firm = int((outgrown["verdict_survives"] == "yes").sum())
+    cost = float(outgrown["migration_cost_usd"].sum())
+    saving = float(outgrown["saving_usd_per_month"].sum())
+    tune = float(fns["tune_usd_per_month"].sum())
+    page = _page(browser)
+    page.goto(app_url)
+    page.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=60_000)
+    _wait_ready(page)
+
+    def metric(label: str) -> str:
+        box = page.locator('[data-testid="stMetric"]').filter(has_text=label)
+        return box.locator('[data-testid="stMetricValue"]').inner_text()
+
+    assert metric("Firm Outgrown verdicts") == f"{firm} of {len(outgrown)}"
+    assert metric("One-time migration cost") == f"${cost:,.0f}"
+    assert metric("Payback") == f"{cost / saving:,.1f} months"
+    assert metric("Tune saving") == f"${tune:,.0f}/month"
+    page.close()
+
+
+def test_the_function_page_shows_migration_payback_confidence_and_tune(
+    app_url: str, browser: Browser, data_dir: Path
+) -> None:
+    fns = _demo_recommendations(data_dir).functions
+    row = fns[fns["verdict"] == "outgrown"].iloc[0]
+    label = f"{row['name']} · {row['account_name']} ({row['environment']}) · {row['region']}"
+    page = _page(browser)
+    page.goto(f"{app_url}/function")
+    box = page.locator('[data-testid="stSelectbox"]').first
+    box.wait_for(timeout=60_000)
+    box.locator("input").click()
+    box.locator("input").fill(label)
+    page.keyboard.press("Enter")
+    page.get_by_text(f"{row['name']}: cost by traffic").first.wait_for(timeout=30_000)
+    _wait_ready(page)
+    values = {
+        label: page.locator('[data-testid="stMetric"]')
+        .filter(has_text=label)
+        .locator('[data-testid="stMetricValue"]')
+        .inner_text()
+        for label in ("One-time migration cost", "Payback", "Confidence", "Tune saving")
+    }
+    assert values == {
+        "One-time migration cost": f"${row['migration_cost_usd']:,.0f}",
+        "Payback": f"{row['payback_months']:,.1f} months",
+        "Confidence": row["confidence"],
+        "Tune saving": f"${row['tune_usd_per_month']:,.0f}/month"
+        if row["tune_usd_per_month"] >= 0.005
+        else "none",
+    }
+    page.close()
+
+
+def test_the_overview_says_what_changed_since_the_last_report(
+    app_url: str, browser: Browser, data_dir: Path
+) -> None:
+    """A recorded report in which one of today's Outgrown functions was Stay."""
+    from analyzer.adapters.store import Store
+
+    fns = analyze(demo_fleet()).functions
+    before = fns[["function_id", "verdict"]].copy()
+    newly = fns[fns["verdict"] == "outgrown"].iloc[0]
+    before.loc[before["function_id"] == newly["function_id"], "verdict"] = "stay"
+    path = Store(data_dir).record_verdicts(before, when="2026-11-01T08:00:00Z")
+    try:
+        page = _page(browser)
+        page.goto(app_url)
+        page.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=60_000)
+        caption = page.locator('[data-testid="stCaptionContainer"]')
+        text = caption.filter(has_text="What changed.").first.inner_text()
+        assert f"Since the report of 2026-11-01: 1 newly Outgrown ({newly['name']})" in text
+        page.close()
+    finally:
+        path.unlink()
+
+
+def test_on_a_phone_the_headline_and_figures_come_before_the_filters(
+    app_url: str, browser: Browser
+) -> None:
+    page = _page(browser, 390, 844)
+    page.goto(app_url)
+    page.locator(".js-plotly-plot").first.wait_for(state="attached", timeout=60_000)
+    _wait_ready(page)
+    headline = page.get_by_text("functions have outgrown Lambda").first.bounding_box()
+    first_figure = page.locator('[data-testid="stMetric"]').first.bounding_box()
+    assert headline is not None and first_figure is not None
+    assert headline["y"] + headline["height"] <= 844
+    assert first_figure["y"] + first_figure["height"] <= 844
+    # the filters wait in a collapsed expander below the figures
+    expect(page.locator('[data-testid="stMultiSelect"]').first).to_be_hidden()
+    filters = page.locator('[data-testid="stExpander"]').filter(has_text="Filters").bounding_box()
+    assert filters is not None and filters["y"] > first_figure["y"]
     page.close()
 
 

@@ -232,8 +232,10 @@ def recipients_of(msg: EmailMessage) -> list[str]:
 # -- dry run ---------------------------------------------------------------------------------
 def message_parts(msg: EmailMessage) -> dict[str, bytes]:
     """File name -> bytes of each part a person would look at: report.txt, report.html, the
-    inline chart, each attachment."""
+    inline chart, each attachment. report.html refers to the chart by its file name (beside
+    it), not by the `cid:` only a mail client resolves."""
     files: dict[str, bytes] = {}
+    inline: dict[str, str] = {}  # Content-ID (no brackets) -> the file it is written to
     for part in msg.walk():
         if part.is_multipart():
             continue
@@ -250,6 +252,14 @@ def message_parts(msg: EmailMessage) -> dict[str, bytes]:
             files["report.html"] = data
         elif name:
             files[Path(name).name] = data
+            cid = str(part.get("Content-ID") or "").strip().strip("<>")
+            if cid:
+                inline[cid] = Path(name).name
+    if "report.html" in files:  # a browser opening report.html finds the chart beside it
+        html = files["report.html"].decode("utf-8")
+        for cid, file in inline.items():
+            html = html.replace(f'src="cid:{cid}"', f'src="{file}"')
+        files["report.html"] = html.encode("utf-8")
     return files
 
 

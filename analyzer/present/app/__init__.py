@@ -6,6 +6,7 @@ streamlit import; tested in tests/test_app.py):
     tables       fleet, options, prices, assumptions and bill tables
     controls     the what-if widgets for every assumption, and back to Assumptions
     sensitivity  verdicts under the optimistic and the pessimistic assumptions
+    decision     migration cost, payback, firm verdicts, Tune; changes since the last report
     source       whether live AWS collection is on; the traffic window caption
 
 The headline is `analyzer.present.summary.fleet_summary`; the verdict sentence is the exports'
@@ -23,6 +24,13 @@ from analyzer.present.app.controls import (
     default_widget_values,
     state_key,
     widget_value,
+)
+from analyzer.present.app.decision import (
+    Changes,
+    Decision,
+    changes,
+    decision,
+    function_decision,
 )
 from analyzer.present.app.filters import (
     FILTER_COLUMNS,
@@ -79,17 +87,21 @@ __all__ = [
     "STATE_PREFIX",
     "TARGET_LABELS",
     "VERDICT_LABELS",
+    "Changes",
     "ControlSpec",
+    "Decision",
     "Filters",
     "FleetSummary",
     "assumption_table",
     "assumptions_from_widgets",
     "aws_enabled",
     "changed_assumptions",
+    "changes",
     "clicked_function",
     "compact",
     "control_spec",
     "crossover_text",
+    "decision",
     "default_widget_values",
     "display_value",
     "export_recommendations",
@@ -99,6 +111,7 @@ __all__ = [
     "fleet_table",
     "forecast_text",
     "function_choices",
+    "function_decision",
     "function_label",
     "function_recommendation",
     "kind_name",
