@@ -149,7 +149,7 @@ def tune_lambda(
         (inp.arch == "x86_64")
         & arm64_allowed(runtime)
         & groups.each(lambda g: g.tune_arm64).astype(bool)
-        & arm64_priced(inp.region, book)
+        & arm64_priced(inp.region, book, inp.pc_allocated > 0)
     )
     arch = np.where(switch, "arm64", inp.arch).astype(object)
     arm_inputs = dataclasses.replace(inp, arch=arch)
@@ -218,13 +218,24 @@ def tuned_pc(
     return allocated, share
 
 
-def arm64_priced(region: np.ndarray, book: PriceBook) -> np.ndarray:
-    """F bool: the price book has Lambda's arm64 rates for the function's region."""
-    priced = {}
+def arm64_priced(
+    region: np.ndarray, book: PriceBook, with_pc: np.ndarray | None = None
+) -> np.ndarray:
+    """F bool: the price book has Lambda's arm64 rates for the function's region, and, where
+    `with_pc` (the function keeps provisioned concurrency), arm64 provisioned-concurrency rates
+    too (a book without them must not turn a tune into a missing-price error)."""
+    priced: dict[str, bool] = {}
+    pc_priced: dict[str, bool] = {}
     for r in np.unique(region.astype(str)):  # one look-up per region
         try:
-            book.lambda_rates(r, "arm64")
-            priced[r] = True
+            rates = book.lambda_rates(r, "arm64")
         except PriceBookError:
-            priced[r] = False
-    return pd.Series(region, dtype=object).astype(str).map(priced).to_numpy(dtype=bool)
+            priced[r] = pc_priced[r] = False
+            continue
+        priced[r] = True
+        pc_priced[r] = rates.pc_gb_s is not None and rates.pc_duration_gb_s is not None
+    regions = pd.Series(region, dtype=object).astype(str)
+    ok = regions.map(priced).to_numpy(dtype=bool)
+    if with_pc is None:
+        return ok
+    return ok & (~np.asarray(with_pc, dtype=bool) | regions.map(pc_priced).to_numpy(dtype=bool))

@@ -351,3 +351,34 @@ def test_the_tuned_lambda_right_sizes_provisioned_concurrency_to_the_hourly_prof
     kept = row(analyze(fleet, book, DEFAULTS.replace(tune_pc=False)), "steady")
     assert kept["tuned_pc_allocated"] == 10
     assert cents(kept["tuned_lambda_usd_per_month"]) == 275.08
+
+
+def test_no_arm64_tune_where_the_book_lacks_arm64_provisioned_concurrency(book: PriceBook) -> None:
+    """The bundled book has eu-west-1's x86 provisioned-concurrency rates but not arm64's: a
+    PC function there keeps x86 (the tune cannot be priced) instead of failing the analysis;
+    one without PC in the same region still gets the arm64 tune."""
+    arm = book.lambda_rates("eu-west-1", "arm64")
+    assert arm.pc_gb_s is None  # the premise: no arm64 PC price in eu-west-1
+    fn = {
+        "name": "warm",
+        "memory_mb": 1024,
+        "monthly_invocations": 10_000_000,
+        "avg_duration_ms": 100,
+        "runtime": "python3.12",
+        "provisioned_concurrency": {"allocated": 2},
+    }
+    cold = {**fn, "name": "cold", "provisioned_concurrency": {"allocated": 0}}
+    a = run(
+        book,
+        [fn, cold],
+        region="eu-west-1",
+        assumptions={"price_region_proxy": {"eu-west-1": "us-east-1"}},
+    )
+    assert row(a, "warm")["tuned_arch"] == "x86_64"
+    assert cents(row(a, "warm")["tune_arm64_usd_per_month"]) == 0.0
+    assert row(a, "cold")["tuned_arch"] == "arm64"
+    # 10M x 0.1 s x 1 GB = 1M GB-s; the arm64 tune is the duration-price difference.
+    x86 = book.lambda_rates("eu-west-1", "x86_64").duration.rates[0]
+    assert cents(row(a, "cold")["tune_arm64_usd_per_month"]) == cents(
+        1e6 * (x86 - arm.duration.rates[0])
+    )
