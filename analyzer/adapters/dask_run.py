@@ -58,7 +58,9 @@ class DaskRunner(AbstractContextManager["DaskRunner"]):
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
-                dashboard_address=None,
+                # The scheduler always serves HTTP (health, metrics): on loopback, on a free port
+                # (None still meant 0.0.0.0:8787, which clashes with any other cluster).
+                dashboard_address="127.0.0.1:0",
             )
             self.client = Client(self.cluster)
         else:
