@@ -40,7 +40,8 @@ with common.guarded():
     alerts.get(str(row["verdict"]), st.success)(sentence)
 
     k = float(row["crossover_multiple"])
-    c1, c2, c3, c4, c5 = st.columns(5)
+    # The date reads as words ("between May and August 2027"): its column gets the room.
+    c1, c2, c3, c4, c5 = st.columns([1, 1, 1, 2, 1])
     c1.metric(
         "Lambda per month (spend)",
         m.money(row["lambda_usd_per_month"]),

@@ -278,9 +278,8 @@ def traffic_chart(analysis: Analysis, function_id: str, horizon_months: float = 
                 marker={"size": 11, "color": CROSSOVER_COLOR, "symbol": "x"},
             )
         )
-        title = f"{row['name']}: traffic, crossover {date}"
-    else:
-        title = f"{row['name']}: traffic, crossover {forecast_text(row, short=True)}"
+    # One wording for the forecast (sentences.forecast_text), as in the table and e-mail.
+    title = f"{row['name']}: traffic; forecast: {forecast_text(row, short=True)}"
     positive = daily[0][daily[0] > 0]
     log_y = bool(len(positive)) and ymax > 20 * float(np.median(positive))
     fig.update_xaxes(title="Date (UTC)", tickformat="%Y-%m-%d", hoverformat="%Y-%m-%d")

@@ -17,6 +17,7 @@ from analyzer.present.charts import (
     traffic_chart,
 )
 from analyzer.present.palette import CHART_TEMPLATE, CROSSOVER_COLOR, KIND_COLORS
+from analyzer.present.sentences import forecast_text
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +106,10 @@ def test_traffic_chart_shows_daily_history_trend_and_projected_crossover(
     # k* is a multiple of the run rate, run_rate_multiple x the window's mean daily traffic.
     run_rate_daily = row["run_rate_multiple"] * mean_daily
     assert marker.y[0] == pytest.approx(row["crossover_multiple"] * run_rate_daily, rel=1e-6)
-    assert row["crossover_date"] in fig.layout.title.text
+    # The title words the forecast as the table and e-mail do (one wording); the marker has the day.
+    assert fig.layout.title.text.endswith(
+        f"forecast: {forecast_text(cast(pd.Series, row), short=True)}"
+    )
     assert "per day" in fig.layout.yaxis.title.text
     assert "Date" in fig.layout.xaxis.title.text
 
