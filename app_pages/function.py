@@ -40,8 +40,10 @@ with common.guarded():
     alerts.get(str(row["verdict"]), st.success)(sentence)
 
     k = float(row["crossover_multiple"])
-    # The date reads as words ("between May and August 2027"): its column gets the room.
-    c1, c2, c3, c4, c5 = st.columns([1, 1, 1, 2, 1])
+    # The date reads as words ("between May and August 2027"): it gets a row of its own, where
+    # a metric column would cut it off.
+    c1, c2, c3, c5 = st.columns(4)
+    c4 = st.container()
     c1.metric(
         "Lambda per month (spend)",
         m.money(row["lambda_usd_per_month"]),
@@ -62,11 +64,6 @@ with common.guarded():
         help=f"{m.crossover_text(k, mm)}: today {row['monthly_invocations']:,.0f} "
         "invocations/month",
     )
-    c4.metric(
-        "Projected crossover date",
-        m.forecast_text(row, short=True),
-        help=str(row["forecast_note"]),
-    )
     growth = float(row["monthly_growth"])
     c5.metric(
         "Traffic growth per month",
@@ -74,7 +71,11 @@ with common.guarded():
         help=f"Forecast confidence: {row['forecast_confidence']} "
         f"({row['days_of_data']:.0f} days of data)",
     )
-
+    c4.metric(
+        "Projected crossover date",
+        m.forecast_text(row, short=True),
+        help=str(row["forecast_note"]),
+    )
     decision_slot = st.empty()  # filled last, when the sensitivity analyses are in
     left, right = st.columns(2)
     left.plotly_chart(common.figure(a, "cost_curves", fid), key="cost_curves", width="stretch")
