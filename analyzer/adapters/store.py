@@ -348,15 +348,7 @@ class Store:
         meta: dict[str, Any] | None = None,
     ) -> FleetData:
         """The stored fleet, optionally limited to [start, end) and to some (account, region)."""
-        if not self.exists():
-            raise StoreError(
-                f"the store at {self.root} is empty: run `crossover collect` first "
-                f"(or pass --data-dir)"
-            )
-        functions = self._read_functions()
-        if pairs is not None:
-            keys = functions["account_id"] + "\x00" + functions["region"]
-            functions = functions[keys.isin({f"{a}\x00{r}" for a, r in pairs})]
+        functions = self._selected_functions(pairs)
         frames = []
         for a, r in functions[["account_id", "region"]].drop_duplicates().itertuples(index=False):
             path = self.traffic_path(a, r)
@@ -371,10 +363,7 @@ class Store:
             traffic = traffic[traffic["timestamp"] >= start]
         if end is not None:
             traffic = traffic[traffic["timestamp"] < end]
-        info = dict(meta) if meta is not None else self._stored_meta()
-        info.setdefault("source", "store")
-        info.setdefault("failures", [])
-        info.setdefault("notes", [])
+        info = self._fleet_meta(meta)
         if start is None or end is None:
             spans = [w for v in self.windows().values() for w in v]
             if spans:
@@ -397,6 +386,18 @@ class Store:
     ) -> StoredFleet:
         """The stored fleet, read block by block when analysed (`StoredFleet`); like
         `load_fleet`, optionally limited to [start, end) and to some (account, region)."""
+        functions = self._selected_functions(pairs)
+        info = self._fleet_meta(meta)
+        if start is None or end is None:
+            spans = [w for v in self.windows().values() for w in v] or self._traffic_span(functions)
+            start = start if start is not None else min(s for s, _ in spans)
+            end = end if end is not None else max(e for _, e in spans)
+        info["start"], info["end"] = pd.Timestamp(start), pd.Timestamp(end)
+        info.setdefault("regions", sorted(set(functions["region"])))
+        return StoredFleet(self, functions, info)
+
+    def _selected_functions(self, pairs: set[tuple[str, str]] | None) -> pd.DataFrame:
+        """The stored functions, optionally only those of some (account, region) pairs."""
         if not self.exists():
             raise StoreError(
                 f"the store at {self.root} is empty: run `crossover collect` first "
@@ -406,17 +407,15 @@ class Store:
         if pairs is not None:
             keys = functions["account_id"] + "\x00" + functions["region"]
             functions = functions[keys.isin({f"{a}\x00{r}" for a, r in pairs})]
+        return functions
+
+    def _fleet_meta(self, meta: dict[str, Any] | None) -> dict[str, Any]:
+        """The fleet's meta: `meta` if given, else the stored one, with the keys it always has."""
         info = dict(meta) if meta is not None else self._stored_meta()
         info.setdefault("source", "store")
         info.setdefault("failures", [])
         info.setdefault("notes", [])
-        if start is None or end is None:
-            spans = [w for v in self.windows().values() for w in v] or self._traffic_span(functions)
-            start = start if start is not None else min(s for s, _ in spans)
-            end = end if end is not None else max(e for _, e in spans)
-        info["start"], info["end"] = pd.Timestamp(start), pd.Timestamp(end)
-        info.setdefault("regions", sorted(set(functions["region"])))
-        return StoredFleet(self, functions, info)
+        return info
 
     def _traffic_span(self, functions: pd.DataFrame) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
         """[first hour, last hour + 1 h) of the stored traffic (no window recorded), read from

@@ -324,6 +324,18 @@ def refine_crossover(
     return result
 
 
+def _path_points(
+    estimate: np.ndarray, down: np.ndarray, rows: np.ndarray, ratios: tuple[float, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The points `ratios` short of each row's estimate (towards today's traffic), ratio by
+    ratio: (multiples, going down, their rows, strictly between today's traffic and k*)."""
+    d = down[rows]
+    k = np.concatenate([np.where(d, estimate[rows] * r, estimate[rows] / r) for r in ratios])
+    down_all = np.tile(d, len(ratios))
+    on_path = np.where(down_all, k < 1.0, k > 1.0)
+    return k, down_all, np.tile(rows, len(ratios)), on_path
+
+
 def _crossing_on_path(
     lambda_line: LambdaLine,
     affordable: Affordable,
@@ -334,12 +346,7 @@ def _crossing_on_path(
     """For `rows`: the point nearest today's traffic, among PATH_RATIOS short of the estimate,
     where the exact costs already cross (NaN where none does): the estimate is not the first
     crossing there."""
-    d = down[rows]
-    points = [np.where(d, estimate[rows] * r, estimate[rows] / r) for r in PATH_RATIOS]
-    k = np.concatenate(points)
-    down_all = np.tile(d, len(PATH_RATIOS))
-    on_path = np.where(down_all, k < 1.0, k > 1.0)
-    at_rows = np.tile(rows, len(PATH_RATIOS))
+    k, down_all, at_rows, on_path = _path_points(estimate, down, rows, PATH_RATIOS)
     lam = lambda_line.rows(at_rows).at(k)
     # Lambda at least P (going up) / below P (going down): a crossing at that point.
     crossed = np.zeros(k.size, dtype=bool)
@@ -364,13 +371,7 @@ def _tangent_on_path(
     few points and the row is left to the exact walk."""
     if rows.size == 0:
         return np.zeros(0, dtype=bool)
-    d = down[rows]
-    k = np.concatenate(
-        [np.where(d, estimate[rows] * r, estimate[rows] / r) for r in TANGENT_RATIOS]
-    )
-    down_all = np.tile(d, len(TANGENT_RATIOS))
-    at_rows = np.tile(rows, len(TANGENT_RATIOS))
-    on_path = np.where(down_all, k < 1.0, k > 1.0)
+    k, down_all, at_rows, on_path = _path_points(estimate, down, rows, TANGENT_RATIOS)
     line = lambda_line.rows(at_rows)
     lam = line.at(k)
     lam_at_estimate = line.at(np.tile(estimate[rows], len(TANGENT_RATIOS)))

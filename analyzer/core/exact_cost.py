@@ -178,16 +178,8 @@ class ExactCost:
             peak = self._peak(rows, k)
             computes = [self._static(kind, rows, peak) for kind in self.kinds]
             return self._best(rows, k, computes), computes
-        lowers = [self._plain_lower(kind, rows, k) for kind in self.kinds]
-        extras = [kind.fixed_usd[rows] + k * kind.variable_usd[rows] for kind in self.kinds]
         # An upper bound on P: the exact cost of the candidate with the lowest lower bound.
-        totals = np.stack(
-            [
-                low.min(axis=1, initial=np.inf) + extra
-                for low, extra in zip(lowers, extras, strict=True)
-            ]
-        )
-        best_kind = np.argmin(totals, axis=0)
+        lowers, extras, best_kind = self._coarse(rows, k)
         ceiling = np.full(len(rows), np.inf)
         everyone = np.arange(len(rows))
         for i, (kind, low, extra) in enumerate(zip(self.kinds, lowers, extras, strict=True)):
@@ -212,15 +204,7 @@ class ExactCost:
         (none at all where every bound does: then no hour is priced)."""
         if not self.autoscaling:
             return self.cost(rows, k) <= usd
-        lowers = [self._plain_lower(kind, rows, k) for kind in self.kinds]
-        extras = [kind.fixed_usd[rows] + k * kind.variable_usd[rows] for kind in self.kinds]
-        totals = np.stack(
-            [
-                low.min(axis=1, initial=np.inf) + extra
-                for low, extra in zip(lowers, extras, strict=True)
-            ]
-        )
-        best_kind = np.argmin(totals, axis=0)
+        lowers, extras, best_kind = self._coarse(rows, k)
         limit = usd[:, None] * (1 + SLACK) + SLACK
         everyone = np.arange(len(rows))
         yes = np.zeros(len(rows), dtype=bool)
@@ -240,6 +224,21 @@ class ExactCost:
             exact = self._exact_kept(kind, rows, k, keep)
             yes |= ((exact + extra[:, None]) <= usd[:, None]).any(axis=1)
         return yes
+
+    def _coarse(
+        self, rows: np.ndarray, k: np.ndarray
+    ) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+        """Per kind: each candidate's coarse lower bound on its compute cost (R x T) and the
+        kind's non-compute cost (R); and per row the kind with the lowest bound in total."""
+        lowers = [self._plain_lower(kind, rows, k) for kind in self.kinds]
+        extras = [kind.fixed_usd[rows] + k * kind.variable_usd[rows] for kind in self.kinds]
+        totals = np.stack(
+            [
+                low.min(axis=1, initial=np.inf) + extra
+                for low, extra in zip(lowers, extras, strict=True)
+            ]
+        )
+        return lowers, extras, np.argmin(totals, axis=0)
 
     def _best(self, rows: np.ndarray, k: np.ndarray, computes: list[np.ndarray]) -> np.ndarray:
         best = np.full(len(rows), np.inf)

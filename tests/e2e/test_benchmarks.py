@@ -5,28 +5,17 @@ No timing assertions: timings belong to `make bench` and the README's Performanc
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pandas as pd
 import pytest
+from bench_helpers import fleetgen
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _fleetgen() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "bench_fleetgen", ROOT / "benchmarks" / "fleetgen.py"
-    )
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _run(script: str, *args: str) -> dict[str, object]:
@@ -100,7 +89,7 @@ def test_collect_benchmark_makes_the_minimum_number_of_calls() -> None:
 
 
 def test_fleet_generator_is_deterministic_and_seed_dependent() -> None:
-    gen = _fleetgen()
+    gen = fleetgen()
     f1, t1, s1 = gen.synthetic_traffic(40, 3, seed=5)
     f2, t2, s2 = gen.synthetic_traffic(40, 3, seed=5)
     pd.testing.assert_frame_equal(f1, f2)
@@ -111,7 +100,7 @@ def test_fleet_generator_is_deterministic_and_seed_dependent() -> None:
 
 
 def test_fleet_generator_builds_a_mixed_multi_account_fleet_over_the_window() -> None:
-    gen = _fleetgen()
+    gen = fleetgen()
     fleet = gen.synthetic_fleet(300, days=3)
     assert len(fleet) == 300
     assert fleet.hours == 72

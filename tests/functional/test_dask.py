@@ -4,11 +4,11 @@ worker processes on 127.0.0.1) give exactly the in-process results: the demo in 
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from bench_helpers import fleetgen
 from click.testing import CliRunner
 
 from analyzer.adapters.dask_run import dask_runner, parse_address
@@ -20,18 +20,8 @@ from analyzer.core.pricebook import PriceBook
 from analyzer.exceptions import InputError
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dask")]
-ROOT = Path(__file__).resolve().parents[2]
+
 BOOK = PriceBook.load()
-
-
-def _fleetgen():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location(
-        "bench_fleetgen", ROOT / "benchmarks" / "fleetgen.py"
-    )
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def same(got: Analysis, expected: Analysis) -> None:
@@ -47,7 +37,7 @@ def test_demo_on_two_workers_is_the_in_process_analysis() -> None:
 
 
 def test_stored_2000_functions_on_two_workers_is_the_in_process_analysis(tmp_path: Path) -> None:
-    gen = _fleetgen()
+    gen = fleetgen()
     functions, parts, start = gen.synthetic_parts(2000, 7)
     end = start + pd.Timedelta(days=7)
     Store(tmp_path).write_streamed(functions, parts, (start, end), gen.synthetic_meta())
