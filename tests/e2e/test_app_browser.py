@@ -15,6 +15,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -132,6 +133,17 @@ def _page(browser: Browser, width: int = 1440, height: int = 900) -> Page:
     return page
 
 
+def _open_function(page: Page, app_url: str, row: Any) -> None:
+    """Open the function page and pick `row`'s function in the selector, as a user types it."""
+    label = f"{row['name']} · {row['account_name']} ({row['environment']}) · {row['region']}"
+    page.goto(f"{app_url}/function")
+    box = page.locator('[data-testid="stSelectbox"]').first
+    box.wait_for(timeout=60_000)
+    box.locator("input").click()
+    box.locator("input").fill(label)
+    page.keyboard.press("Enter")
+
+
 def _wait_ready(page: Page) -> None:
     """Until Streamlit has finished running the script (no 'Running…' status)."""
     page.wait_for_timeout(300)
@@ -192,14 +204,8 @@ def test_function_page_shows_a_crossover_date(
     f = a.functions
     dated = f[(f["verdict"] == "watch") & (f["months_to_crossover"] > 1)]
     row = dated.sort_values("months_to_crossover").iloc[0]
-    label = f"{row['name']} · {row['account_name']} ({row['environment']}) · {row['region']}"
     page = _page(browser)
-    page.goto(f"{app_url}/function")
-    box = page.locator('[data-testid="stSelectbox"]').first
-    box.wait_for(timeout=60_000)
-    box.locator("input").click()
-    box.locator("input").fill(label)
-    page.keyboard.press("Enter")
+    _open_function(page, app_url, row)
     page.get_by_text(f"projected crossover {row['crossover_date']}").first.wait_for(timeout=30_000)
     metric = page.locator('[data-testid="stMetric"]').filter(has_text="Projected crossover date")
     assert forecast_text(row, short=True) in metric.inner_text()
@@ -259,13 +265,7 @@ def test_one_colour_per_option_kind_and_the_crossover_in_the_legend(
     page = _page(browser)
     for verdict in ("outgrown", "watch"):
         row = f[f["verdict"] == verdict].iloc[0]
-        label = f"{row['name']} · {row['account_name']} ({row['environment']}) · {row['region']}"
-        page.goto(f"{app_url}/function")
-        box = page.locator('[data-testid="stSelectbox"]').first
-        box.wait_for(timeout=60_000)
-        box.locator("input").click()
-        box.locator("input").fill(label)
-        page.keyboard.press("Enter")
+        _open_function(page, app_url, row)
         page.get_by_text(f"{row['name']}: cost by traffic").first.wait_for(timeout=30_000)
         _wait_ready(page)
         fig = _plotly(page, 0)
@@ -360,14 +360,8 @@ def test_the_function_page_shows_migration_payback_confidence_and_tune(
 ) -> None:
     fns = _demo_recommendations(data_dir).functions
     row = fns[fns["verdict"] == "outgrown"].iloc[0]
-    label = f"{row['name']} · {row['account_name']} ({row['environment']}) · {row['region']}"
     page = _page(browser)
-    page.goto(f"{app_url}/function")
-    box = page.locator('[data-testid="stSelectbox"]').first
-    box.wait_for(timeout=60_000)
-    box.locator("input").click()
-    box.locator("input").fill(label)
-    page.keyboard.press("Enter")
+    _open_function(page, app_url, row)
     page.get_by_text(f"{row['name']}: cost by traffic").first.wait_for(timeout=30_000)
     _wait_ready(page)
     values = {
