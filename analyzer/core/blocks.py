@@ -9,7 +9,10 @@ crossover multiple (`crossover.solve_crossover` on the exact cheapest-option cos
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +39,7 @@ from analyzer.core.pricebook import PriceBook
 
 CHUNK = MAX_BLOCK
 PROFILE_BINS = 64
+THREADS = 4  # chunks priced at once, at most one per core
 
 
 @dataclass(frozen=True)
@@ -233,10 +237,24 @@ def price_chunk(
 def in_process(
     fleet: Fleet, context: PricingContext, spans: list[tuple[int, int]]
 ) -> Iterator[list[BlockResult]]:
-    """The chunks priced here, one after the other (one candidate cache for all)."""
-    cache = CandidateCache(context.book)
-    for lo, hi in spans:
-        yield price_chunk(fleet, context, lo, hi, cache)
+    """The chunks priced here, on up to THREADS threads (numpy's array work runs outside
+    Python's lock, so chunks overlap on the cores), each thread with its own candidate cache;
+    results in chunk order. Memory: one chunk's matrices per thread."""
+    threads = min(THREADS, len(spans), len(os.sched_getaffinity(0)))
+    if threads <= 1:
+        cache = CandidateCache(context.book)
+        for lo, hi in spans:
+            yield price_chunk(fleet, context, lo, hi, cache)
+        return
+    local = threading.local()
+
+    def run(span: tuple[int, int]) -> list[BlockResult]:
+        if not hasattr(local, "cache"):
+            local.cache = CandidateCache(context.book)
+        return price_chunk(fleet, context, span[0], span[1], local.cache)
+
+    with ThreadPoolExecutor(threads, thread_name_prefix="crossover-chunk") as pool:
+        yield from pool.map(run, spans)
 
 
 def analyse_block(

@@ -42,6 +42,7 @@ GRID_POINTS = 32  # fallback scan, quadratic in log k from where the iteration s
 BISECT_ITERS = 14
 K_LO = 1e-4  # below this multiple, "Lambda is never cheaper again" (k* = 0)
 SETTLED_REL = 1e-9  # L meets P: relative difference at most this
+MARGIN = 1e-12  # relative: a cost comparison that rounding cannot turn
 CLOSE_ENOUGH = 0.01  # a crossing known to lie within 1% of k is narrowed by bisection
 BRACKET_ITERS = 14  # at most this many halvings of a bracket (in log k)
 BRACKET_TOL = 0.005  # ... until its ends are within 0.5%
@@ -125,17 +126,26 @@ class _Search:
 
     def _accelerate(self, rows: np.ndarray, k: np.ndarray) -> np.ndarray:
         """Longer safe steps on the bounds: up, L < lower <= P until L meets the lower bound;
-        down, L >= upper >= P until L falls under the upper bound."""
+        down, L >= upper >= P until L falls under the upper bound (each row prices only the
+        bound its direction needs)."""
         if self.bounds is None:
             return k
+        k = k.copy()
         down = self.dearer_now[rows]
-        line = self.line.rows(rows)
-        lower, upper = self.bounds.lower(rows), self.bounds.upper(rows)
-        for _ in range(BOUND_STEPS):
-            live = np.isfinite(k) & (k >= K_LO) & (k <= self.max_multiple)
-            probe = np.where(live, k, 1.0)
-            jump = line.inverse(np.where(down, upper(probe), lower(probe)))
-            k = np.where(live, np.where(down, np.minimum(k, jump), np.maximum(k, jump)), k)
+        for going_down in (False, True):  # each row needs one of the bounds only
+            side = np.flatnonzero(down == going_down)
+            if side.size == 0:
+                continue
+            at, line = rows[side], self.line.rows(rows[side])
+            bound = self.bounds.upper if going_down else self.bounds.lower
+            ks = k[side]
+            for _ in range(BOUND_STEPS):
+                live = np.flatnonzero(np.isfinite(ks) & (ks >= K_LO) & (ks <= self.max_multiple))
+                if live.size == 0:
+                    break
+                jump = line.rows(live).inverse(bound(at[live])(ks[live]))
+                ks[live] = np.minimum(ks[live], jump) if going_down else np.maximum(ks[live], jump)
+            k[side] = ks
         return k
 
     def step(self, k: np.ndarray, p_k: np.ndarray, result: np.ndarray, active: np.ndarray) -> None:
@@ -159,10 +169,12 @@ class _Search:
         settled = np.where(down, l_next <= p_next + tol, l_next >= p_next - tol)
         # Crossed within CLOSE_ENOUGH: Lambda at least P at `near` going up, below it going down.
         close = np.zeros(rows.size, dtype=bool)
-        open_rows = np.flatnonzero(~settled)
-        near_cheaper = self.affordable(rows[open_rows])(
-            near[open_rows], line.rows(open_rows).at(near[open_rows])
-        )
+        # P is monotone: where P(next_k) is already beyond L(near) (above it going up, below
+        # it going down), P(near) is too, and no crossing lies within CLOSE_ENOUGH.
+        l_near = line.at(near)
+        beyond = np.where(down, p_next < l_near * (1 - MARGIN), p_next > l_near * (1 + MARGIN))
+        open_rows = np.flatnonzero(~settled & ~beyond)
+        near_cheaper = self.affordable(rows[open_rows])(near[open_rows], l_near[open_rows])
         close[open_rows] = near_cheaper != down[open_rows]
         result[rows[settled]] = next_k[settled]
         if close.any():

@@ -111,21 +111,21 @@ class ExactCost:
         units = np.maximum(units, kind.min_instances)
         return np.where(finite, units * kind.price[None, :] * self.hours * self._to_month(), np.inf)
 
-    def _lower(self, kind: KindCost, rows: np.ndarray, k: np.ndarray) -> np.ndarray:
-        """R x T autoscaled compute lower bound: on each bin of the compressed profile,
-        sum_h max(m, r p_h) >= w max(m, r mean p) (max(m, .) is convex)."""
-        r = kind.per_request[rows]
-        finite = np.isfinite(r)
-        mean = (
-            k[:, None] * self.profile.base[rows] + np.sqrt(k)[:, None] * self.profile.excess[rows]
-        )
-        units = np.where(finite, r, 0.0)[:, :, None] * mean[:, None, :]
-        np.maximum(units, kind.min_instances, out=units)
-        unit_hours = (units * self.profile.weights[rows][:, None, :]).sum(axis=2)
-        return np.where(finite, unit_hours * kind.price[None, :] * self._to_month(), np.inf)
+    def _lower_min(self, kind: KindCost, rows: np.ndarray, k: np.ndarray) -> np.ndarray:
+        """R: the lowest binned lower bound (`_lower_kept`) among the kind's candidates, priced
+        only for candidates whose coarse bound (`_plain_lower`, never above the binned one)
+        does not exceed the binned bound of the candidate with the lowest coarse bound."""
+        plain = self._plain_lower(kind, rows, k)  # a kind has at least one candidate
+        everyone = np.arange(len(rows))
+        pick = np.argmin(plain, axis=1)
+        first = np.zeros(plain.shape, dtype=bool)
+        first[everyone, pick] = np.isfinite(plain[everyone, pick])
+        best = self._lower_kept(kind, rows, k, first).min(axis=1, initial=np.inf)
+        keep = (plain <= best[:, None] * (1 + SLACK) + SLACK) & np.isfinite(plain) & ~first
+        return np.minimum(best, self._lower_kept(kind, rows, k, keep).min(axis=1, initial=np.inf))
 
     def _plain_lower(self, kind: KindCost, rows: np.ndarray, k: np.ndarray) -> np.ndarray:
-        """R x T autoscaled compute lower bound, coarser and cheaper than `_lower`:
+        """R x T autoscaled compute lower bound, coarser and cheaper than the binned one:
         sum_h max(m, r p_h) >= max(m H, r sum_h p_h)."""
         r = kind.per_request[rows]
         finite = np.isfinite(r)
@@ -138,7 +138,9 @@ class ExactCost:
     def _lower_kept(
         self, kind: KindCost, rows: np.ndarray, k: np.ndarray, keep: np.ndarray
     ) -> np.ndarray:
-        """`_lower` on the kept (row, candidate) pairs only (inf elsewhere)."""
+        """R x T autoscaled compute lower bound on the kept (row, candidate) pairs (inf elsewhere):
+        on each bin of the compressed profile, sum_h max(m, r p_h) >= w max(m, r mean p)
+        (max(m, .) is convex)."""
         out = np.full(keep.shape, np.inf)
         at, cand = np.nonzero(keep)
         if at.size == 0:
@@ -160,11 +162,11 @@ class ExactCost:
         best = np.full(len(rows), np.inf)
         for kind in self.kinds:
             if upper or not self.autoscaling:
-                compute = self._static(kind, rows, peak)
+                compute = self._static(kind, rows, peak).min(axis=1, initial=np.inf)
             else:
-                compute = self._lower(kind, rows, k)
+                compute = self._lower_min(kind, rows, k)
             extra = kind.fixed_usd[rows] + k * kind.variable_usd[rows]
-            best = np.minimum(best, compute.min(axis=1, initial=np.inf) + extra)
+            best = np.minimum(best, compute + extra)
         return best
 
     def cost(self, rows: np.ndarray, k: np.ndarray) -> np.ndarray:

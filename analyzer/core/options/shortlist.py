@@ -12,7 +12,7 @@ import numpy as np
 
 from analyzer.core.assumptions import Assumptions
 from analyzer.core.options.candidates import Candidates
-from analyzer.core.options.demand import EPS, Demand, compress_profile, unit_counts
+from analyzer.core.options.demand import EPS, Demand, compress_profile, units_of
 from analyzer.core.vocabulary import HOURS_PER_MONTH
 
 # Growth: where a function still cheaper on Lambda crosses.
@@ -96,18 +96,31 @@ def compute_cost(
 ) -> np.ndarray:
     """Monthly compute USD (F x S) of the `chosen` candidates at traffic multiple k (F,), over
     a demand profile F x Q. With `weights` (F x Q hours per bin, a compressed profile) the sum
-    is weighted."""
+    is weighted. A shortlist names the same candidate several times (the best at several
+    multiples): each distinct (function, candidate) is priced once."""
     hours = hours if hours is not None else base.shape[1]
     to_month = HOURS_PER_MONTH / hours
-    finite = np.isfinite(chosen.r)
-    per_request = np.where(finite, chosen.r, 0.0)
-    units = unit_counts(
-        base[:, None, :], excess[:, None, :], per_request, k[:, None], min_instances
-    )  # F x S x Q
+    f, s = chosen.idx.shape
+    order = np.argsort(chosen.idx, axis=1, kind="stable")
+    ranked = np.take_along_axis(chosen.idx, order, axis=1)
+    first = np.ones((f, s), dtype=bool)
+    first[:, 1:] = ranked[:, 1:] != ranked[:, :-1]
+    at, pos = np.nonzero(first)  # one pair per distinct candidate, in row-major order
+    col = order[at, pos]
+    r = chosen.r[at, col]
+    finite = np.isfinite(r)
+    kk = k[:, None]
+    units = (kk * base + np.sqrt(kk) * excess)[at]  # p(k) once per function, then per pair
+    units *= np.where(finite, r, 0.0)[:, None]
+    units_of(units, min_instances)
     if autoscaling:
         if weights is not None:
-            units *= weights[:, None, :]
-        unit_hours = units.sum(axis=2)
+            units *= weights[at]
+        unit_hours = units.sum(axis=1)
     else:
-        unit_hours = units.max(axis=2) * hours
-    return np.where(finite, unit_hours * chosen.price * to_month, np.inf)
+        unit_hours = units.max(axis=1) * hours
+    usd = np.where(finite, unit_hours * chosen.price[at, col] * to_month, np.inf)
+    out = np.empty((f, s))
+    # every entry takes its distinct candidate's cost (`first` numbers the pairs in order)
+    np.put_along_axis(out, order, usd[np.cumsum(first.ravel()) - 1].reshape(f, s), axis=1)
+    return out
