@@ -15,7 +15,7 @@ from analyzer.core.lambda_line import LambdaLine, pc_concurrency
 from analyzer.core.options.candidates import CandidateCache
 from analyzer.core.options.cost import OptionPricing, OptionTraffic, price_options
 from analyzer.core.options.demand import Demand, demand, units_per_request
-from analyzer.core.options.shortlist import Shortlist, compute_cost
+from analyzer.core.options.shortlist import Shortlist, cheapest_compute
 from analyzer.exceptions import InputError
 
 CURVE_CELLS = 4_000_000  # multiples x candidates x hours priced at once
@@ -97,7 +97,7 @@ def exact_option_usd(
             np.tile(r_all[ok], (n, 1)),
             np.tile(pricing.candidates.usd_per_hour[ok], (n, 1)),
         )
-        part = compute_cost(
+        part, _ = cheapest_compute(
             np.repeat(d.base, n, axis=0),
             np.repeat(d.excess, n, axis=0),
             everyone,
@@ -107,5 +107,5 @@ def exact_option_usd(
             None,
             hours,
         )
-        compute = np.vstack([compute[:lo], part.min(axis=1, initial=np.inf)[:, None]])
+        compute = np.vstack([compute[:lo], part[:, None]])
     return compute[:, 0] + pricing.fixed_usd[0] + ks * pricing.variable_usd[0]

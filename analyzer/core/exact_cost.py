@@ -30,6 +30,7 @@ import numpy as np
 from analyzer.core.assumptions import Assumptions
 from analyzer.core.options.cost import OptionPricing
 from analyzer.core.options.demand import (
+    SLACK,
     Demand,
     Profile,
     compress_profile,
@@ -39,7 +40,6 @@ from analyzer.core.options.demand import (
 from analyzer.core.vocabulary import HOURS_PER_MONTH
 
 BATCH_CELLS = 4_000_000  # rows x candidates x hours priced at once
-SLACK = 1e-9
 LOWER_BINS = 6
 
 

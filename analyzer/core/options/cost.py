@@ -33,7 +33,7 @@ from analyzer.core.options.demand import (
     unit_counts,
     units_per_request,
 )
-from analyzer.core.options.shortlist import Shortlist, compute_cost, shortlist
+from analyzer.core.options.shortlist import Shortlist, cheapest_compute, shortlist
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.vocabulary import HOURS_PER_MONTH, SECONDS_PER_MONTH, OptionKind
 
@@ -184,7 +184,7 @@ def cheapest_option_usd(
     """P(k): F monthly USD of the cheapest shortlisted option at traffic multiple k (F,)."""
     best = np.full(len(k), np.inf)
     for pricing in pricings:
-        compute = compute_cost(
+        compute, _ = cheapest_compute(
             profile.base,
             profile.excess,
             pricing.shortlist,
@@ -194,8 +194,7 @@ def cheapest_option_usd(
             profile.weights,
             profile.hours,
         )
-        total = compute + (pricing.fixed_usd + k * pricing.variable_usd)[:, None]
-        best = np.minimum(best, total.min(axis=1))
+        best = np.minimum(best, compute + (pricing.fixed_usd + k * pricing.variable_usd))
     return best
 
 
@@ -218,9 +217,9 @@ def option_breakdown(
     everyone = np.arange(n)
     one = np.ones(n)
     minimum = a.min_units(pricing.kind)
-    compute = compute_cost(d.base, d.excess, pricing.shortlist, one, minimum, a.autoscaling)
-    pick = np.argmin(compute, axis=1)
-    compute_usd = compute[everyone, pick]
+    compute_usd, pick = cheapest_compute(
+        d.base, d.excess, pricing.shortlist, one, minimum, a.autoscaling
+    )
     feasible = np.isfinite(compute_usd)
     unit = pricing.shortlist.idx[everyone, pick]
     per_request = pricing.shortlist.r[everyone, pick]

@@ -39,6 +39,7 @@ from analyzer.core.vocabulary import OptionKind
 VCPU_PER_MB = 1.0 / 1769.0  # Lambda: 1 vCPU at 1,769 MB
 MAX_LAMBDA_VCPU = 6.0
 EPS = 1e-9
+SLACK = 1e-9  # relative and absolute: a lower bound this close to a cost does not rule it out
 LMI_MIN_ENV_MB = 2048.0  # an LMI execution environment has at least 2 GB
 # AWS's default concurrent requests per vCPU of an LMI execution environment, by runtime prefix;
 # other runtimes (custom, Ruby, Go, ...): a conservative 8.

@@ -12,7 +12,7 @@ import numpy as np
 
 from analyzer.core.assumptions import Assumptions
 from analyzer.core.options.candidates import Candidates
-from analyzer.core.options.demand import EPS, Demand, compress_profile, units_of
+from analyzer.core.options.demand import EPS, SLACK, Demand, compress_profile, units_of
 from analyzer.core.vocabulary import HOURS_PER_MONTH
 
 # Growth: where a function still cheaper on Lambda crosses.
@@ -84,7 +84,7 @@ def shortlist(
     )
 
 
-def compute_cost(
+def cheapest_compute(
     base: np.ndarray,
     excess: np.ndarray,
     chosen: Shortlist,
@@ -93,34 +93,58 @@ def compute_cost(
     autoscaling: bool,
     weights: np.ndarray | None = None,
     hours: int | None = None,
-) -> np.ndarray:
-    """Monthly compute USD (F x S) of the `chosen` candidates at traffic multiple k (F,), over
-    a demand profile F x Q. With `weights` (F x Q hours per bin, a compressed profile) the sum
-    is weighted. A shortlist names the same candidate several times (the best at several
-    multiples): each distinct (function, candidate) is priced once."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Monthly compute USD (F,) of the cheapest of the `chosen` candidates at traffic multiple
+    k (F,), over a demand profile F x Q, and its column in the shortlist (the first such column;
+    inf and 0 where none fits). With `weights` (F x Q hours per bin, a compressed profile) the
+    sum is weighted.
+
+    Only candidates that can be the cheapest are priced hour by hour: each distinct one once (a
+    shortlist names a candidate at several multiples), and, autoscaled, only where a bound with
+    no per-hour work, sum_h max(m, ceil(r p_h)) >= max(m H, r sum_h p_h), does not exceed the
+    exact cost of the candidate with the lowest bound."""
     hours = hours if hours is not None else base.shape[1]
     to_month = HOURS_PER_MONTH / hours
     f, s = chosen.idx.shape
+    rows = np.arange(f)
+    kk = k[:, None]
+    demand = kk * base + np.sqrt(kk) * excess  # p(k), F x Q
+    finite = np.isfinite(chosen.r)
+    per_request = np.where(finite, chosen.r, 0.0)
     order = np.argsort(chosen.idx, axis=1, kind="stable")
     ranked = np.take_along_axis(chosen.idx, order, axis=1)
-    first = np.ones((f, s), dtype=bool)
-    first[:, 1:] = ranked[:, 1:] != ranked[:, :-1]
-    at, pos = np.nonzero(first)  # one pair per distinct candidate, in row-major order
-    col = order[at, pos]
-    r = chosen.r[at, col]
-    finite = np.isfinite(r)
-    kk = k[:, None]
-    units = (kk * base + np.sqrt(kk) * excess)[at]  # p(k) once per function, then per pair
-    units *= np.where(finite, r, 0.0)[:, None]
-    units_of(units, min_instances)
+    repeat = np.zeros((f, s), dtype=bool)  # a later column naming the same candidate
+    np.put_along_axis(
+        repeat, order, np.pad(ranked[:, 1:] == ranked[:, :-1], ((0, 0), (1, 0))), axis=1
+    )
+    usd = np.full((f, s), np.inf)
+
+    def price(keep: np.ndarray) -> None:
+        at, col = np.nonzero(keep)
+        if at.size == 0:
+            return
+        units = demand[at]
+        units *= per_request[at, col][:, None]
+        units_of(units, min_instances)
+        if not autoscaling:
+            unit_hours = units.max(axis=1) * hours
+        else:
+            if weights is not None:
+                units *= weights[at]
+            unit_hours = units.sum(axis=1)
+        usd[at, col] = unit_hours * chosen.price[at, col] * to_month
+
+    candidates = finite & ~repeat
     if autoscaling:
-        if weights is not None:
-            units *= weights[at]
-        unit_hours = units.sum(axis=1)
-    else:
-        unit_hours = units.max(axis=1) * hours
-    usd = np.where(finite, unit_hours * chosen.price[at, col] * to_month, np.inf)
-    out = np.empty((f, s))
-    # every entry takes its distinct candidate's cost (`first` numbers the pairs in order)
-    np.put_along_axis(out, order, usd[np.cumsum(first.ravel()) - 1].reshape(f, s), axis=1)
-    return out
+        total = (demand * weights).sum(axis=1) if weights is not None else demand.sum(axis=1)
+        low = np.maximum(min_instances * hours, per_request * total[:, None] - hours * EPS)
+        low = np.where(candidates, low * chosen.price * to_month, np.inf)
+        first = np.zeros((f, s), dtype=bool)
+        lowest = np.argmin(low, axis=1)
+        first[rows, lowest] = np.isfinite(low[rows, lowest])
+        price(first)
+        ceiling = usd.min(axis=1)
+        candidates &= ~first & (low <= ceiling[:, None] * (1 + SLACK) + SLACK)
+    price(candidates)
+    col = np.argmin(usd, axis=1)
+    return usd[rows, col], col
