@@ -62,22 +62,26 @@ def shortlist(
     capacity. Every multiple set includes 1 (today's traffic). `per_request`: F x T units per
     concurrent request (`units_per_request`)."""
     profile = compress_profile(d, SHORTLIST_BINS)
-    base, excess, weights = profile.base, profile.excess, profile.weights
+    f, t = per_request.shape
     price = candidates.usd_per_hour[None, :]
-    allowed = np.isfinite(per_request)
-    finite_per_request = np.where(allowed, per_request, 0.0)
-    picks = []
-    for k in multiples:
-        # F x T x bins units, computed in place: it is the big array here
-        units = (k * base + np.sqrt(k) * excess)[:, None, :] * finite_per_request[:, :, None]
-        units -= EPS
-        np.ceil(units, out=units)
-        np.maximum(units, a.min_units(candidates.kind), out=units)
-        units *= weights[:, None, :]
-        unit_hours = units.sum(axis=2)
-        picks.append(np.argmin(np.where(allowed, price * unit_hours, np.inf), axis=1))
+    every = Shortlist(
+        np.broadcast_to(np.arange(t), (f, t)), per_request, np.broadcast_to(price, (f, t))
+    )
+    picks = [
+        cheapest_compute(
+            profile.base,
+            profile.excess,
+            every,
+            np.full(f, k),
+            a.min_units(candidates.kind),
+            True,
+            profile.weights,
+            profile.hours,
+        )[1]
+        for k in multiples
+    ]
     # the best per unit of capacity
-    picks.append(np.argmin(np.where(allowed, price * per_request, np.inf), axis=1))
+    picks.append(np.argmin(np.where(np.isfinite(per_request), price * per_request, np.inf), axis=1))
     idx = np.stack(picks, axis=1)
     return Shortlist(
         idx, np.take_along_axis(per_request, idx, axis=1), candidates.usd_per_hour[idx]
