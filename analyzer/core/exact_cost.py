@@ -184,19 +184,23 @@ class ExactCost:
         lowers, extras, best_kind = self._coarse(rows, k)
         ceiling = np.full(len(rows), np.inf)
         everyone = np.arange(len(rows))
+        firsts = []
         for i, (kind, low, extra) in enumerate(zip(self.kinds, lowers, extras, strict=True)):
             mine = best_kind == i
             first = np.zeros_like(low, dtype=bool)
             pick = np.argmin(low, axis=1)
             first[everyone, pick] = mine & np.isfinite(low[everyone, pick])
-            exact = self._exact_kept(kind, rows, k, first).min(axis=1, initial=np.inf)
-            ceiling = np.where(mine, exact + extra, ceiling)
+            exact = self._exact_kept(kind, rows, k, first)
+            ceiling = np.where(mine, exact.min(axis=1, initial=np.inf) + extra, ceiling)
+            firsts.append((first, exact))
         computes = []
         limit = ceiling[:, None] * (1 + SLACK) + SLACK
-        for kind, low, extra in zip(self.kinds, lowers, extras, strict=True):
-            keep = (low + extra[:, None]) <= limit  # the coarse bound first, then the finer
+        for kind, low, extra, (first, exact) in zip(
+            self.kinds, lowers, extras, firsts, strict=True
+        ):
+            keep = ((low + extra[:, None]) <= limit) & ~first  # coarse bound first, then finer
             keep &= (self._lower_kept(kind, rows, k, keep) + extra[:, None]) <= limit
-            computes.append(self._exact_kept(kind, rows, k, keep))
+            computes.append(np.minimum(self._exact_kept(kind, rows, k, keep), exact))
         return self._best(rows, k, computes), computes
 
     def affordable(self, rows: np.ndarray, k: np.ndarray, usd: np.ndarray) -> np.ndarray:
