@@ -21,7 +21,7 @@ from analyzer.core.assumptions import DEFAULTS, AssumptionGroups, Assumptions
 from analyzer.core.basis import RunRateCosts, run_rate_costs
 from analyzer.core.blocks import CHUNK, ChunkRunner, PricedOptions, price_fleet_options
 from analyzer.core.commitments import lambda_discounts
-from analyzer.core.fleet import Fleet, WindowSums, window_sums
+from analyzer.core.fleet import Fleet
 from analyzer.core.forecast import (
     Forecast,
     Trend,
@@ -31,11 +31,11 @@ from analyzer.core.forecast import (
     run_rate,
 )
 from analyzer.core.lambda_cost import LambdaCost, LambdaInputs, alb_shares, proxied_regions
-from analyzer.core.lambda_line import pc_concurrency
 from analyzer.core.options.cost import OptionTraffic
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.tune import TunedLambda, tune_lambda
 from analyzer.core.vocabulary import HOURS_PER_MONTH, SECONDS_PER_MONTH, Verdict
+from analyzer.core.window import WindowSums, window_sums
 from analyzer.exceptions import InputError
 
 
@@ -86,7 +86,7 @@ def analyze(
     groups = assumption_groups(fleet, run_assumptions)
     sums = window_sums(fleet, chunk)
     usage = monthly_usage(fleet, groups, sums)
-    tuned = price_lambda(fleet, usage, book, run_assumptions, groups)
+    tuned = price_lambda(fleet, usage, book, run_assumptions, groups, sums)
     region_map = price_regions(fleet, run_assumptions)
     traffic = option_traffic(usage, tuned)
     trend = fleet_trend(fleet, sums)
@@ -184,6 +184,7 @@ def price_lambda(
     book: PriceBook,
     a: Assumptions,
     groups: AssumptionGroups | None = None,
+    sums: WindowSums | None = None,
 ) -> TunedLambda:
     """Today's Lambda bill and the tuned Lambda's (`tune.py`), each function under its own
     assumptions (Savings Plan, free tier, price-region proxy, ALB share)."""
@@ -213,7 +214,7 @@ def price_lambda(
             front_door,
             groups.each(lambda g: g.alb_shared),
         ),
-        concurrency=pc_concurrency(fleet),
+        concurrency=(sums or window_sums(fleet)).concurrency,
     )
     return tune_lambda(inputs, functions["runtime"].to_numpy(), book, a, groups)
 

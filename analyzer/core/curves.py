@@ -11,11 +11,12 @@ import pandas as pd
 from analyzer.core.analyze import Analysis, assumption_groups
 from analyzer.core.assumptions import Assumptions
 from analyzer.core.fleet import hourly_matrix
-from analyzer.core.lambda_line import LambdaLine, pc_concurrency
+from analyzer.core.lambda_line import LambdaLine
 from analyzer.core.options.candidates import CandidateCache
 from analyzer.core.options.cost import OptionPricing, OptionTraffic, price_options
 from analyzer.core.options.demand import Demand, demand, units_per_request
 from analyzer.core.options.shortlist import Shortlist, cheapest_compute
+from analyzer.core.window import window_sums
 from analyzer.exceptions import InputError
 
 CURVE_CELLS = 4_000_000  # multiples x candidates x hours priced at once
@@ -63,7 +64,7 @@ def cost_curves(analysis: Analysis, function_id: str, multiples: Iterable[float]
             np.array([float(row["lambda_free_credit_usd"])]),
         )
         .with_pc(
-            pc_concurrency(sub),
+            window_sums(sub).concurrency,
             np.array([float(row["lambda_pc_allocated"])]),
             np.array([float(row["lambda_pc_discount_usd"])]),
         )

@@ -12,7 +12,7 @@ and `overrides` optional per-function assumption mappings (function_id -> {field
 Analysis reads any `Fleet`: the functions, the window, and the traffic of a block of function
 positions at a time (`traffic_block`). FleetData holds the traffic in memory; the store's
 `StoredFleet` reads each block from Parquet, so memory follows the block, not the fleet.
-Per-function sums over the window come from one pass over the blocks (`window_sums`).
+Per-function sums over the window come from one pass over the blocks (`window.window_sums`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from analyzer.core.forecast import daily_matrix
 from analyzer.exceptions import InputError
 
 FUNCTION_COLUMNS: dict[str, Any] = {
@@ -317,29 +316,6 @@ def hourly_matrix(
     return HourlyMatrix(inv, dur, conc)
 
 
-def totals(fleet: Fleet) -> pd.DataFrame:
-    """Per-function sums over the window, aligned with fleet.functions (`block_totals` block by
-    block)."""
-    return window_sums(fleet).totals
-
-
-def block_totals(block: TrafficBlock, n: int) -> pd.DataFrame:
-    """Per-function sums over the window for a block of n functions (vectorised groupby).
-
-    Grouped by the integer codes, not the id strings: the same sums, far faster."""
-    g = block.frame.groupby(block.codes, sort=True).agg(
-        invocations=("invocations", "sum"),
-        duration_sum_ms=("duration_sum_ms", "sum"),
-        duration_max_ms=("duration_max_ms", "max"),
-        conc_max=("concurrent_executions_max", "max"),
-        errors=("errors", "sum"),
-        throttles=("throttles", "sum"),
-        first=("timestamp", "min"),
-        last=("timestamp", "max"),
-    )
-    return g.reindex(np.arange(n)).reset_index(drop=True)
-
-
 BLOCK_CELLS = 1_500_000  # function-hours of one block's dense matrices (chunk x hours)
 MAX_BLOCK = 2000
 
@@ -347,41 +323,3 @@ MAX_BLOCK = 2000
 def block_size(hours: int, chunk: int = MAX_BLOCK) -> int:
     """Functions per block: at most `chunk`, fewer for long windows (BLOCK_CELLS)."""
     return max(1, min(chunk, BLOCK_CELLS // max(hours, 1)))
-
-
-@dataclass(frozen=True)
-class WindowSums:
-    """Per-function reductions over the window, from one pass over the fleet's blocks."""
-
-    totals: pd.DataFrame  # function_id, sums and maxima over the window, first/last hour
-    on_pc_s: np.ndarray  # seconds of duration run on provisioned concurrency (hour by hour)
-    daily: np.ndarray  # F x D daily invocations (days from start's midnight to end)
-
-
-def window_sums(fleet: Fleet, chunk: int = MAX_BLOCK) -> WindowSums:
-    """Totals, the provisioned-concurrency split and daily invocations, block by block: on a
-    hour of mean concurrency c_h, min(c_h, allocated) runs on provisioned concurrency."""
-    functions = fleet.functions
-    n = len(functions)
-    allocated = functions["pc_allocated"].to_numpy().astype(float)
-    ids = functions["function_id"]
-    step = block_size(fleet.hours, chunk)
-    parts: list[pd.DataFrame] = []
-    on_pc_s = np.zeros(n)
-    days: list[np.ndarray] = []
-    for lo in range(0, n, step):
-        hi = min(n, lo + step)
-        block = fleet.traffic_block(lo, hi)
-        parts.append(block_totals(block, hi - lo))
-        concurrency = block.frame["duration_sum_ms"].fillna(0.0).to_numpy() / 3_600_000.0
-        on_pc = np.minimum(concurrency, allocated[lo:hi][block.codes])
-        on_pc_s[lo:hi] = np.bincount(block.codes, weights=on_pc * 3600.0, minlength=hi - lo)
-        days.append(
-            daily_matrix(block.frame, ids.iloc[lo:hi], fleet.start, fleet.end, codes=block.codes)
-        )
-    if not parts:  # no functions
-        parts.append(block_totals(fleet.traffic_block(0, 0), 0))
-    sums = pd.concat(parts, ignore_index=True)
-    sums.insert(0, "function_id", ids.to_numpy())
-    daily = np.concatenate(days) if days else np.zeros((0, 1))
-    return WindowSums(sums, on_pc_s, daily)

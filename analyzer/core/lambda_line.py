@@ -23,8 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analyzer.core.fleet import MAX_BLOCK, Fleet, block_size
-
 PC_BINS = 256
 
 
@@ -130,7 +128,7 @@ class LambdaLine:
         allocated: np.ndarray,
         discount: np.ndarray,
     ) -> LambdaLine:
-        """This line with a PC part: `concurrency` from `pc_concurrency`, `allocated` and
+        """This line with a PC part: `concurrency` from `fleet.window_sums`, `allocated` and
         `discount` (D) per row (rows with either at 0 stay linear)."""
         index, profile = concurrency
         on = (allocated > 0) & (discount > 0) & (index >= 0)
@@ -209,30 +207,3 @@ def concurrency_profile(
         level = np.where(hours > 0, total / hours, 0.0)
     shape = (kept.size, bins)
     return index, ConcurrencyProfile(level.reshape(shape), hours.reshape(shape))
-
-
-def pc_concurrency(fleet: Fleet, chunk: int = MAX_BLOCK) -> tuple[np.ndarray, ConcurrencyProfile]:
-    """The hourly mean concurrency profile of the fleet's functions with provisioned
-    concurrency (see `concurrency_profile`), read block by block (a stored fleet is never read
-    whole; blocks without provisioned concurrency are not read at all)."""
-    keep = fleet.functions["pc_allocated"].to_numpy() > 0
-    n = len(keep)
-    index = np.full(n, -1)
-    levels: list[np.ndarray] = []
-    hours: list[np.ndarray] = []
-    offset = 0
-    step = block_size(fleet.hours, chunk)
-    for lo in range(0, n, step):
-        hi = min(n, lo + step)
-        if not keep[lo:hi].any():
-            continue
-        block = fleet.traffic_block(lo, hi)
-        concurrency = block.frame["duration_sum_ms"].fillna(0.0).to_numpy() / 3_600_000.0
-        local, profile = concurrency_profile(block.codes, concurrency, keep[lo:hi])
-        index[lo:hi] = np.where(local >= 0, local + offset, -1)
-        offset += len(profile.level)
-        levels.append(profile.level)
-        hours.append(profile.hours)
-    if not levels:
-        return index, ConcurrencyProfile(np.zeros((0, PC_BINS)), np.zeros((0, PC_BINS)))
-    return index, ConcurrencyProfile(np.concatenate(levels), np.concatenate(hours))

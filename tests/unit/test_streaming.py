@@ -20,8 +20,9 @@ from analyzer.adapters.store import Store
 from analyzer.cli import cli
 from analyzer.core.analyze import analyze
 from analyzer.core.demo import demo_fleet
-from analyzer.core.fleet import FleetData, window_sums
+from analyzer.core.fleet import FleetData
 from analyzer.core.pricebook import PriceBook
+from analyzer.core.window import window_sums
 
 BOOK = PriceBook.load()
 
