@@ -239,7 +239,7 @@ def _normalise_traffic(
         if col not in out.columns:
             out[col] = default
     ts = pd.to_datetime(out["timestamp"], utc=True)
-    out["timestamp"] = ts.dt.floor("h")
+    out["timestamp"] = ts if _on_the_hour(ts) else ts.dt.floor("h")
     if not isinstance(out["function_id"].dtype, pd.CategoricalDtype):
         out["function_id"] = out["function_id"].astype(str)
     for col in METRIC_COLUMNS:
@@ -269,6 +269,12 @@ def _normalise_traffic(
     out = out[out["_code"] >= 0]
     codes = out["_code"].to_numpy().astype(np.int64)
     return out[list(TRAFFIC_COLUMNS)].reset_index(drop=True), codes
+
+
+def _on_the_hour(ts: pd.Series) -> bool:
+    """True when every timestamp is on the hour (CloudWatch's, the store's): no flooring."""
+    per_hour = pd.Timedelta(hours=1) // pd.Timedelta(1, unit=ts.dt.unit)
+    return not ts.isna().any() and not (np.asarray(ts.array.asi8) % per_hour).any()
 
 
 def _in_order_without_duplicates(codes: np.ndarray, timestamps: pd.Series) -> bool:
