@@ -397,6 +397,36 @@ def _tangent_on_path(
     return np.asarray(close.reshape(len(TANGENT_RATIOS), rows.size).any(axis=0), dtype=bool)
 
 
+def _first_step_across(
+    line: LambdaLine,
+    affordable: Affordable,
+    rows: np.ndarray,
+    near: np.ndarray,
+    far: np.ndarray,
+    down: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """For brackets known to hold a crossing (Lambda on today's side at `near`, on the other
+    side at `far`): steps of CLOSE_ENOUGH from `near` towards `far`, row by row until Lambda is
+    on the other side. Returns the first such step's ends (before, after), so that bisection
+    finds the crossing nearest today's traffic rather than any crossing in the bracket."""
+    before, after = near.copy(), far.copy()
+    todo = np.arange(rows.size)
+    while todo.size:
+        d = down[todo]
+        step = np.where(d, before[todo] / (1 + CLOSE_ENOUGH), before[todo] * (1 + CLOSE_ENOUGH))
+        at_far = np.where(d, step <= far[todo], step >= far[todo])
+        crossed = at_far.copy()
+        check = np.flatnonzero(~at_far)
+        cheaper = affordable(rows[todo[check]])(
+            step[check], line.rows(todo[check]).at(step[check])
+        )  # P <= L: Lambda dearer, the other side going up, today's side going down
+        crossed[check] = cheaper != d[check]
+        after[todo[crossed & ~at_far]] = step[crossed & ~at_far]
+        before[todo[~crossed]] = step[~crossed]
+        todo = todo[~crossed]
+    return before, after
+
+
 def _prove_bracket(
     lambda_line: LambdaLine,
     affordable: Affordable,
@@ -431,6 +461,14 @@ def _prove_bracket(
         lo[found] = np.minimum(near, far)[sides]
         hi[found] = np.maximum(near, far)[sides]
     got = np.flatnonzero(ok)
+    wide = got[hi[got] > lo[got] * (1 + CLOSE_ENOUGH) ** 2 * (1 + 1e-12)]
+    if wide.size:  # several crossings may lie inside: the first one, from today's side
+        d = down[rows[wide]]
+        near, far = np.where(d, hi[wide], lo[wide]), np.where(d, lo[wide], hi[wide])
+        before, after = _first_step_across(
+            lambda_line.rows(rows[wide]), affordable, rows[wide], near, far, d
+        )
+        lo[wide], hi[wide] = np.minimum(before, after), np.maximum(before, after)
     if got.size:
         result[rows[got]] = _bisect_bracket(
             lambda_line.rows(rows[got]),
