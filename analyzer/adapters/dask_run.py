@@ -1,12 +1,14 @@
-"""Pricing a fleet's chunks on a Dask distributed cluster (`crossover analyze --dask`).
+"""Running a fleet's chunks on a Dask distributed cluster (`crossover analyze --dask`): a
+`runner.ChunkRunner` for both passes of the analysis.
 
-The in-process engine's first pass (per-function sums, the Lambda bill with its fleet-wide
-tiers) runs here; the second, the costly one (every option and the crossover, chunk by chunk),
-runs on the workers: the fleet (for a stored fleet, the store's address and the inventory,
-not the traffic) and the fleet-wide figures are sent to every worker once, then each task
-prices one chunk of functions [lo, hi), reading its own traffic from the store. Functions are
-listed by id ("account:region:name"), so a chunk covers one (account, region) or a few.
-Results are gathered in chunk order: they are the in-process results, figure for figure.
+Both passes run on the workers: the first (per-function sums over the window, chunk by chunk)
+and the costly second (every option and the crossover). What stays here is small and
+fleet-wide: the Lambda bill with its tiers, the trends, the verdicts. The fleet (for a stored
+fleet, the store's address and the inventory, not the traffic) and the pass's shared figures
+are sent to every worker once, then each task handles one chunk of functions [lo, hi), reading
+its own traffic from the store. Functions are listed by id ("account:region:name"), so a chunk
+covers one (account, region) or a few. Results are gathered in chunk order: they are the
+in-process results, figure for figure.
 
     --dask local:2               a LocalCluster of 2 worker processes on 127.0.0.1
     --dask tcp://scheduler:8786  an existing cluster's scheduler; its workers must reach the
@@ -19,8 +21,8 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
-from analyzer.core.blocks import BlockResult, PricingContext, price_chunk
 from analyzer.core.fleet import Fleet
+from analyzer.core.runner import ChunkTask, T
 from analyzer.exceptions import InputError
 
 LOCAL = "local:"
@@ -72,12 +74,12 @@ class DaskRunner(AbstractContextManager["DaskRunner"]):
             self.cluster.close()
 
     def __call__(
-        self, fleet: Fleet, context: PricingContext, spans: list[tuple[int, int]]
-    ) -> Iterator[list[BlockResult]]:
+        self, task: ChunkTask[T], fleet: Fleet, shared: Any, spans: list[tuple[int, int]]
+    ) -> Iterator[T]:
         remote_fleet = self.client.scatter(fleet, broadcast=True)
-        remote_context = self.client.scatter(context, broadcast=True)
+        remote_shared = self.client.scatter(shared, broadcast=True)
         futures = [
-            self.client.submit(price_chunk, remote_fleet, remote_context, lo, hi, pure=False)
+            self.client.submit(task, remote_fleet, remote_shared, lo, hi, pure=False)
             for lo, hi in spans
         ]
         for future in futures:  # in chunk order, as they finish

@@ -19,7 +19,7 @@ import pandas as pd
 
 from analyzer.core.assumptions import DEFAULTS, AssumptionGroups, Assumptions
 from analyzer.core.basis import RunRateCosts, run_rate_costs
-from analyzer.core.blocks import CHUNK, ChunkRunner, PricedOptions, price_fleet_options
+from analyzer.core.blocks import CHUNK, PricedOptions, price_fleet_options
 from analyzer.core.commitments import lambda_discounts
 from analyzer.core.fleet import Fleet
 from analyzer.core.forecast import (
@@ -33,6 +33,7 @@ from analyzer.core.forecast import (
 from analyzer.core.lambda_cost import LambdaCost, LambdaInputs, alb_shares, proxied_regions
 from analyzer.core.options.cost import OptionTraffic
 from analyzer.core.pricebook import PriceBook
+from analyzer.core.runner import ChunkRunner
 from analyzer.core.tune import TunedLambda, tune_lambda
 from analyzer.core.vocabulary import HOURS_PER_MONTH, SECONDS_PER_MONTH, Verdict
 from analyzer.core.window import WindowSums, window_sums
@@ -77,14 +78,14 @@ def analyze(
     runner: ChunkRunner | None = None,
 ) -> Analysis:
     """The analysis of `fleet`, read block by block: one pass for the per-function sums over
-    the window (`window_sums`), one for the hourly profiles (`blocks.price_fleet_options`,
-    chunk by chunk: here, or on a cluster with a `runner`)."""
+    the window (`window_sums`), one for the hourly profiles (`blocks.price_fleet_options`),
+    each chunk by chunk: here on a few threads, or on a cluster with a `runner`."""
     book = book or PriceBook.load()
     run_assumptions = with_data_source_proxy(assumptions or DEFAULTS, fleet)
     if len(fleet.functions) == 0 or fleet.hours == 0:
         raise InputError("fleet", len(fleet.functions), "has no functions with traffic to analyse")
     groups = assumption_groups(fleet, run_assumptions)
-    sums = window_sums(fleet, chunk)
+    sums = window_sums(fleet, chunk, runner)
     usage = monthly_usage(fleet, groups, sums)
     tuned = price_lambda(fleet, usage, book, run_assumptions, groups, sums)
     region_map = price_regions(fleet, run_assumptions)

@@ -9,10 +9,8 @@ crossover multiple (`crossover.solve_crossover` on the exact cheapest-option cos
 
 from __future__ import annotations
 
-import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,10 +34,10 @@ from analyzer.core.options.cost import (
 from analyzer.core.options.demand import Demand, compress_profile, demand, units_per_request
 from analyzer.core.options.shortlist import SHORTLIST_DOWN, Shortlist, shortlist
 from analyzer.core.pricebook import PriceBook
+from analyzer.core.runner import ChunkRunner, in_process
 
 CHUNK = MAX_BLOCK
 PROFILE_BINS = 64
-THREADS = 4  # chunks priced at once, at most one per core
 
 
 @dataclass(frozen=True)
@@ -177,7 +175,7 @@ def price_fleet_options(
     k_star = np.full(n, np.nan)
     best_run_rate = np.full(n, np.inf)
     tables: list[pd.DataFrame] = []
-    for results in (runner or in_process)(fleet, context, chunks(fleet, chunk)):
+    for results in (runner or in_process)(price_chunk, fleet, context, chunks(fleet, chunk)):
         for result in results:
             rows = result.rows
             tables += result.tables
@@ -208,16 +206,12 @@ class PricingContext:
     run_rate: np.ndarray  # the multiple of the window's traffic the best option is priced at
 
 
-ChunkRunner = Callable[[Fleet, PricingContext, list[tuple[int, int]]], Iterable[list[BlockResult]]]
-"""Prices chunks [lo, hi) of a fleet (`price_chunk` on each) and yields the results in the
-order of the chunks: the results do not depend on where each chunk was priced."""
-
-
 def price_chunk(
     fleet: Fleet, context: PricingContext, lo: int, hi: int, cache: CandidateCache | None = None
 ) -> list[BlockResult]:
-    """Every option and the crossover of the functions [lo, hi), block by block."""
-    cache = cache or CandidateCache(context.book)
+    """Every option and the crossover of the functions [lo, hi), block by block (a
+    `runner.ChunkTask`); `cache`: default, this thread's for the price book."""
+    cache = cache or thread_cache(context.book)
     out = []
     for block in chunk_blocks(fleet, context.groups, context.region_map, lo, hi):
         rows = block.rows
@@ -234,27 +228,16 @@ def price_chunk(
     return out
 
 
-def in_process(
-    fleet: Fleet, context: PricingContext, spans: list[tuple[int, int]]
-) -> Iterator[list[BlockResult]]:
-    """The chunks priced here, on up to THREADS threads (numpy's array work runs outside
-    Python's lock, so chunks overlap on the cores), each thread with its own candidate cache;
-    results in chunk order. Memory: one chunk's matrices per thread."""
-    threads = min(THREADS, len(spans), len(os.sched_getaffinity(0)))
-    if threads <= 1:
-        cache = CandidateCache(context.book)
-        for lo, hi in spans:
-            yield price_chunk(fleet, context, lo, hi, cache)
-        return
-    local = threading.local()
+_CACHES = threading.local()
 
-    def run(span: tuple[int, int]) -> list[BlockResult]:
-        if not hasattr(local, "cache"):
-            local.cache = CandidateCache(context.book)
-        return price_chunk(fleet, context, span[0], span[1], local.cache)
 
-    with ThreadPoolExecutor(threads, thread_name_prefix="crossover-chunk") as pool:
-        yield from pool.map(run, spans)
+def thread_cache(book: PriceBook) -> CandidateCache:
+    """This thread's candidate cache for `book` (candidates are built once per thread, not once
+    per chunk; a cache is not shared between threads)."""
+    cache = getattr(_CACHES, "cache", None)
+    if cache is None or cache.book is not book:
+        cache = _CACHES.cache = CandidateCache(book)
+    return cache
 
 
 def analyse_block(

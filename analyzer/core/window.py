@@ -12,6 +12,7 @@ import pandas as pd
 from analyzer.core.fleet import MAX_BLOCK, Fleet, TrafficBlock, block_size
 from analyzer.core.forecast import daily_matrix
 from analyzer.core.lambda_line import PC_BINS, ConcurrencyProfile, concurrency_profile
+from analyzer.core.runner import ChunkRunner, in_process
 
 
 def totals(fleet: Fleet) -> pd.DataFrame:
@@ -49,42 +50,69 @@ class WindowSums:
     concurrency: tuple[np.ndarray, ConcurrencyProfile]
 
 
-def window_sums(fleet: Fleet, chunk: int = MAX_BLOCK) -> WindowSums:
+@dataclass(frozen=True)
+class WindowPart:
+    """`WindowSums` of one chunk of functions (the PC profile's index local to the chunk)."""
+
+    totals: pd.DataFrame
+    on_pc_s: np.ndarray
+    daily: np.ndarray
+    pc_index: np.ndarray
+    pc_profile: ConcurrencyProfile | None
+
+
+def window_part(fleet: Fleet, allocated: np.ndarray, lo: int, hi: int) -> WindowPart:
+    """The window's reductions for the functions [lo, hi) (a `runner.ChunkTask`; `allocated`:
+    every function's provisioned concurrency): on a hour of mean concurrency c_h,
+    min(c_h, allocated) runs on provisioned concurrency."""
+    block = fleet.traffic_block(lo, hi)
+    ids = fleet.functions["function_id"].iloc[lo:hi]
+    concurrency = block.frame["duration_sum_ms"].fillna(0.0).to_numpy() / 3_600_000.0
+    on_pc = np.minimum(concurrency, allocated[lo:hi][block.codes])
+    pc_index, profile = np.full(hi - lo, -1), None
+    if (allocated[lo:hi] > 0).any():
+        pc_index, profile = concurrency_profile(block.codes, concurrency, allocated[lo:hi] > 0)
+    return WindowPart(
+        block_totals(block, hi - lo),
+        np.bincount(block.codes, weights=on_pc * 3600.0, minlength=hi - lo),
+        daily_matrix(block.frame, ids, fleet.start, fleet.end, codes=block.codes),
+        pc_index,
+        profile,
+    )
+
+
+def window_sums(
+    fleet: Fleet, chunk: int = MAX_BLOCK, runner: ChunkRunner | None = None
+) -> WindowSums:
     """Totals, the provisioned-concurrency split, daily invocations and the hourly
-    concurrency profile of functions with provisioned concurrency, in one pass block by block
-    (a stored fleet is read once): on a hour of mean concurrency c_h, min(c_h, allocated) runs
-    on provisioned concurrency."""
+    concurrency profile of functions with provisioned concurrency, in one pass chunk by chunk
+    (`window_part`; a stored fleet is read once), here or on a cluster with a `runner`."""
     functions = fleet.functions
     n = len(functions)
     allocated = functions["pc_allocated"].to_numpy().astype(float)
-    ids = functions["function_id"]
     step = block_size(fleet.hours, chunk)
+    spans = [(lo, min(n, lo + step)) for lo in range(0, n, step)]
     parts: list[pd.DataFrame] = []
     on_pc_s = np.zeros(n)
     days: list[np.ndarray] = []
     pc_index = np.full(n, -1)
     levels: list[np.ndarray] = []
     pc_hours: list[np.ndarray] = []
-    for lo in range(0, n, step):
-        hi = min(n, lo + step)
-        block = fleet.traffic_block(lo, hi)
-        parts.append(block_totals(block, hi - lo))
-        concurrency = block.frame["duration_sum_ms"].fillna(0.0).to_numpy() / 3_600_000.0
-        on_pc = np.minimum(concurrency, allocated[lo:hi][block.codes])
-        on_pc_s[lo:hi] = np.bincount(block.codes, weights=on_pc * 3600.0, minlength=hi - lo)
-        days.append(
-            daily_matrix(block.frame, ids.iloc[lo:hi], fleet.start, fleet.end, codes=block.codes)
-        )
-        if (allocated[lo:hi] > 0).any():
-            local, profile = concurrency_profile(block.codes, concurrency, allocated[lo:hi] > 0)
+    for (lo, hi), part in zip(
+        spans, (runner or in_process)(window_part, fleet, allocated, spans), strict=True
+    ):
+        parts.append(part.totals)
+        on_pc_s[lo:hi] = part.on_pc_s
+        days.append(part.daily)
+        if part.pc_profile is not None:
             offset = sum(len(level) for level in levels)
-            pc_index[lo:hi] = np.where(local >= 0, local + offset, -1)
-            levels.append(profile.level)
-            pc_hours.append(profile.hours)
+            pc_index[lo:hi] = np.where(part.pc_index >= 0, part.pc_index + offset, -1)
+            levels.append(part.pc_profile.level)
+            pc_hours.append(part.pc_profile.hours)
     if not parts:  # no functions
         parts.append(block_totals(fleet.traffic_block(0, 0), 0))
     sums = pd.concat(parts, ignore_index=True)
-    sums.insert(0, "function_id", ids.to_numpy())
+    sums.insert(0, "function_id", functions["function_id"].to_numpy())
     daily = np.concatenate(days) if days else np.zeros((0, 1))
     profile = (
         ConcurrencyProfile(np.concatenate(levels), np.concatenate(pc_hours))

@@ -1,0 +1,44 @@
+"""Where a pass over a fleet's chunks runs: here, on a few threads (`in_process`), or on a
+cluster (`adapters.dask_run`). Both passes use it: the first (`window.window_sums`, the
+per-function sums) and the second (`blocks.price_fleet_options`, every option and the
+crossover). A pass is a task `task(fleet, shared, lo, hi)` over chunks [lo, hi) of function
+positions; a runner yields the results in chunk order, so they do not depend on where each
+chunk ran.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol, TypeVar
+
+from analyzer.core.fleet import Fleet
+
+THREADS = 4  # chunks run at once in process, at most one per core
+
+T = TypeVar("T")
+ChunkTask = Callable[[Fleet, Any, int, int], T]
+
+
+class ChunkRunner(Protocol):
+    def __call__(
+        self, task: ChunkTask[T], fleet: Fleet, shared: Any, spans: list[tuple[int, int]]
+    ) -> Iterable[T]:
+        """`task(fleet, shared, lo, hi)` for each span, the results in the order of `spans`."""
+        ...
+
+
+def in_process(
+    task: ChunkTask[T], fleet: Fleet, shared: Any, spans: list[tuple[int, int]]
+) -> Iterator[T]:
+    """The chunks run here on up to THREADS threads (numpy, pandas and pyarrow do their array
+    work outside Python's lock, so chunks overlap on the cores). Memory: one chunk's arrays per
+    thread."""
+    threads = min(THREADS, len(spans), len(os.sched_getaffinity(0)))
+    if threads <= 1:
+        for lo, hi in spans:
+            yield task(fleet, shared, lo, hi)
+        return
+    with ThreadPoolExecutor(threads, thread_name_prefix="crossover-chunk") as pool:
+        yield from pool.map(lambda span: task(fleet, shared, span[0], span[1]), spans)
