@@ -81,7 +81,7 @@ def store_root(
     """The store's folder: `store/` under the data directory, local or s3://bucket/prefix."""
     value = data_dir or os.environ.get(ENV_DATA_DIR)
     if value and is_remote(value):
-        return s3_root(os.fspath(value).rstrip("/"), endpoint_url) / "store"
+        return s3_root(os.fspath(value), endpoint_url) / "store"
     return local_root(default_data_dir(data_dir)) / "store"
 
 
