@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -216,3 +217,15 @@ def test_collections_into_one_s3_store_are_serialised_by_the_lock_object(bucket:
     assert "crossover/team-a/store/.lock" not in objects(bucket)  # released
     with store_lock(root, timeout_s=0.3):  # and free again
         pass
+
+
+def test_an_s3_endpoint_that_refuses_is_one_line_naming_the_bucket(bucket: str) -> None:
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    result = crossover("-vv", "analyze", "--store", "--data-dir", URI, "--endpoint-url", closed)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("INFO ")]
+    assert len(errors) == 1
+    assert errors[0].startswith(f"Error: --data-dir={URI!r}: cannot reach bucket {BUCKET}: ")
+    assert "connect" in errors[0].lower()  # the SDK says it could not connect
