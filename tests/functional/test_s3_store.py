@@ -18,12 +18,15 @@ import boto3
 import pandas as pd
 import pytest
 from aws_helpers import MAIN_ACCOUNT, SECRET_KEY, seed_fleet
+from bench_helpers import fleetgen
 from click.testing import CliRunner
 
 from analyzer.adapters import store as store_mod
 from analyzer.adapters.store import Store, store_root
 from analyzer.adapters.store_lock import store_lock
 from analyzer.cli import cli
+from analyzer.core.analyze import analyze
+from analyzer.core.pricebook import PriceBook
 from analyzer.exceptions import StoreError
 
 BUCKET = "my-crossover-store"  # the bucket iam/crossover-store-s3.json names
@@ -229,3 +232,22 @@ def test_an_s3_endpoint_that_refuses_is_one_line_naming_the_bucket(bucket: str) 
     assert len(errors) == 1
     assert errors[0].startswith(f"Error: --data-dir={URI!r}: cannot reach bucket {BUCKET}: ")
     assert "connect" in errors[0].lower()  # the SDK says it could not connect
+
+
+def test_a_streamed_s3_store_analyses_block_by_block_like_a_local_one(
+    bucket: str, tmp_path: Path
+) -> None:
+    """`write_streamed` (the benchmarks' writer) into S3, then `open_fleet` read block by block
+    from S3 row groups: every figure is the local store's."""
+    gen = fleetgen()
+    stores = {"s3": Store(URI, bucket), "local": Store(tmp_path)}
+    for store in stores.values():
+        functions, parts, start = gen.synthetic_parts(300, 3)
+        window = (start, start + pd.Timedelta(days=3))
+        store.write_streamed(functions, parts, window, gen.synthetic_meta())
+    book = PriceBook.load()
+    got = {k: analyze(s.open_fleet(), book, chunk=100) for k, s in stores.items()}
+    pd.testing.assert_frame_equal(got["s3"].functions, got["local"].functions, check_exact=True)
+    pd.testing.assert_frame_equal(got["s3"].options, got["local"].options, check_exact=True)
+    assert len(got["s3"].functions) == 300
+    assert not [k for k in objects(bucket) if k.endswith(".tmp")]
