@@ -2,7 +2,8 @@
 
 `tests/conftest.py` imports the fixtures from here. The recorder notes every AWS operation that
 Crossover's own code (anything under `analyzer/`) performs during the test session; the IAM
-test and the session teardown check each against `iam/crossover-readonly.json`.
+test and the session teardown check each against `iam/crossover-readonly.json` (S3 actions, which
+only the store in S3 makes, against `iam/crossover-store-s3.json`).
 """
 
 from __future__ import annotations

@@ -55,12 +55,6 @@ class StorePath:
     def __lt__(self, other: StorePath) -> bool:
         return self.path < other.path
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, StorePath) and (self.path, self.shown) == (other.path, other.shown)
-
-    def __hash__(self) -> int:
-        return hash(self.path)
-
     @property
     def local(self) -> Path | None:
         """The local path, or None in S3."""
@@ -83,9 +77,6 @@ class StorePath:
 
     def exists(self) -> bool:
         return bool(self.fs.get_file_info(self.path).type != pafs.FileType.NotFound)
-
-    def is_file(self) -> bool:
-        return bool(self.fs.get_file_info(self.path).type == pafs.FileType.File)
 
     def read_bytes(self) -> bytes:
         with self.fs.open_input_stream(self.path) as f:
