@@ -22,6 +22,7 @@ from bench_helpers import fleetgen
 from click.testing import CliRunner
 
 from analyzer.adapters import store as store_mod
+from analyzer.adapters import store_lock as lock_mod
 from analyzer.adapters.store import Store, store_root
 from analyzer.adapters.store_lock import store_lock
 from analyzer.cli import cli
@@ -34,6 +35,7 @@ URI = f"s3://{BUCKET}/crossover/team-a"
 SESSION_TOKEN = "crossover-TOKEN-do-not-log-FwoGZXIvYXdzEXAMPLEtoken0123456789"
 REGIONS = ("--region", "us-east-1", "--region", "eu-west-1")
 PROXY = ("--price-proxy", "eu-west-1=us-east-1")
+LOCK_KEY = "crossover/team-a/store/.lock"
 BUCKET_RULE = (
     "needs a bucket name of 3 to 63 lowercase letters, digits, dots and hyphens after s3://"
 )
@@ -214,12 +216,47 @@ def test_collections_into_one_s3_store_are_serialised_by_the_lock_object(bucket:
         second_lock = store_lock(root, timeout_s=0.3, waiting=told.append, poll_s=0.05)
         with pytest.raises(StoreError) as second:
             second_lock.__enter__()
-    assert f"(pid {os.getpid()} on " in str(second.value)
-    assert f"delete {URI}/store/.lock and try again" in str(second.value)
+    assert f"in use by another collection (pid {os.getpid()} on " in str(second.value)
     assert told and told[0].startswith(f"waiting for another collection (pid {os.getpid()} on ")
-    assert "crossover/team-a/store/.lock" not in objects(bucket)  # released
+    assert LOCK_KEY not in objects(bucket)  # released
     with store_lock(root, timeout_s=0.3):  # and free again
         pass
+
+
+def test_a_lock_left_by_a_killed_collection_is_taken_over_once_stale(
+    bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lock_mod, "S3_STALE_AFTER_S", 2.0)
+    dead = {"host": "collector-1", "pid": 4242, "since": "2026-12-01T00:00:00+00:00"}
+    boto3.client("s3", endpoint_url=bucket).put_object(
+        Bucket=BUCKET, Key=LOCK_KEY, Body=json.dumps(dead).encode()
+    )
+    root = store_root(URI, bucket)
+    told: list[str] = []
+    with store_lock(root, timeout_s=10, waiting=told.append, poll_s=0.2):
+        held = json.loads(objects(bucket)[LOCK_KEY])
+        assert held["pid"] == os.getpid()  # ours now
+    assert told[0] == (
+        "waiting for another collection (pid 4242 on collector-1 since "
+        "2026-12-01T00:00:00+00:00) to finish"
+    )
+    assert told[1] == (
+        f"took over the lock {URI}/store/.lock: its holder had not refreshed it for 2 s"
+    )
+    assert LOCK_KEY not in objects(bucket)
+
+
+def test_a_live_collection_keeps_its_lock_fresh_and_is_never_taken_over(
+    bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lock_mod, "S3_STALE_AFTER_S", 2.0)
+    monkeypatch.setattr(lock_mod, "S3_HEARTBEAT_S", 0.3)
+    root = store_root(URI, bucket)
+    with store_lock(root):  # held for longer than the stale age: only the heartbeat saves it
+        second_lock = store_lock(root, timeout_s=4.0, poll_s=0.2)
+        with pytest.raises(StoreError, match="in use by another collection"):
+            second_lock.__enter__()
+    assert LOCK_KEY not in objects(bucket)
 
 
 def test_an_s3_endpoint_that_refuses_is_one_line_naming_the_bucket(bucket: str) -> None:
