@@ -1,4 +1,4 @@
-"""The local store: collected functions and hourly metrics, collected windows, verdict history.
+"""The store: collected functions and hourly metrics, collected windows, verdict history.
 
 Layout under the data directory (default `platformdirs.user_data_dir("crossover")`, overridden
 by `--data-dir` or $CROSSOVER_DATA_DIR; a local folder or s3://bucket/prefix, see store_fs.py):
@@ -41,7 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from analyzer.adapters.store_fs import StorePath, is_remote, local_root, s3_root
+from analyzer.adapters.store_fs import StorePath, is_remote, local_path, s3_root
 from analyzer.core.fleet import (
     FUNCTION_COLUMNS,
     HOUR,
@@ -82,14 +82,17 @@ def store_root(
     value = data_dir or os.environ.get(ENV_DATA_DIR)
     if value and is_remote(value):
         return s3_root(os.fspath(value), endpoint_url) / "store"
-    return local_root(default_data_dir(data_dir)) / "store"
+    return local_path(default_data_dir(data_dir)) / "store"
 
 
 def atomic_write(path: Path | StorePath, write: Callable[[Any], object]) -> None:
     """Call `write(tmp)` then move tmp over `path`: an atomic rename in the same directory (in
-    S3, a server-side copy of the whole temporary object). `tmp` is of `path`'s type."""
+    S3, a server-side copy of the whole temporary object). `tmp` is of `path`'s type; a local
+    temporary file is private (mkstemp: mode 0600), and so is the file it becomes."""
+    if isinstance(path, StorePath) and path.local is not None:
+        atomic_write(path.local, lambda tmp: write(local_path(tmp)))
+        return
     if isinstance(path, StorePath):
-        path.parent.mkdir()
         temp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
         try:
             write(temp)

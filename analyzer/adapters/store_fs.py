@@ -111,9 +111,9 @@ class StorePath:
         ]
 
 
-def local_root(folder: Path) -> StorePath:
-    """A local folder as a StorePath."""
-    return StorePath(pafs.LocalFileSystem(), os.path.abspath(folder), str(folder), {})
+def local_path(path: Path) -> StorePath:
+    """A local file or folder as a StorePath."""
+    return StorePath(pafs.LocalFileSystem(), os.path.abspath(path), str(path), {})
 
 
 def s3_root(uri: str, endpoint_url: str | None = None) -> StorePath:

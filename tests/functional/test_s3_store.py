@@ -213,7 +213,7 @@ def test_collections_into_one_s3_store_are_serialised_by_the_lock_object(bucket:
     told: list[str] = []
     with store_lock(root) as held:
         assert f"{held}" == f"{URI}/store/.lock"
-        second_lock = store_lock(root, timeout_s=0.3, waiting=told.append, poll_s=0.05)
+        second_lock = store_lock(root, timeout_s=2.0, waiting=told.append, poll_s=0.1)
         with pytest.raises(StoreError) as second:
             second_lock.__enter__()
     assert f"in use by another collection (pid {os.getpid()} on " in str(second.value)
