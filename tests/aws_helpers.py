@@ -2,7 +2,8 @@
 
 `tests/conftest.py` imports the fixtures from here. The recorder notes every AWS operation that
 Crossover's own code (anything under `analyzer/`) performs during the test session; the IAM
-test and the session teardown check each against `iam/crossover-readonly.json`.
+test and the session teardown check each against `iam/crossover-readonly.json` (S3 actions, which
+only the store in S3 makes, against `iam/crossover-store-s3.json`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICY_PATH = ROOT / "iam" / "crossover-readonly.json"
+STORE_POLICY_PATH = ROOT / "iam" / "crossover-store-s3.json"  # s3: actions (a store in S3)
 SECRET_KEY = "crossover-SECRET-do-not-store-0123456789abcdef"
 ACCESS_KEY = "AKIACROSSOVERTEST0001"
 MAIN_ACCOUNT = "123456789012"  # moto's default account
@@ -84,11 +86,11 @@ def aws_call_recorder() -> Iterator[set[str]]:
         BaseClient._make_api_call = original
     denied = sorted(a for a in RECORDED if not policy_allows(a))
     if denied:
-        raise AssertionError(f"iam/crossover-readonly.json does not allow {denied}")
+        raise AssertionError(f"the iam/ policies do not allow {denied}")
 
 
-def policy_actions() -> list[str]:
-    doc = json.loads(POLICY_PATH.read_text(encoding="utf-8"))
+def policy_actions(path: Path = POLICY_PATH) -> list[str]:
+    doc = json.loads(path.read_text(encoding="utf-8"))
     out: list[str] = []
     for st in doc["Statement"]:
         if st["Effect"] != "Allow":
@@ -99,7 +101,10 @@ def policy_actions() -> list[str]:
 
 
 def policy_allows(action: str) -> bool:
-    return any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in policy_actions())
+    """Whether the shipped policy for `action` allows it: S3 actions (only the store in S3
+    makes them) against iam/crossover-store-s3.json, the rest against the read-only policy."""
+    path = STORE_POLICY_PATH if action.lower().startswith("s3:") else POLICY_PATH
+    return any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in policy_actions(path))
 
 
 # -- moto server -------------------------------------------------------------------------------

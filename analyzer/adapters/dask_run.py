@@ -12,7 +12,9 @@ in-process results, figure for figure.
 
     --dask local:2               a LocalCluster of 2 worker processes on 127.0.0.1
     --dask tcp://scheduler:8786  an existing cluster's scheduler; its workers must reach the
-                                 same store (a shared file system)
+                                 same store: a shared file system, or the S3 store itself
+                                 (--data-dir s3://...: each worker reads S3 with its own AWS
+                                 credentials; the store's address travels, never a key)
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""The local store: collected functions and hourly metrics, collected windows, verdict history.
+"""The store: collected functions and hourly metrics, collected windows, verdict history.
 
 Layout under the data directory (default `platformdirs.user_data_dir("crossover")`, overridden
-by `--data-dir` or $CROSSOVER_DATA_DIR):
+by `--data-dir` or $CROSSOVER_DATA_DIR; a local folder or s3://bucket/prefix, see store_fs.py):
 
     store/SCHEMA_VERSION                     "1"
     store/functions.parquet                  latest inventory, one row per function
@@ -11,9 +11,11 @@ by `--data-dir` or $CROSSOVER_DATA_DIR):
     store/history/verdicts-<when>.parquet    dated snapshots of analysis verdicts
     pricebooks/                              refreshed price books (see pricebooks.py)
 
-Every file is written atomically (temp file + os.replace) and the traffic of a pair is written
-before its window is recorded, so an interrupted run leaves a consistent store that simply
-re-fetches what it had not recorded. One writer at a time (the collecting thread).
+Every file is written atomically (a temporary file, then renamed into place; in S3, which has
+no rename, a temporary object copied onto the final key, so a reader sees the old object or the
+whole new one) and the traffic of a pair is written before its window is recorded, so an
+interrupted run leaves a consistent store that simply re-fetches what it had not recorded. One
+writer at a time (the collecting thread; collections are serialised by store_lock.py).
 
 Each traffic file is sorted by function_id, then hour, in row groups of ROW_GROUP_ROWS, so
 `StoredFleet` reads a block of functions (sorted by function_id too) by filtering on
@@ -28,6 +30,7 @@ import json
 import logging
 import os
 import tempfile
+import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from analyzer.adapters.store_fs import StorePath, is_remote, local_path, s3_root
 from analyzer.core.fleet import (
     FUNCTION_COLUMNS,
     HOUR,
@@ -62,12 +66,41 @@ TRAFFIC_SCHEMA = pa.schema(
 
 
 def default_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
-    """Explicit argument > $CROSSOVER_DATA_DIR > the platform's user data directory."""
-    return Path(data_dir or os.environ.get(ENV_DATA_DIR) or platformdirs.user_data_dir(APP_NAME))
+    """The local data directory: explicit argument > $CROSSOVER_DATA_DIR > the platform's user
+    data directory. An S3 data directory holds the store only (`Store`): refreshed price books
+    and the sent-report record then stay in the platform's user data directory."""
+    value = data_dir or os.environ.get(ENV_DATA_DIR)
+    if value and is_remote(value):
+        value = None
+    return Path(value or platformdirs.user_data_dir(APP_NAME))
 
 
-def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    """Call `write(tmp)` then move tmp over `path` (same directory: an atomic rename)."""
+def store_root(
+    data_dir: str | os.PathLike[str] | None = None, endpoint_url: str | None = None
+) -> StorePath:
+    """The store's folder: `store/` under the data directory, local or s3://bucket/prefix."""
+    value = data_dir or os.environ.get(ENV_DATA_DIR)
+    if value and is_remote(value):
+        return s3_root(os.fspath(value), endpoint_url) / "store"
+    return local_path(default_data_dir(data_dir)) / "store"
+
+
+def atomic_write(path: Path | StorePath, write: Callable[[Any], object]) -> None:
+    """Call `write(tmp)` then move tmp over `path`: an atomic rename in the same directory (in
+    S3, a server-side copy of the whole temporary object). `tmp` is of `path`'s type; a local
+    temporary file is private (mkstemp: mode 0600), and so is the file it becomes."""
+    if isinstance(path, StorePath) and path.local is not None:
+        atomic_write(path.local, lambda tmp: write(local_path(tmp)))
+        return
+    if isinstance(path, StorePath):
+        temp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
+        try:
+            write(temp)
+            path.fs.move(temp.path, path.path)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
@@ -80,13 +113,18 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
         raise
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+def atomic_write_text(path: Path | StorePath, text: str) -> None:
+    atomic_write(path, lambda tmp: tmp.write_bytes(text.encode("utf-8")))
 
 
-def _write_parquet(path: Path, df: pd.DataFrame, row_group_size: int | None = None) -> None:
+def _write_parquet(path: StorePath, df: pd.DataFrame, row_group_size: int | None = None) -> None:
     table = pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False)
-    atomic_write(path, lambda tmp: pq.write_table(table, tmp, row_group_size=row_group_size))
+    atomic_write(
+        path,
+        lambda tmp: pq.write_table(
+            table, tmp.path, filesystem=tmp.fs, row_group_size=row_group_size
+        ),
+    )
 
 
 def _merge_windows(
@@ -106,36 +144,42 @@ def _safe(part: str) -> str:
 
 
 class Store:
-    """Collected data on local disk (Parquet via pyarrow)."""
+    """Collected data on local disk or in S3 (Parquet via pyarrow). `endpoint_url`: the S3
+    endpoint of an s3:// data directory (else the AWS calls' rule, see store_fs.py)."""
 
-    def __init__(self, data_dir: str | os.PathLike[str] | None = None) -> None:
-        self.data_dir = default_data_dir(data_dir)
-        self.root = self.data_dir / "store"
+    def __init__(
+        self, data_dir: str | os.PathLike[str] | None = None, endpoint_url: str | None = None
+    ) -> None:
+        self.root = store_root(data_dir, endpoint_url)
         self._check_schema()
 
     # -- paths ----------------------------------------------------------------------------
     @property
-    def functions_path(self) -> Path:
+    def functions_path(self) -> StorePath:
         return self.root / "functions.parquet"
 
     @property
-    def windows_path(self) -> Path:
+    def windows_path(self) -> StorePath:
         return self.root / "windows.json"
 
     @property
-    def meta_path(self) -> Path:
+    def meta_path(self) -> StorePath:
         return self.root / "meta.json"
 
     @property
-    def history_dir(self) -> Path:
+    def history_dir(self) -> StorePath:
         return self.root / "history"
 
-    def traffic_path(self, account_id: str, region: str) -> Path:
+    def traffic_path(self, account_id: str, region: str) -> StorePath:
         return self.root / "traffic" / f"{_safe(account_id)}_{_safe(region)}.parquet"
 
     def _check_schema(self) -> None:
         marker = self.root / "SCHEMA_VERSION"
-        if marker.exists():
+        try:
+            there = marker.exists()
+        except OSError as exc:
+            raise StoreError(f"cannot read the store at {self.root}: {_line(exc)}") from exc
+        if there:
             try:
                 found = marker.read_bytes()[:64].decode("utf-8").strip()
             except (OSError, UnicodeDecodeError) as exc:
@@ -202,12 +246,13 @@ class Store:
     # -- writing --------------------------------------------------------------------------
     def _read_functions(self) -> pd.DataFrame:
         try:
-            return pq.read_table(self.functions_path).to_pandas()
+            path = self.functions_path
+            return pq.read_table(path.path, filesystem=path.fs).to_pandas()
         except (OSError, pa.ArrowException) as exc:
             raise StoreError(f"cannot read {self.functions_path}: {exc}") from exc
 
     def _read_traffic(
-        self, path: Path | list[Path], filters: Any = None, compact: bool = False
+        self, path: StorePath | list[StorePath], filters: Any = None, compact: bool = False
     ) -> pd.DataFrame:
         """Traffic files (rows matching `filters`) as one frame; compact: function_id
         categorical (one copy of each id string)."""
@@ -215,7 +260,10 @@ class Store:
         try:
             tables = [
                 pq.read_table(
-                    p, filters=filters, read_dictionary=["function_id"] if compact else None
+                    p.path,
+                    filesystem=p.fs,
+                    filters=filters,
+                    read_dictionary=["function_id"] if compact else None,
                 )
                 for p in paths
             ]
@@ -296,7 +344,7 @@ class Store:
             pd.MultiIndex.from_arrays([functions["account_id"], functions["region"]])
         )
         pair_of = pd.Series(pair_codes, index=functions["function_id"].to_numpy())
-        writers: dict[tuple[str, str], tuple[pq.ParquetWriter, Path]] = {}
+        writers: dict[tuple[str, str], tuple[pq.ParquetWriter, StorePath]] = {}
         rows = 0
         try:
             for part in parts:
@@ -308,16 +356,17 @@ class Store:
                     key = (str(pair_keys[int(code)][0]), str(pair_keys[int(code)][1]))
                     if key not in writers:
                         path = self.traffic_path(*key)
-                        path.parent.mkdir(parents=True, exist_ok=True)
-                        tmp = path.with_name(f".{path.name}.streaming.tmp")
-                        writers[key] = (pq.ParquetWriter(tmp, TRAFFIC_SCHEMA), path)
+                        path.parent.mkdir()
+                        tmp = _streaming_tmp(path)
+                        writer = pq.ParquetWriter(tmp.path, TRAFFIC_SCHEMA, filesystem=tmp.fs)
+                        writers[key] = (writer, path)
                     sel = frame[codes == code]
                     table = pa.Table.from_pandas(sel, schema=TRAFFIC_SCHEMA, preserve_index=False)
                     writers[key][0].write_table(table, row_group_size=ROW_GROUP_ROWS)
                     rows += len(sel)
             for writer, path in writers.values():
                 writer.close()
-                os.replace(path.with_name(f".{path.name}.streaming.tmp"), path)
+                path.fs.move(_streaming_tmp(path).path, path.path)
             _write_parquet(self.functions_path, functions)
             raw = {
                 f"{a}:{r}": [[window[0].isoformat(), window[1].isoformat()]]
@@ -332,7 +381,7 @@ class Store:
         finally:
             for writer, path in writers.values():
                 writer.close()
-                path.with_name(f".{path.name}.streaming.tmp").unlink(missing_ok=True)
+                _streaming_tmp(path).unlink(missing_ok=True)
         return rows
 
     def write_meta(self, meta: dict[str, Any]) -> None:
@@ -432,9 +481,10 @@ class Store:
             raise StoreError(f"the store at {self.root} has no traffic: run `crossover collect`")
         return [(min(firsts), max(lasts))]
 
-    def _read_traffic_column(self, path: Path, column: str) -> pd.Series:
+    def _read_traffic_column(self, path: StorePath, column: str) -> pd.Series:
         try:
-            values = pq.read_table(path, columns=[column]).column(0).to_pandas()
+            table = pq.read_table(path.path, filesystem=path.fs, columns=[column])
+            values = table.column(0).to_pandas()
             return pd.to_datetime(values, utc=True) if column == "timestamp" else values
         except (OSError, pa.ArrowException, KeyError, ValueError, TypeError) as exc:
             raise StoreError(f"the store is damaged: cannot read {column} of {path}") from exc
@@ -454,7 +504,9 @@ class Store:
         return meta
 
     # -- verdict history ------------------------------------------------------------------
-    def record_verdicts(self, df: pd.DataFrame, when: pd.Timestamp | str | None = None) -> Path:
+    def record_verdicts(
+        self, df: pd.DataFrame, when: pd.Timestamp | str | None = None
+    ) -> StorePath:
         """Keep a dated snapshot of the verdicts (needs columns function_id and verdict)."""
         missing = {"function_id", "verdict"} - set(df.columns)
         if missing:
@@ -471,9 +523,7 @@ class Store:
         _write_parquet(path, snap)
         return path
 
-    def verdict_snapshots(self) -> list[Path]:
-        if not self.history_dir.exists():
-            return []
+    def verdict_snapshots(self) -> list[StorePath]:
         return sorted(self.history_dir.glob("verdicts-*.parquet"))
 
     def previous_verdicts(self, before: pd.Timestamp | str | None = None) -> pd.DataFrame | None:
@@ -487,7 +537,7 @@ class Store:
         if not snaps:
             return None
         try:
-            return pq.read_table(snaps[-1]).to_pandas()
+            return pq.read_table(snaps[-1].path, filesystem=snaps[-1].fs).to_pandas()
         except (OSError, pa.ArrowException) as exc:
             raise StoreError(f"cannot read {snaps[-1]}: {exc}") from exc
 
@@ -554,7 +604,15 @@ class StoredFleet:
         return FleetData(f, self._traffic_of(f, exact=True), meta)
 
 
-def _read_json(path: Path) -> Any:
+def _streaming_tmp(path: StorePath) -> StorePath:
+    return path.parent / f".{path.name}.streaming.tmp"
+
+
+def _line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300]
+
+
+def _read_json(path: StorePath) -> Any:
     try:
         return json.loads(path.read_bytes().decode("utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:

@@ -86,7 +86,8 @@ def cost(
     "dask_address",
     metavar="SCHEDULER|local:N",
     help="Price the functions on a Dask cluster: a scheduler address (tcp://host:8786; its "
-    "workers must reach the same store) or local:N for N local worker processes. Same results.",
+    "workers must reach the same store: a shared directory or s3://) or local:N for N local "
+    "worker processes. Same results.",
 )
 def analyze_cmd(
     fmt: str,

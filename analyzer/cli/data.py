@@ -42,7 +42,7 @@ def collect(**opts: Any) -> None:
     click.echo(
         f"stored {len(fleet.functions)} functions, {len(fleet.traffic)} function-hours from "
         f"{fleet.start:%Y-%m-%d %H:%M} to {fleet.end:%Y-%m-%d %H:%M} UTC in "
-        f"{Store(opts.get('data_dir')).root} ({len(failures)} failures)"
+        f"{Store(opts.get('data_dir'), opts.get('endpoint_url')).root} ({len(failures)} failures)"
     )
     exit_if_partial(fleet)
 

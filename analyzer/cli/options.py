@@ -106,7 +106,8 @@ def data_dir_option(fn: Callable[..., Any]) -> Callable[..., Any]:
         type=click.Path(file_okay=False),
         default=None,
         envvar="CROSSOVER_DATA_DIR",
-        help="Where the local store and refreshed price books live "
+        help="Where the store and refreshed price books live: a directory, or "
+        "s3://bucket/prefix for the store in S3 "
         "[env CROSSOVER_DATA_DIR; default: the platform's user data dir].",
     )(fn)
 

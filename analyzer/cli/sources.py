@@ -76,7 +76,7 @@ def collect_from_aws(opts: dict[str, Any]) -> FleetData:
     from analyzer.adapters.store_lock import store_lock
 
     resolve_endpoint(opts.get("endpoint_url"))  # an empty or malformed endpoint stops here
-    store = Store(opts.get("data_dir"))
+    store = Store(opts.get("data_dir"), opts.get("endpoint_url"))
     session = base_session(opts.get("profile"))
     accounts, failures = discover_accounts(
         session,
@@ -214,7 +214,7 @@ def _fleet_from(options: dict[str, Any]) -> FleetData | None:
     if options["store"]:
         from analyzer.adapters.store import Store
 
-        return Store(options["data_dir"]).load_fleet()
+        return Store(options["data_dir"], options["endpoint_url"]).load_fleet()
     return None
 
 
@@ -226,7 +226,7 @@ def analysis_fleet(**opts: Any) -> Fleet:
         from analyzer.adapters.store import Store
 
         try:
-            return Store(options["data_dir"]).open_fleet()
+            return Store(options["data_dir"], options["endpoint_url"]).open_fleet()
         except CrossoverError as exc:
             raise click.ClickException(str(exc)) from exc
     return load_fleet(**opts)

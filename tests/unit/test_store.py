@@ -155,3 +155,20 @@ def test_collection_meta_is_kept_for_store_loads(tmp_path: Path) -> None:
     assert fleet.meta["source"] == "store"
     assert fleet.meta["failures"][0]["account_id"] == "2"
     assert json.loads(s.meta_path.read_text())["source"] == "aws"
+
+
+def test_store_files_are_private_to_their_owner(tmp_path: Path) -> None:
+    s = Store(tmp_path / "data")
+    s.write_pair("1", "r", _functions("1", "r"), _traffic("1", "r"), (T0, T0 + 3 * H))
+    s.write_meta({"source": "aws"})
+    files = [p for p in (tmp_path / "data").rglob("*") if p.is_file()]
+    assert len(files) == 5  # SCHEMA_VERSION, functions, traffic, windows, meta
+    assert {p.stat().st_mode & 0o777 for p in files} == {0o600}
+
+
+def test_an_s3_data_dir_keeps_price_books_and_the_sent_record_local(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CROSSOVER_DATA_DIR", "s3://my-crossover-store/crossover")
+    assert default_data_dir() == Path(platformdirs.user_data_dir("crossover"))
+    assert default_data_dir("s3://bucket/x") == Path(platformdirs.user_data_dir("crossover"))

@@ -16,9 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from analyzer.adapters.store_fs import StorePath
 
 from analyzer.adapters.email.compose import (
     Attachment,
@@ -60,7 +63,7 @@ class ReportOutcome:
     delivered_with: str  # "smtp" | "ses" | "dry-run"
     files: list[Path] = field(default_factory=list)
     ses_message_id: str | None = None
-    history_recorded: Path | None = None
+    history_recorded: StorePath | None = None  # the snapshot (local or in S3)
 
     @property
     def summary(self) -> str:
@@ -111,7 +114,7 @@ def _previous(cfg: ReportConfig) -> tuple[pd.DataFrame | None, list[str]]:
         ]
 
 
-def _record(cfg: ReportConfig, analysis: Analysis, when: dt.datetime) -> Path | None:
+def _record(cfg: ReportConfig, analysis: Analysis, when: dt.datetime) -> StorePath | None:
     from analyzer.adapters.store import Store
 
     cols = [c for c in HISTORY_COLUMNS if c in analysis.functions]
