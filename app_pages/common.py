@@ -7,6 +7,7 @@ builds its own copy of an analysis, a figure or the recommendations.)
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -175,8 +176,9 @@ class Analyses:
     Not `st.cache_data`: an Analysis holds the fleet (millions of traffic rows for a large
     fleet) and would be pickled and copied on every hit; analyses are read-only here. The
     optimistic and pessimistic analyses behind the sensitivity verdicts are *prefetched*: priced
-    on a background thread while the page that asked for the base analysis is drawn and read,
-    so opening a function or the What-if page rarely waits for them. An analysis a page needs
+    on a background thread once the page that asked for the base analysis has been drawn (not
+    during its run: two threads pricing and drawing at once would slow the page down), so
+    opening a function or the What-if page rarely waits for them. An analysis a page needs
     now and still queued is taken off the queue and priced at once, in the page's own run.
     """
 
@@ -187,6 +189,7 @@ class Analyses:
         self._futures: OrderedDict[tuple[str, str], Future[Analysis]] = OrderedDict()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crossover-prefetch")
         self._queued: list[tuple[str, str]] = []  # prefetched keys, oldest first
+        self._jobs: list[Callable[[], None]] = []  # queued, not yet handed to the thread
 
     def forget_queued(self, keep: Iterable[tuple[str, str]]) -> None:
         """Drop the prefetches not started yet except `keep`: the user has moved on to other
@@ -245,6 +248,8 @@ class Analyses:
         return fut is not None and not fut.done()
 
     def prefetch(self, key: tuple[str, str], compute: Callable[[], Analysis]) -> None:
+        """Queue `key`; it is priced once `start()` is called (at the end of the page's run,
+        so the page is not drawn while another thread holds the interpreter)."""
         with self._lock:
             if key in self._futures:
                 return
@@ -252,11 +257,18 @@ class Analyses:
             self._futures[key] = fut
             self._queued.append(key)
 
-        def job() -> None:
-            if fut.set_running_or_notify_cancel():  # False: a page took it over meanwhile
-                self._run(key, fut, compute)
+            def job() -> None:
+                if fut.set_running_or_notify_cancel():  # False: a page took it over meanwhile
+                    self._run(key, fut, compute)
 
-        self._pool.submit(job)
+            self._jobs.append(job)
+
+    def start(self) -> None:
+        """Price the queued prefetches on the background thread."""
+        with self._lock:
+            jobs, self._jobs = self._jobs, []
+        for job in jobs:
+            self._pool.submit(job)
 
 
 @st.cache_resource(show_spinner=False)
@@ -292,6 +304,11 @@ def _prefetch(source_id: str, fleet: FleetData, a: Assumptions) -> None:
         store.prefetch((source_id, _key(t)), priced(t))
 
 
+def start_prefetch() -> None:
+    """Start pricing the analyses queued by this run (app.py calls it once the page is drawn)."""
+    _analyses().start()
+
+
 def analysis(a: Assumptions | None = None) -> Analysis:
     """The analysis of the current source under `a` (default: the what-if assumptions, whose
     optimistic and pessimistic analyses are then prefetched)."""
@@ -324,8 +341,9 @@ def _figure(key: tuple[str, str], kind: str, fid: str, _a: Analysis) -> Any:
     from analyzer.present import charts
 
     log.debug("drawing %s of %s under %s", kind, fid, key)
-    make = {
-        "cost_curves": charts.cost_curve_chart,
+    make = {  # 30 traffic levels (the exports draw 60): each is priced exactly, the crossover
+        # is drawn at its exact traffic, and the function opens in half the time
+        "cost_curves": lambda a, f: charts.cost_curve_chart(a, f, points=30),
         "traffic": charts.traffic_chart,
         "breakdown": charts.breakdown_chart,
     }[kind]
@@ -337,34 +355,48 @@ def figure(a: Analysis, kind: str, fid: str) -> Any:
     return _figure(analysis_key(), kind, fid, a)
 
 
+def ids_key(f: pd.DataFrame) -> str:
+    """A short digest of the functions `f` holds, in order: the cache key standing for `f`
+    (Streamlit hashing 10,000 ids one by one costs a quarter of a second per call)."""
+    hashed = pd.util.hash_pandas_object(f["function_id"], index=False).to_numpy()
+    return hashlib.blake2b(hashed.tobytes(), digest_size=16).hexdigest()
+
+
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _fleet_figure(
-    key: tuple[str, str],
-    ids: tuple[str, ...],
-    _a: Analysis,
-    _f: pd.DataFrame,
-) -> Any:
+def _fleet_figure(key: tuple[str, str], ids: str, _a: Analysis, _f: pd.DataFrame) -> Any:
     from analyzer.present.charts import fleet_chart
 
-    log.debug("drawing the fleet chart of %d functions under %s", len(ids), key)
+    log.debug("drawing the fleet chart of %d functions (%s) under %s", len(_f), ids, key)
     return fleet_chart(_a, _f)
 
 
 def fleet_figure(a: Analysis, f: pd.DataFrame) -> Any:
     """The fleet chart of the functions `f` (rows of `a.functions`)."""
-    return _fleet_figure(analysis_key(), tuple(f["function_id"]), a, f)
+    return _fleet_figure(analysis_key(), ids_key(f), a, f)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _fleet_table(key: tuple[str, str], ids: tuple[str, ...], _f: pd.DataFrame, mm: float) -> Any:
-    log.debug("tabling %d functions under %s", len(ids), key)
+def _fleet_table(key: tuple[str, str], ids: str, _f: pd.DataFrame, mm: float) -> Any:
+    log.debug("tabling %d functions (%s) under %s", len(_f), ids, key)
     return m.fleet_table(_f, mm)
 
 
 def fleet_table(a: Analysis, f: pd.DataFrame) -> pd.DataFrame:
     """The overview's table of the functions `f` (rows of `a.functions`), worst first."""
     mm = float(a.assumptions.max_multiple)
-    return _fleet_table(analysis_key(), tuple(f["function_id"]), f, mm)
+    return _fleet_table(analysis_key(), ids_key(f), f, mm)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _function_choices(key: tuple[str, str], _a: Analysis) -> dict[str, str]:
+    log.debug("listing the functions under %s", key)
+    return m.function_choices(_a.functions)
+
+
+def function_choices(a: Analysis) -> dict[str, str]:
+    """function_id -> label of every function of `a`, worst verdict first (once per analysis:
+    it tables the whole fleet)."""
+    return _function_choices(analysis_key(), a)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -374,7 +406,14 @@ def _function_rec(key: tuple[str, str], fid: str, _a: Analysis) -> pd.Series:
 
 
 def function_rec(a: Analysis, fid: str) -> pd.Series:
-    """One function's recommendation row (no sensitivity run), for the verdict sentence."""
+    """One function's recommendation row, for the verdict sentence: the fleet's (priced once
+    per analysis) when the sensitivity analyses are in, else this function's alone (the same
+    words: the sentence uses no sensitivity column)."""
+    if sensitivity_ready():
+        fns = recommendations().functions
+        rows = fns[fns["function_id"] == fid]
+        if not rows.empty:
+            return rows.iloc[0]
     return _function_rec(analysis_key(), fid, a)
 
 

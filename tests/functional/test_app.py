@@ -98,6 +98,16 @@ def test_filters_combine_and_empty_means_all(analysis: Analysis) -> None:
     assert set(opts["account"]) == set(f["account_name"])
 
 
+def test_a_long_fleet_table_is_shown_a_page_of_100_at_a_time(analysis: Analysis) -> None:
+    t = m.fleet_table(pd.concat([analysis.functions] * 4, ignore_index=True))  # 268 rows
+    assert m.TABLE_PAGE_ROWS == 100
+    assert m.page_count(len(t)) == 3 and m.page_count(67) == 1 and m.page_count(0) == 1
+    assert m.table_page(t, 1).equals(t.iloc[:100])  # the worst 100 first
+    assert m.table_page(t, 3).equals(t.iloc[200:])  # the last 68
+    assert m.table_page(t, 9).equals(t.iloc[200:])  # past the end: the last page
+    assert m.table_page(t, 0).equals(t.iloc[:100])
+
+
 def test_fleet_table_is_worst_first_with_units_in_headers(analysis: Analysis) -> None:
     t = m.fleet_table(analysis.functions)
     assert list(t.columns) == m.FLEET_TABLE_COLUMNS
