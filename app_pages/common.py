@@ -171,7 +171,8 @@ def _key(a: Assumptions) -> str:
 
 
 class Analyses:
-    """Every analysis this server has made, one per (source, assumptions), shared by sessions.
+    """Every analysis this server has made, one per (source, assumptions), shared by sessions,
+    and the fleet recommendations made of them (key: source, "recommendations " + assumptions).
 
     Not `st.cache_data`: an Analysis holds the fleet (millions of traffic rows for a large
     fleet) and would be pickled and copied on every hit; analyses are read-only here. The
@@ -186,7 +187,7 @@ class Analyses:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._futures: OrderedDict[tuple[str, str], Future[Analysis]] = OrderedDict()
+        self._futures: OrderedDict[tuple[str, str], Future[Any]] = OrderedDict()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crossover-prefetch")
         self._queued: list[tuple[str, str]] = []  # prefetched keys, oldest first
         self._jobs: list[Callable[[], None]] = []  # queued, not yet handed to the thread
@@ -202,7 +203,7 @@ class Analyses:
                     del self._futures[key]
             self._queued = [k for k in self._queued if k in wanted]
 
-    def _claim(self, key: tuple[str, str]) -> tuple[Future[Analysis], bool]:
+    def _claim(self, key: tuple[str, str]) -> tuple[Future[Any], bool]:
         """The future for `key` and whether the caller must compute it (it is new or was
         still queued)."""
         with self._lock:
@@ -217,9 +218,7 @@ class Analyses:
                 self._futures.popitem(last=False)
             return fut, True
 
-    def _run(
-        self, key: tuple[str, str], fut: Future[Analysis], compute: Callable[[], Analysis]
-    ) -> None:
+    def _run(self, key: tuple[str, str], fut: Future[Any], compute: Callable[[], Any]) -> None:
         try:
             fut.set_result(compute())
         except BaseException as exc:  # the waiters see it; a later call tries again
@@ -228,7 +227,7 @@ class Analyses:
                     del self._futures[key]
             fut.set_exception(exc)
 
-    def get(self, key: tuple[str, str], compute: Callable[[], Analysis]) -> Analysis:
+    def get(self, key: tuple[str, str], compute: Callable[[], Any]) -> Any:
         fut, mine = self._claim(key)
         if mine:
             self._run(key, fut, compute)
@@ -247,13 +246,13 @@ class Analyses:
             fut = self._futures.get(key)
         return fut is not None and not fut.done()
 
-    def prefetch(self, key: tuple[str, str], compute: Callable[[], Analysis]) -> None:
+    def prefetch(self, key: tuple[str, str], compute: Callable[[], Any]) -> None:
         """Queue `key`; it is priced once `start()` is called (at the end of the page's run,
         so the page is not drawn while another thread holds the interpreter)."""
         with self._lock:
             if key in self._futures:
                 return
-            fut: Future[Analysis] = Future()
+            fut: Future[Any] = Future()
             self._futures[key] = fut
             self._queued.append(key)
 
@@ -299,9 +298,22 @@ def _prefetch(source_id: str, fleet: FleetData, a: Assumptions) -> None:
 
     tilted = (optimistic(a), pessimistic(a))
     store = _analyses()
-    store.forget_queued((source_id, _key(t)) for t in tilted)
+    rkey = _recommendations_key(source_id, a)
+    store.forget_queued([*((source_id, _key(t)) for t in tilted), rkey])
     for t in tilted:
         store.prefetch((source_id, _key(t)), priced(t))
+
+    def recommended() -> Recommendations:  # after the two above (one worker, in order)
+        from analyzer.present.recommendations import recommend
+
+        three = [store.get((source_id, _key(t)), priced(t)) for t in (a, *tilted)]
+        return recommend(*three)
+
+    store.prefetch(rkey, recommended)
+
+
+def _recommendations_key(source_id: str, a: Assumptions) -> tuple[str, str]:
+    return source_id, "recommendations " + _key(a)
 
 
 def start_prefetch() -> None:
@@ -417,28 +429,34 @@ def function_rec(a: Analysis, fid: str) -> pd.Series:
     return _function_rec(analysis_key(), fid, a)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _recommendations(key: tuple[str, str], _analyses: tuple[Analysis, Analysis, Analysis]) -> Any:
-    from analyzer.present.recommendations import recommend
-
-    log.debug("recommending the fleet under %s", key)
-    return recommend(*_analyses)
-
-
 def recommendations() -> Recommendations:
     """The whole fleet's recommendations under the what-if assumptions, sensitivity included
-    (migration cost, payback, confidence, Tune): computed once per analysis, as the exports."""
+    (migration cost, payback, confidence, Tune): computed once per analysis, as the exports
+    (usually in the background, after the optimistic and pessimistic analyses)."""
+    from analyzer.present.recommendations import recommend
+
+    a = assumptions()
+    key = _recommendations_key(current_fleet()[0], a)
+    store = _analyses()
+
+    def compute() -> Recommendations:
+        log.debug("recommending the fleet under %s", key)
+        return recommend(*sensitivity_analyses(a))
+
+    if store.ready(key):
+        return store.get(key, compute)
     with st.spinner("Checking the verdicts under optimistic and pessimistic assumptions…"):
-        return _recommendations(analysis_key(), sensitivity_analyses())
+        return store.get(key, compute)
 
 
 def sensitivity_ready() -> bool:
-    """Whether the optimistic and pessimistic analyses of the what-if assumptions are no longer
-    being priced in the background."""
+    """Whether the optimistic and pessimistic analyses of the what-if assumptions, and the
+    recommendations made of them, are no longer being priced in the background."""
     a = assumptions()
     sid, _ = current_fleet()
     store = _analyses()
-    return not any(store.pending((sid, _key(t))) for t in (a, optimistic(a), pessimistic(a)))
+    keys = [(sid, _key(t)) for t in (a, optimistic(a), pessimistic(a))]
+    return not any(store.pending(k) for k in [*keys, _recommendations_key(sid, a)])
 
 
 def with_recommendations(slot: Any, render: Callable[[Recommendations], None]) -> None:
