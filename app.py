@@ -29,6 +29,9 @@ pages = st.navigation(
         st.Page("app_pages/export.py", title="Export", icon=":material/download:"),
     ]
 )
-pages.run()
-with common.guarded():  # after the page: an upload or a reset on it shows in the sidebar at once
-    common.sidebar(common.analysis())
+try:
+    pages.run()
+    with common.guarded():  # after the page: an upload or a reset on it shows in the sidebar
+        common.sidebar(common.analysis())
+finally:  # also when the page switches or stops: the queued analyses must not wait forever
+    common.start_prefetch()

@@ -7,6 +7,7 @@ builds its own copy of an analysis, a figure or the recommendations.)
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -170,13 +171,15 @@ def _key(a: Assumptions) -> str:
 
 
 class Analyses:
-    """Every analysis this server has made, one per (source, assumptions), shared by sessions.
+    """Every analysis this server has made, one per (source, assumptions), shared by sessions,
+    and the fleet recommendations made of them (key: source, "recommendations " + assumptions).
 
     Not `st.cache_data`: an Analysis holds the fleet (millions of traffic rows for a large
     fleet) and would be pickled and copied on every hit; analyses are read-only here. The
     optimistic and pessimistic analyses behind the sensitivity verdicts are *prefetched*: priced
-    on a background thread while the page that asked for the base analysis is drawn and read,
-    so opening a function or the What-if page rarely waits for them. An analysis a page needs
+    on a background thread once the page that asked for the base analysis has been drawn (not
+    during its run: two threads pricing and drawing at once would slow the page down), so
+    opening a function or the What-if page rarely waits for them. An analysis a page needs
     now and still queued is taken off the queue and priced at once, in the page's own run.
     """
 
@@ -184,9 +187,10 @@ class Analyses:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._futures: OrderedDict[tuple[str, str], Future[Analysis]] = OrderedDict()
+        self._futures: OrderedDict[tuple[str, str], Future[Any]] = OrderedDict()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crossover-prefetch")
         self._queued: list[tuple[str, str]] = []  # prefetched keys, oldest first
+        self._jobs: list[Callable[[], None]] = []  # queued, not yet handed to the thread
 
     def forget_queued(self, keep: Iterable[tuple[str, str]]) -> None:
         """Drop the prefetches not started yet except `keep`: the user has moved on to other
@@ -199,7 +203,7 @@ class Analyses:
                     del self._futures[key]
             self._queued = [k for k in self._queued if k in wanted]
 
-    def _claim(self, key: tuple[str, str]) -> tuple[Future[Analysis], bool]:
+    def _claim(self, key: tuple[str, str]) -> tuple[Future[Any], bool]:
         """The future for `key` and whether the caller must compute it (it is new or was
         still queued)."""
         with self._lock:
@@ -214,9 +218,7 @@ class Analyses:
                 self._futures.popitem(last=False)
             return fut, True
 
-    def _run(
-        self, key: tuple[str, str], fut: Future[Analysis], compute: Callable[[], Analysis]
-    ) -> None:
+    def _run(self, key: tuple[str, str], fut: Future[Any], compute: Callable[[], Any]) -> None:
         try:
             fut.set_result(compute())
         except BaseException as exc:  # the waiters see it; a later call tries again
@@ -225,7 +227,7 @@ class Analyses:
                     del self._futures[key]
             fut.set_exception(exc)
 
-    def get(self, key: tuple[str, str], compute: Callable[[], Analysis]) -> Analysis:
+    def get(self, key: tuple[str, str], compute: Callable[[], Any]) -> Any:
         fut, mine = self._claim(key)
         if mine:
             self._run(key, fut, compute)
@@ -244,19 +246,28 @@ class Analyses:
             fut = self._futures.get(key)
         return fut is not None and not fut.done()
 
-    def prefetch(self, key: tuple[str, str], compute: Callable[[], Analysis]) -> None:
+    def prefetch(self, key: tuple[str, str], compute: Callable[[], Any]) -> None:
+        """Queue `key`; it is priced once `start()` is called (at the end of the page's run,
+        so the page is not drawn while another thread holds the interpreter)."""
         with self._lock:
             if key in self._futures:
                 return
-            fut: Future[Analysis] = Future()
+            fut: Future[Any] = Future()
             self._futures[key] = fut
             self._queued.append(key)
 
-        def job() -> None:
-            if fut.set_running_or_notify_cancel():  # False: a page took it over meanwhile
-                self._run(key, fut, compute)
+            def job() -> None:
+                if fut.set_running_or_notify_cancel():  # False: a page took it over meanwhile
+                    self._run(key, fut, compute)
 
-        self._pool.submit(job)
+            self._jobs.append(job)
+
+    def start(self) -> None:
+        """Price the queued prefetches on the background thread."""
+        with self._lock:
+            jobs, self._jobs = self._jobs, []
+        for job in jobs:
+            self._pool.submit(job)
 
 
 @st.cache_resource(show_spinner=False)
@@ -287,9 +298,27 @@ def _prefetch(source_id: str, fleet: FleetData, a: Assumptions) -> None:
 
     tilted = (optimistic(a), pessimistic(a))
     store = _analyses()
-    store.forget_queued((source_id, _key(t)) for t in tilted)
+    rkey = _recommendations_key(source_id, a)
+    store.forget_queued([*((source_id, _key(t)) for t in tilted), rkey])
     for t in tilted:
         store.prefetch((source_id, _key(t)), priced(t))
+
+    def recommended() -> Recommendations:  # after the two above (one worker, in order)
+        from analyzer.present.recommendations import recommend
+
+        three = [store.get((source_id, _key(t)), priced(t)) for t in (a, *tilted)]
+        return recommend(*three)
+
+    store.prefetch(rkey, recommended)
+
+
+def _recommendations_key(source_id: str, a: Assumptions) -> tuple[str, str]:
+    return source_id, "recommendations " + _key(a)
+
+
+def start_prefetch() -> None:
+    """Start pricing the analyses queued by this run (app.py calls it once the page is drawn)."""
+    _analyses().start()
 
 
 def analysis(a: Assumptions | None = None) -> Analysis:
@@ -324,8 +353,9 @@ def _figure(key: tuple[str, str], kind: str, fid: str, _a: Analysis) -> Any:
     from analyzer.present import charts
 
     log.debug("drawing %s of %s under %s", kind, fid, key)
-    make = {
-        "cost_curves": charts.cost_curve_chart,
+    make = {  # 30 traffic levels (the exports draw 60): each is priced exactly, the crossover
+        # is drawn at its exact traffic, and the function opens in half the time
+        "cost_curves": lambda a, f: charts.cost_curve_chart(a, f, points=30),
         "traffic": charts.traffic_chart,
         "breakdown": charts.breakdown_chart,
     }[kind]
@@ -337,34 +367,48 @@ def figure(a: Analysis, kind: str, fid: str) -> Any:
     return _figure(analysis_key(), kind, fid, a)
 
 
+def ids_key(f: pd.DataFrame) -> str:
+    """A short digest of the functions `f` holds, in order: the cache key standing for `f`
+    (Streamlit hashing 10,000 ids one by one costs a quarter of a second per call)."""
+    hashed = pd.util.hash_pandas_object(f["function_id"], index=False).to_numpy()
+    return hashlib.blake2b(hashed.tobytes(), digest_size=16).hexdigest()
+
+
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _fleet_figure(
-    key: tuple[str, str],
-    ids: tuple[str, ...],
-    _a: Analysis,
-    _f: pd.DataFrame,
-) -> Any:
+def _fleet_figure(key: tuple[str, str], ids: str, _a: Analysis, _f: pd.DataFrame) -> Any:
     from analyzer.present.charts import fleet_chart
 
-    log.debug("drawing the fleet chart of %d functions under %s", len(ids), key)
+    log.debug("drawing the fleet chart of %d functions (%s) under %s", len(_f), ids, key)
     return fleet_chart(_a, _f)
 
 
 def fleet_figure(a: Analysis, f: pd.DataFrame) -> Any:
     """The fleet chart of the functions `f` (rows of `a.functions`)."""
-    return _fleet_figure(analysis_key(), tuple(f["function_id"]), a, f)
+    return _fleet_figure(analysis_key(), ids_key(f), a, f)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _fleet_table(key: tuple[str, str], ids: tuple[str, ...], _f: pd.DataFrame, mm: float) -> Any:
-    log.debug("tabling %d functions under %s", len(ids), key)
+def _fleet_table(key: tuple[str, str], ids: str, _f: pd.DataFrame, mm: float) -> Any:
+    log.debug("tabling %d functions (%s) under %s", len(_f), ids, key)
     return m.fleet_table(_f, mm)
 
 
 def fleet_table(a: Analysis, f: pd.DataFrame) -> pd.DataFrame:
     """The overview's table of the functions `f` (rows of `a.functions`), worst first."""
     mm = float(a.assumptions.max_multiple)
-    return _fleet_table(analysis_key(), tuple(f["function_id"]), f, mm)
+    return _fleet_table(analysis_key(), ids_key(f), f, mm)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _function_choices(key: tuple[str, str], _a: Analysis) -> dict[str, str]:
+    log.debug("listing the functions under %s", key)
+    return m.function_choices(_a.functions)
+
+
+def function_choices(a: Analysis) -> dict[str, str]:
+    """function_id -> label of every function of `a`, worst verdict first (once per analysis:
+    it tables the whole fleet)."""
+    return _function_choices(analysis_key(), a)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -374,32 +418,45 @@ def _function_rec(key: tuple[str, str], fid: str, _a: Analysis) -> pd.Series:
 
 
 def function_rec(a: Analysis, fid: str) -> pd.Series:
-    """One function's recommendation row (no sensitivity run), for the verdict sentence."""
+    """One function's recommendation row, for the verdict sentence: the fleet's (priced once
+    per analysis) when the sensitivity analyses are in, else this function's alone (the same
+    words: the sentence uses no sensitivity column)."""
+    if sensitivity_ready():
+        fns = recommendations().functions
+        rows = fns[fns["function_id"] == fid]
+        if not rows.empty:
+            return rows.iloc[0]
     return _function_rec(analysis_key(), fid, a)
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _recommendations(key: tuple[str, str], _analyses: tuple[Analysis, Analysis, Analysis]) -> Any:
-    from analyzer.present.recommendations import recommend
-
-    log.debug("recommending the fleet under %s", key)
-    return recommend(*_analyses)
 
 
 def recommendations() -> Recommendations:
     """The whole fleet's recommendations under the what-if assumptions, sensitivity included
-    (migration cost, payback, confidence, Tune): computed once per analysis, as the exports."""
+    (migration cost, payback, confidence, Tune): computed once per analysis, as the exports
+    (usually in the background, after the optimistic and pessimistic analyses)."""
+    from analyzer.present.recommendations import recommend
+
+    a = assumptions()
+    key = _recommendations_key(current_fleet()[0], a)
+    store = _analyses()
+
+    def compute() -> Recommendations:
+        log.debug("recommending the fleet under %s", key)
+        return recommend(*sensitivity_analyses(a))
+
+    if store.ready(key):
+        return store.get(key, compute)
     with st.spinner("Checking the verdicts under optimistic and pessimistic assumptions…"):
-        return _recommendations(analysis_key(), sensitivity_analyses())
+        return store.get(key, compute)
 
 
 def sensitivity_ready() -> bool:
-    """Whether the optimistic and pessimistic analyses of the what-if assumptions are no longer
-    being priced in the background."""
+    """Whether the optimistic and pessimistic analyses of the what-if assumptions, and the
+    recommendations made of them, are no longer being priced in the background."""
     a = assumptions()
     sid, _ = current_fleet()
     store = _analyses()
-    return not any(store.pending((sid, _key(t))) for t in (a, optimistic(a), pessimistic(a)))
+    keys = [(sid, _key(t)) for t in (a, optimistic(a), pessimistic(a))]
+    return not any(store.pending(k) for k in [*keys, _recommendations_key(sid, a)])
 
 
 def with_recommendations(slot: Any, render: Callable[[Recommendations], None]) -> None:

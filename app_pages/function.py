@@ -17,7 +17,7 @@ st.title("Function detail")
 
 with common.guarded():
     a = common.analysis()
-    choices = m.function_choices(a.functions)
+    choices = common.function_choices(a)
     ids = list(choices)
     if st.session_state.get(common.FUNCTION_KEY) not in choices:
         st.session_state[common.FUNCTION_KEY] = ids[0]

@@ -3,6 +3,7 @@ the fleet chart, filters and the sortable table."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from analyzer.core.recommend import Recommendations
@@ -117,13 +118,31 @@ with common.guarded():
             "is already cheaper."
         )
         table = common.fleet_table(a, f)
-        st.session_state["_overview_rows"] = list(table.index)
-        st.markdown(f"**{len(table)} functions**, worst first (click a column to sort):")
+        pages = m.page_count(len(table))
+        shown: pd.DataFrame = table
+        if pages == 1:
+            st.markdown(f"**{len(table)} functions**, worst first (click a column to sort):")
+        else:  # a page at a time: the browser draws 100 rows, not 10,000
+            ids = common.ids_key(f)
+            if st.session_state.get("_paged") != ids:  # other functions: back to the worst
+                st.session_state["_paged"] = ids
+                st.session_state["f_page"] = 1
+            page = min(max(int(st.session_state.get("f_page") or 1), 1), pages)
+            st.session_state["f_page"] = page
+            shown = m.table_page(table, page)
+            first = (page - 1) * m.TABLE_PAGE_ROWS + 1
+            st.markdown(
+                f"**{len(table):,} functions**, worst first: {first:,} to "
+                f"{first + len(shown) - 1:,} shown, {m.TABLE_PAGE_ROWS} a page (click a column "
+                "to sort the page; search or filter to narrow them down):"
+            )
+            st.number_input(f"Page (of {pages:,})", 1, pages, step=1, key="f_page")
+        st.session_state["_overview_rows"] = list(shown.index)
         st.dataframe(
-            table,
+            shown,
             hide_index=True,
             width="stretch",
-            height=common.fleet_table_height(len(table)),
+            height=common.fleet_table_height(len(shown)),
             key="fleet_table",
             on_select="rerun",
             selection_mode="single-row",
@@ -138,10 +157,10 @@ with common.guarded():
     for note in a.meta.get("notes", []):
         st.caption(f"Note: {note}")
 
-    shown = f["function_id"]
+    kept = f["function_id"]
 
     def show_decision(recs: Recommendations) -> None:
-        d = m.decision(recs.functions[recs.functions["function_id"].isin(shown)])
+        d = m.decision(recs.functions[recs.functions["function_id"].isin(kept)])
         d1, d2, d3, d4 = st.columns(4)
         d1.metric(
             "Firm Outgrown verdicts",

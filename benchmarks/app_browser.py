@@ -1,6 +1,7 @@
 """The app as a product owner clicks it, timed in a real headless Chromium; optional screenshots.
 
     .venv/bin/python benchmarks/app_browser.py [--runs 3] [--functions 1000] [--screenshots docs/]
+        [--store DIR]
 
 Starts `streamlit run app.py` on 127.0.0.1, drives the system's chromium (never downloads a
 browser) and prints a Markdown table: per case and interaction, the median and worst wall time
@@ -130,15 +131,28 @@ def decision_shown(page: Page) -> float:
     )
 
 
+GL_POINT = """gd => { const t = gd._fullData[0], xa = gd._fullLayout.xaxis,
+    ya = gd._fullLayout.yaxis, r = gd.getBoundingClientRect();
+    return {x: r.left + xa._offset + xa.c2p(t.x[0]), y: r.top + ya._offset + ya.c2p(t.y[0])}; }"""
+"""Where the first bubble of a WebGL fleet chart (no SVG element per bubble) is on the page."""
+
+
 def click_bubble(page: Page) -> None:
-    point = page.locator(".js-plotly-plot .scatterlayer .trace").first.locator(".point").first
-    point.wait_for(timeout=180_000)
-    point.scroll_into_view_if_needed()
-    box = point.bounding_box()
-    assert box is not None
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    chart = page.locator(".js-plotly-plot").first
+    chart.wait_for(timeout=180_000)
+    if chart.locator(".scatterlayer .trace .point").count():
+        point = chart.locator(".scatterlayer .trace").first.locator(".point").first
+        point.scroll_into_view_if_needed()
+        box = point.bounding_box()
+        assert box is not None
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    else:  # a WebGL chart (a large fleet): the bubble's place from the chart's axes
+        chart.scroll_into_view_if_needed()
+        xy = chart.evaluate(GL_POINT)
+        x, y = xy["x"], xy["y"]
+    page.mouse.move(x, y)
     page.wait_for_timeout(200)  # hover first, as a hand does; counted in the time
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.click(x, y)
 
 
 def open_filters(page: Page) -> None:
@@ -278,18 +292,28 @@ def screenshots(browser: Browser, url: str, target: Path) -> None:
         page.close()
 
 
+def target_for(case: str, interaction: str) -> str:
+    """The issue's targets: demo 1 s (first overview 2 s); 1,000 functions 2 s; 10,000
+    functions 1.5 s (first overview 3 s). None for a cold server or loading a store."""
+    if "cold" in interaction or interaction.startswith(("load", "…")):
+        return ""
+    first = "first overview" in interaction
+    if case.startswith("demo"):
+        return "≤ 2 s" if first else "≤ 1 s"
+    n = int("".join(ch for ch in case if ch.isdigit()) or 0)
+    if n >= 10_000:
+        return "≤ 3 s" if first else "≤ 1.5 s"
+    return "≤ 2 s"
+
+
 def table(results: dict[str, dict[str, list[float]]], runs: int) -> str:
     lines = [
         "| case | interaction | median (s) | worst (s) | target |",
         "|---|---|---:|---:|---|",
     ]
     for case, rows in results.items():
-        big = not case.startswith("demo")
         for interaction, times in rows.items():
-            cold = "cold" in interaction or interaction.startswith(("load", "…"))
-            target = (
-                "" if cold else ("≤ 2 s" if big or "first overview" in interaction else "≤ 1 s")
-            )
+            target = target_for(case, interaction)
             lines.append(
                 f"| {case} | {interaction} | {statistics.median(times):.2f} | "
                 f"{max(times):.2f} | {target} |"
@@ -309,6 +333,13 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--functions", type=int, default=1000, help="0: the demo fleet only")
     p.add_argument("--screenshots", type=Path, default=None)
+    p.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        help="a data directory already holding the --functions fleet (written by an earlier "
+        "run or store_fleet): not generated again",
+    )
     args = p.parse_args()
     results: dict[str, dict[str, list[float]]] = {}
     try:
@@ -334,7 +365,9 @@ def run_cases(args: argparse.Namespace, results: dict[str, dict[str, list[float]
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         empty, stored = Path(tmp, "empty"), Path(tmp, "stored")
         empty.mkdir()
-        if args.functions > 0 and args.runs > 0:
+        if args.store is not None:
+            stored = args.store
+        elif args.functions > 0 and args.runs > 0:
             store_fleet(args.functions, stored)
         for run in range(max(args.runs, 1)):
             with app_server(empty) as url:  # a fresh server per run: the first overview is cold

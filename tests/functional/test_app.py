@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from app_helpers import metric, outgrown_saving, run_app, texts
+from app_helpers import APP, metric, outgrown_saving, run_app, texts
+from bench_helpers import fleetgen
+from streamlit.testing.v1 import AppTest
 
 from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.assumptions import FIELDS, Assumptions, optimistic, pessimistic
@@ -96,6 +99,16 @@ def test_filters_combine_and_empty_means_all(analysis: Analysis) -> None:
     opts = m.filter_options(f)
     assert opts["verdict"] == ["outgrown", "watch", "stay"]
     assert set(opts["account"]) == set(f["account_name"])
+
+
+def test_a_long_fleet_table_is_shown_a_page_of_100_at_a_time(analysis: Analysis) -> None:
+    t = m.fleet_table(pd.concat([analysis.functions] * 4, ignore_index=True))  # 268 rows
+    assert m.TABLE_PAGE_ROWS == 100
+    assert m.page_count(len(t)) == 3 and m.page_count(67) == 1 and m.page_count(0) == 1
+    assert m.table_page(t, 1).equals(t.iloc[:100])  # the worst 100 first
+    assert m.table_page(t, 3).equals(t.iloc[200:])  # the last 68
+    assert m.table_page(t, 9).equals(t.iloc[200:])  # past the end: the last page
+    assert m.table_page(t, 0).equals(t.iloc[:100])
 
 
 def test_fleet_table_is_worst_first_with_units_in_headers(analysis: Analysis) -> None:
@@ -419,3 +432,27 @@ def test_live_aws_outside_us_east_1_reads_the_region_prices_first(
     assert f"saved as price book {saved.name}" in texts(at)
     at.switch_page("app_pages/overview.py").run()
     assert not at.exception  # the eu-west-1 fleet is priced (the bundled book could not)
+
+
+def test_a_fleet_of_150_functions_shows_its_table_100_rows_a_page_worst_first() -> None:
+    fleet = fleetgen().synthetic_fleet(150, days=7)
+    # prices of every option exist in us-east-1 (the benchmark's store does the same)
+    fleet = dataclasses.replace(fleet, functions=fleet.functions.assign(region="us-east-1"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["fleets"] = {"synthetic": fleet}
+    at.session_state["source_id"] = "synthetic"
+    at.run()
+    assert not at.exception, at.exception
+    assert "**150 functions**, worst first: 1 to 100 shown, 100 a page" in texts(at)
+    first = at.dataframe[0].value
+    assert len(first) == 100
+    page = next(x for x in at.number_input if x.label == "Page (of 2)")
+    page.set_value(2).run()
+    assert "**150 functions**, worst first: 101 to 150 shown" in texts(at)
+    second = at.dataframe[0].value
+    assert len(second) == 50
+    assert set(first.index).isdisjoint(second.index)  # every function once, on one page
+    assert len(set(first.index) | set(second.index)) == 150
+    rank = {"Outgrown": 0, "Watch": 1, "Stay": 2}  # the worst verdicts come first
+    assert rank[str(first["Verdict"].iloc[-1])] <= rank[str(second["Verdict"].iloc[0])]
+    assert "Monthly figures are normalised" in texts(at)  # the page below the table is drawn

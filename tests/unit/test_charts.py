@@ -67,6 +67,30 @@ def test_fleet_chart_bubbles_grow_with_spend(analysis: Analysis) -> None:
     assert sizes[np.argmax(spend)] == sizes.max()
 
 
+def test_a_fleet_of_10000_functions_is_drawn_with_webgl_the_same_bubbles(
+    analysis: Analysis,
+) -> None:
+    small = fleet_chart(analysis)
+    big_fleet = pd.concat([analysis.functions] * 150, ignore_index=True)  # 10,050 functions
+    big_fleet["function_id"] = [f"f-{i}" for i in range(len(big_fleet))]
+    big = fleet_chart(analysis, big_fleet)
+    assert {t.type for t in small.data} == {"scatter"}  # the demo: one SVG bubble each
+    assert {t.type for t in big.data} == {"scattergl"}  # one canvas, not 10,050 elements
+    assert sum(len(t.x) for t in big.data) == 10_050
+    for s, b in zip(small.data, big.data, strict=True):  # same verdicts, colours, sizes
+        assert (s.name, s.marker.color, s.hovertemplate) == (
+            b.name,
+            b.marker.color,
+            b.hovertemplate,
+        )
+        n = len(s.x)
+        assert np.allclose(np.asarray(s.marker.size), np.asarray(b.marker.size)[:n])
+        sc, bc = np.asarray(s.customdata), np.asarray(b.customdata)
+        assert list(sc[:, 0]) == list(bc[:n, 0])  # names
+        assert np.allclose(sc[:, 4].astype(float), bc[:n, 4].astype(float))  # spend, to the cent
+    assert str(np.asarray(big.data[0].customdata)[0, -1]).startswith("f-")  # a click opens it
+
+
 def test_cost_curve_chart_has_every_option_you_are_here_and_crossover(analysis: Analysis) -> None:
     fid = _fid(analysis, "watch", dated=True)
     row = analysis.functions.set_index("function_id").loc[fid]

@@ -63,6 +63,7 @@ from analyzer.present.app.source import (
 )
 from analyzer.present.app.tables import (
     FLEET_TABLE_COLUMNS,
+    TABLE_PAGE_ROWS,
     assumption_table,
     crossover_text,
     fleet_table,
@@ -70,8 +71,10 @@ from analyzer.present.app.tables import (
     lambda_breakdown,
     option_breakdown,
     options_table,
+    page_count,
     price_table,
     sizing_text,
+    table_page,
 )
 from analyzer.present.recommendations import function_recommendation, subset_analysis
 from analyzer.present.summary import FleetSummary, fleet_summary
@@ -85,6 +88,7 @@ __all__ = [
     "LOAD_BALANCER_LABELS",
     "PRICING_LABELS",
     "STATE_PREFIX",
+    "TABLE_PAGE_ROWS",
     "TARGET_LABELS",
     "VERDICT_LABELS",
     "Changes",
@@ -119,6 +123,7 @@ __all__ = [
     "money",
     "option_breakdown",
     "options_table",
+    "page_count",
     "price_table",
     "sensitivity",
     "sensitivity_summary",
@@ -127,6 +132,7 @@ __all__ = [
     "source_name",
     "state_key",
     "subset_analysis",
+    "table_page",
     "verdict_sentence",
     "widget_value",
     "window_caption",

@@ -74,6 +74,22 @@ def fleet_table(functions: pd.DataFrame, max_multiple: float = 1000.0) -> pd.Dat
     return out.iloc[order]
 
 
+TABLE_PAGE_ROWS = 100
+"""The overview's table shows this many functions at a time (a page), worst first: a browser
+draws a page at once, where 10,000 rows would be megabytes and a grid taller than a canvas."""
+
+
+def page_count(rows: int, per_page: int = TABLE_PAGE_ROWS) -> int:
+    """How many pages `rows` table rows make (at least one)."""
+    return max(1, -(-rows // per_page))
+
+
+def table_page(table: pd.DataFrame, page: int, per_page: int = TABLE_PAGE_ROWS) -> pd.DataFrame:
+    """Page `page` (from 1; out-of-range pages are clamped) of `table`, in its order."""
+    page = min(max(int(page), 1), page_count(len(table), per_page))
+    return table.iloc[(page - 1) * per_page : page * per_page]
+
+
 def function_choices(functions: pd.DataFrame) -> dict[str, str]:
     """function_id -> label, worst verdict and biggest spend first."""
     t = fleet_table(functions)
