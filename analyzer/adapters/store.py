@@ -252,19 +252,21 @@ class Store:
             raise StoreError(f"cannot read {self.functions_path}: {exc}") from exc
 
     def _read_traffic(
-        self, path: StorePath | list[StorePath], filters: Any = None, compact: bool = False
+        self,
+        path: StorePath | list[StorePath],
+        filters: Any = None,
+        id_range: tuple[str, str] | None = None,
     ) -> pd.DataFrame:
-        """Traffic files (rows matching `filters`) as one frame; compact: function_id
-        categorical (one copy of each id string)."""
+        """Traffic files (rows matching `filters`) as one frame. With `id_range` (first, last
+        function_id), only the row groups whose statistics overlap it are read, the ids kept
+        categorical (one copy of each id string), then the rows outside it dropped: pyarrow's
+        own filter on a dictionary-read column decodes every row group (ten times slower)."""
         paths = path if isinstance(path, list) else [path]
         try:
             tables = [
-                pq.read_table(
-                    p.path,
-                    filesystem=p.fs,
-                    filters=filters,
-                    read_dictionary=["function_id"] if compact else None,
-                )
+                _read_id_range(p, *id_range)
+                if id_range is not None
+                else pq.read_table(p.path, filesystem=p.fs, filters=filters)
                 for p in paths
             ]
             table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
@@ -585,12 +587,11 @@ class StoredFleet:
                 paths.append(path)
         if not paths:
             return pd.DataFrame(columns=list(TRAFFIC_COLUMNS))
-        fid = pc.field("function_id")
         if exact:
-            filt = fid.isin(pa.array(ids.to_numpy(dtype=str)))
+            filt = pc.field("function_id").isin(pa.array(ids.to_numpy(dtype=str)))
+            df = self.store._read_traffic(paths, filt)
         else:  # functions are sorted by function_id: one range covers the block in every file
-            filt = (fid >= str(ids.min())) & (fid <= str(ids.max()))
-        df = self.store._read_traffic(paths, filt, compact=not exact)
+            df = self.store._read_traffic(paths, id_range=(str(ids.min()), str(ids.max())))
         in_window = (df["timestamp"] >= self.start) & (df["timestamp"] < self.end)
         return df if bool(in_window.all()) else df[in_window]
 
@@ -610,6 +611,22 @@ def _streaming_tmp(path: StorePath) -> StorePath:
 
 def _line(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:300]
+
+
+def _read_id_range(path: StorePath, first: str, last: str) -> pa.Table:
+    """The rows of a traffic file with first <= function_id <= last: the row groups whose
+    statistics overlap the range (the file is sorted by function_id), ids dictionary-encoded."""
+    file = pq.ParquetFile(path.path, filesystem=path.fs, read_dictionary=["function_id"])
+    meta = file.metadata
+    column = meta.schema.names.index("function_id")
+    groups = []
+    for i in range(meta.num_row_groups):
+        stats = meta.row_group(i).column(column).statistics
+        if stats is None or not stats.has_min_max or (stats.min <= last and stats.max >= first):
+            groups.append(i)
+    table = file.read_row_groups(groups)
+    fid = pc.field("function_id")
+    return table.filter((fid >= first) & (fid <= last))
 
 
 def _read_json(path: StorePath) -> Any:
