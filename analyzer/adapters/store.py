@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import platformdirs
 import pyarrow as pa
@@ -625,8 +626,18 @@ def _read_id_range(path: StorePath, first: str, last: str) -> pa.Table:
         if stats is None or not stats.has_min_max or (stats.min <= last and stats.max >= first):
             groups.append(i)
     table = file.read_row_groups(groups)
-    fid = pc.field("function_id")
-    return table.filter((fid >= first) & (fid <= last))
+    # In range, per chunk: compare each dictionary's few strings once, then index by the codes.
+    masks = []
+    for chunk in table.column("function_id").chunks:
+        ids = np.asarray(chunk.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+        inside = (ids >= first) & (ids <= last)
+        masks.append(inside[chunk.indices.to_numpy(zero_copy_only=False)])
+    keep = np.flatnonzero(np.concatenate(masks)) if masks else np.zeros(0, dtype=int)
+    if keep.size == 0:
+        return table.slice(0, 0)
+    if keep[-1] - keep[0] + 1 == keep.size:  # sorted by function_id: one run of rows, no copy
+        return table.slice(int(keep[0]), int(keep.size))
+    return table.take(pa.array(keep))
 
 
 def _read_json(path: StorePath) -> Any:
