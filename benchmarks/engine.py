@@ -160,7 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         "--reanalyze", action="store_true", help="also time analyze() after an assumption change"
     )
     p.add_argument("--store", metavar="DIR", help="generate into a store, analyse it streamed")
-    p.add_argument("--analyze-store", metavar="DIR", help=argparse.SUPPRESS)
+    p.add_argument(
+        "--analyze-store", metavar="DIR", help="analyse a store already written by --store"
+    )
     p.add_argument("--dask", metavar="ADDRESS", help="with --store: analyse on Dask (local:N)")
     args = p.parse_args(argv)
     if args.analyze_store:
