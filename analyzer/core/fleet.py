@@ -56,6 +56,15 @@ TRAFFIC_COLUMNS: dict[str, Any] = {
     "throttles": 0.0,
 }
 METRIC_COLUMNS = tuple(c for c in TRAFFIC_COLUMNS if c not in ("function_id", "timestamp"))
+# How a metric's rows for one function add up (minutes into an hour, hours into a window).
+METRIC_REDUCTION = {
+    "invocations": "sum",
+    "duration_sum_ms": "sum",
+    "duration_max_ms": "max",
+    "concurrent_executions_max": "max",
+    "errors": "sum",
+    "throttles": "sum",
+}
 FRONT_DOORS = ("none", "function_url", "apigw_rest", "apigw_http", "alb")
 HTTP_FRONT_DOORS = ("function_url", "apigw_rest", "apigw_http", "alb")
 ARCHES = ("x86_64", "arm64")
@@ -256,12 +265,7 @@ def _normalise_traffic(
     out["function_id"] = out["function_id"].astype(str)
     if out.duplicated(["function_id", "timestamp"]).any():
         out = out.groupby(["function_id", "timestamp"], as_index=False).agg(
-            invocations=("invocations", "sum"),
-            duration_sum_ms=("duration_sum_ms", "sum"),
-            duration_max_ms=("duration_max_ms", "max"),
-            concurrent_executions_max=("concurrent_executions_max", "max"),
-            errors=("errors", "sum"),
-            throttles=("throttles", "sum"),
+            **{col: (col, how) for col, how in METRIC_REDUCTION.items()}
         )
     out = out.assign(_code=positions(out["function_id"], functions["function_id"])).sort_values(
         ["_code", "timestamp"], kind="stable"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analyzer.core.fleet import MAX_BLOCK, Fleet, TrafficBlock, block_size
+from analyzer.core.fleet import MAX_BLOCK, METRIC_REDUCTION, Fleet, TrafficBlock, block_size
 from analyzer.core.forecast import daily_matrix
 from analyzer.core.lambda_line import PC_BINS, ConcurrencyProfile, concurrency_profile
 from analyzer.core.runner import ChunkRunner, in_process
@@ -26,12 +26,7 @@ def block_totals(block: TrafficBlock, n: int) -> pd.DataFrame:
 
     Grouped by the integer codes, not the id strings: the same sums, far faster."""
     g = block.frame.groupby(block.codes, sort=True).agg(
-        invocations=("invocations", "sum"),
-        duration_sum_ms=("duration_sum_ms", "sum"),
-        duration_max_ms=("duration_max_ms", "max"),
-        conc_max=("concurrent_executions_max", "max"),
-        errors=("errors", "sum"),
-        throttles=("throttles", "sum"),
+        **{col: (col, how) for col, how in METRIC_REDUCTION.items()},
         first=("timestamp", "min"),
         last=("timestamp", "max"),
     )
