@@ -121,6 +121,7 @@ class PriceBook:
         self.source: str = doc["source"]
         self.origin: str = doc.get("origin", "bundled")
         self.sources: dict[str, dict[str, str]] = doc.get("sources", {})
+        self._lambda_rates: dict[tuple[str, str], LambdaRates] = {}
 
     # -- loading ---------------------------------------------------------------------------
     @classmethod
@@ -203,6 +204,14 @@ class PriceBook:
 
     # -- Lambda ----------------------------------------------------------------------------
     def lambda_rates(self, region: str, arch: str) -> LambdaRates:
+        """Lambda's rates in `region` for `arch`, looked up once per book (the book does not
+        change; every analysis asks for the same few pairs several times)."""
+        key = (region, arch)
+        if key not in self._lambda_rates:
+            self._lambda_rates[key] = self._find_lambda_rates(region, arch)
+        return self._lambda_rates[key]
+
+    def _find_lambda_rates(self, region: str, arch: str) -> LambdaRates:
         if arch not in ARCHES:
             raise PriceBookError(f"arch={arch!r}: must be one of {', '.join(ARCHES)}")
         df = self._lambda[(self._lambda["region"] == region) & (self._lambda["arch"] == arch)]
