@@ -387,6 +387,12 @@ class Store:
                 _streaming_tmp(path).unlink(missing_ok=True)
         return rows
 
+    def traffic_paths(self, functions: pd.DataFrame) -> list[StorePath]:
+        """The traffic files that exist for the (account, region) pairs of `functions`."""
+        pairs = functions[["account_id", "region"]].drop_duplicates().itertuples(index=False)
+        paths = [self.traffic_path(str(a), str(r)) for a, r in pairs]
+        return [path for path in paths if path.exists()]
+
     def write_meta(self, meta: dict[str, Any]) -> None:
         self._ensure()
         atomic_write_text(self.meta_path, json.dumps(meta, indent=1, default=str))
@@ -401,11 +407,7 @@ class Store:
     ) -> FleetData:
         """The stored fleet, optionally limited to [start, end) and to some (account, region)."""
         functions = self._selected_functions(pairs)
-        frames = []
-        for a, r in functions[["account_id", "region"]].drop_duplicates().itertuples(index=False):
-            path = self.traffic_path(a, r)
-            if path.exists():
-                frames.append(self._read_traffic(path))
+        frames = [self._read_traffic(path) for path in self.traffic_paths(functions)]
         traffic = (
             pd.concat(frames, ignore_index=True)
             if frames
@@ -580,12 +582,8 @@ class StoredFleet:
     def _traffic_of(self, functions: pd.DataFrame, exact: bool) -> pd.DataFrame:
         """The stored rows of `functions` within the window (exact: an isin filter; else the
         function_id range, which the row-group statistics skip by, and compact ids)."""
-        paths = []
         ids = functions["function_id"]
-        for a, r in functions[["account_id", "region"]].drop_duplicates().itertuples(index=False):
-            path = self.store.traffic_path(str(a), str(r))
-            if path.exists():
-                paths.append(path)
+        paths = self.store.traffic_paths(functions)
         if not paths:
             return pd.DataFrame(columns=list(TRAFFIC_COLUMNS))
         if exact:
