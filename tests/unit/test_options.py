@@ -129,7 +129,9 @@ def test_lmi_is_requests_plus_instances_plus_fee_on_on_demand(book: PriceBook) -
     )
 
 
-def test_lmi_serves_many_requests_per_environment_as_aws_prices_it(book: PriceBook) -> None:
+def test_lmi_serves_many_requests_per_environment_as_aws_prices_it(
+    book: PriceBook, lmi_python_fn: dict[str, object]
+) -> None:
     # Python (16 concurrent requests per vCPU), 1,024 MB, 100 ms, 1,500 requests/s flat: 150
     # concurrent requests (burst factor 1). On a c7g.xlarge (4 vCPU, 8 GiB: 2 GiB per vCPU),
     # 1 vCPU and 1 GB are the OS's: 3 vCPU and 7,168 MB left. An environment has at least 2 GB
@@ -137,14 +139,7 @@ def test_lmi_serves_many_requests_per_environment_as_aws_prices_it(book: PriceBo
     # request keeps 10% of 1,024 / 1,769 = 0.0579 vCPU busy, 3 / 0.0579 = 51.8 requests: the
     # slots bind. At 70% utilisation: 48 x 0.7 = 33.6 requests per instance, 150 / 33.6 = 4.46
     # -> 5 instances (one request per 1 GB worker would need 31).
-    fn = {
-        "name": "py",
-        "memory_mb": 1024,
-        "arch": "arm64",
-        "runtime": "python3.13",
-        "monthly_invocations": 1500 * 730 * 3600,
-        "avg_duration_ms": 100,
-    }
+    fn = lmi_python_fn
     opts, _f = options(
         book,
         fn,

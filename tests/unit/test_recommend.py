@@ -281,17 +281,12 @@ def test_filter_and_sort(demo_recs):
         filter_recommendations(demo_recs, sort="random")
 
 
-def test_an_lmi_recommendation_shows_its_sizing_and_aws_caveats():
+def test_an_lmi_recommendation_shows_its_sizing_and_aws_caveats(
+    lmi_python_fn: dict[str, object],
+) -> None:
     # As in test_options: 150 concurrent Python requests, 3 environments x 16 requests on each
     # of 5 c7g.xlarge instances.
-    fn = {
-        "name": "py",
-        "memory_mb": 1024,
-        "arch": "arm64",
-        "runtime": "python3.13",
-        "monthly_invocations": 1500 * 730 * 3600,
-        "avg_duration_ms": 100,
-    }
+    fn = lmi_python_fn
     fleet, a = scenario(
         [fn],
         assumptions={
