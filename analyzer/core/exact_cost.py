@@ -14,7 +14,9 @@ candidate), with M(k) = max_h p_h(k):
   upper  c x H x max(m, ceil(r M(k)))         (the static fleet: never cheaper than autoscaled)
 Both are non-decreasing in k, like P itself.
 
-Exact pricing of all candidates over all hours is costly (F x T x H), so `cheapest` first bounds
+Candidates a function can never choose (`demand.undominated`: dearer per hour and no fewer units
+per request than another) are left out first. Exact pricing of the rest over all hours is costly
+(F x T x H), so `cheapest` first bounds
 every candidate from below coarsely (c x max(m H, r sum_h p_h(k)), no per-hour work), prices
 exactly the candidate with the lowest bound; its total is an upper bound on P(k). Only
 candidates whose coarse bound does not exceed it, then whose binned lower bound does not either,
@@ -34,6 +36,7 @@ from analyzer.core.options.demand import (
     Demand,
     Profile,
     compress_profile,
+    undominated,
     units_of,
     units_per_request,
 )
@@ -72,7 +75,7 @@ class ExactCost:
         kinds = [
             KindCost(
                 p.kind,
-                units_per_request(d, p.candidates, a),
+                undominated(units_per_request(d, p.candidates, a), p.candidates, a),
                 p.candidates.usd_per_hour,
                 p.fixed_usd,
                 p.variable_usd,

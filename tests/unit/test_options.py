@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from analyzer.core.analyze import analyze
-from analyzer.core.options.candidates import fargate_task_usd
+from analyzer.core.assumptions import DEFAULTS
+from analyzer.core.options.candidates import Candidates, fargate_task_usd
+from analyzer.core.options.demand import undominated, unit_counts
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.scenario import scenario_fleet
 
@@ -223,3 +225,48 @@ def test_every_option_bill_adds_up_from_its_parts(book: PriceBook) -> None:
     assert options.loc[lmi, "management_fee_usd"].gt(0).all()
     assert options.loc[~lmi, "management_fee_usd"].isna().all()
     assert options.loc[lmi, ["load_balancer_usd", "ops_usd"]].isna().all().all()
+
+
+def candidates_priced(prices: list[float]) -> Candidates:
+    n = len(prices)
+    return Candidates(
+        "ec2",
+        np.array([f"t{i}" for i in range(n)], dtype=object),
+        np.full(n, "x86_64", dtype=object),
+        np.ones(n),
+        np.full(n, 1024.0),
+        np.full(n, 1024.0),
+        np.array(prices),
+        np.array(prices),
+    )
+
+
+def test_a_dearer_candidate_needing_as_many_units_is_ruled_out_per_function() -> None:
+    # t1 costs more per hour than t0 and needs as many units per request: never the cheapest.
+    # t2 is dearer but needs fewer units, t3 needs more but is cheaper: both can win, and stay.
+    c = candidates_priced([0.10, 0.20, 0.20, 0.05])
+    r = np.array([[0.5, 0.5, 0.25, 1.0], [0.5, 0.4, 0.25, 1.0]])
+    out = undominated(r, c, DEFAULTS)
+    assert out[0].tolist() == [0.5, np.inf, 0.25, 1.0]
+    assert out[1].tolist() == [0.5, 0.4, 0.25, 1.0]  # a row of its own: t1 fits better here
+
+
+def test_ruling_out_dominated_candidates_changes_no_cheapest_cost_or_choice() -> None:
+    # Random fleets of candidates and hourly demand: the cheapest compute (and which candidate
+    # it is) over every candidate equals the cheapest over the undominated ones, at every k.
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        f, t, h = 30, 25, 48
+        prices = rng.choice([0.05, 0.1, 0.17, 0.2, 0.34, 0.4], t)  # ties included
+        r = rng.choice([0.125, 0.25, 0.5, 1.0, np.inf], (f, t))
+        base, excess = rng.gamma(1.0, 3.0, (f, h)), rng.gamma(1.0, 1.0, (f, h))
+        kept = undominated(r, candidates_priced(list(prices)), DEFAULTS)
+        for k in (0.3, 1.0, 4.0):
+            units = unit_counts(
+                base[:, None], excess[:, None], np.where(np.isfinite(r), r, 0), k, 2
+            )
+            cost = np.where(np.isfinite(r), units.sum(axis=2) * prices, np.inf)
+            cost_kept = np.where(np.isfinite(kept), cost, np.inf)
+            assert np.array_equal(cost.min(axis=1), cost_kept.min(axis=1))
+            assert np.array_equal(np.argmin(cost, axis=1), np.argmin(cost_kept, axis=1))
+        assert np.isinf(kept).sum() > np.isinf(r).sum()  # and some were ruled out

@@ -30,6 +30,7 @@ from analyzer.core.options.demand import (
     Demand,
     Profile,
     lmi_environments,
+    undominated,
     unit_counts,
     units_per_request,
 )
@@ -169,7 +170,8 @@ def price_options(
         candidates = cache.get(kind, region, a, arches)
         if len(candidates) == 0:  # e.g. LMI with an instance_types list it supports none of
             continue
-        chosen = shortlist(d, candidates, units_per_request(d, candidates, a), a)
+        per_request = undominated(units_per_request(d, candidates, a), candidates, a)
+        chosen = shortlist(d, candidates, per_request, a)
         if kind in SERVER_KINDS:
             fixed, variable, parts = _server_costs(traffic, a, cache.book, region)
         else:

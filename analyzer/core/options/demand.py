@@ -162,6 +162,27 @@ def units_per_request(d: Demand, c: Candidates, a: Assumptions) -> np.ndarray:
     return np.where(allowed, r, np.inf)
 
 
+def undominated(per_request: np.ndarray, c: Candidates, a: Assumptions) -> np.ndarray:
+    """F x T units per request with every dominated candidate ruled out (inf): one that needs
+    at least as many units per request as a candidate with a strictly lower price. With at least
+    one unit every hour it costs more at every traffic multiple, so it is never the cheapest:
+    leaving it out changes no cost and no choice, and only tightens the lower bound (of some 250
+    feasible candidates, about 30 per function remain). With min_instances 0 an idle month costs 0 on every
+    candidate (a tie), so nothing is ruled out."""
+    price = c.usd_per_hour
+    if a.min_units(c.kind) < 1 or per_request.shape[1] < 2:
+        return per_request
+    order = np.argsort(price, kind="stable")
+    sorted_price = price[order]
+    # fewest units per request among the candidates before each sorted position
+    running = np.minimum.accumulate(per_request[:, order], axis=1)
+    before = np.concatenate([np.full((len(per_request), 1), np.inf), running], axis=1)
+    # candidates strictly cheaper than each (by more than rounding): the sorted prefix [0, pos)
+    pos = np.searchsorted(sorted_price, price * (1 - 1e-12), side="left")
+    dominated = before[:, pos] <= per_request
+    return np.where(dominated, np.inf, per_request)
+
+
 def unit_counts(
     base: np.ndarray,
     excess: np.ndarray,
