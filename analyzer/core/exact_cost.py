@@ -16,9 +16,9 @@ Both are non-decreasing in k, like P itself.
 
 Candidates a function can never choose (`demand.undominated`: dearer per hour and no fewer units
 per request than another) are left out first. Exact pricing of the rest over all hours is costly
-(F x T x H), so `cheapest` first bounds
-every candidate from below coarsely (c x max(m H, r sum_h p_h(k)), no per-hour work), prices
-exactly the candidate with the lowest bound; its total is an upper bound on P(k). Only
+(F x T x H), so `cheapest` first bounds every candidate from below coarsely (c x max(m H,
+r sum_h p_h(k)), no per-hour work), prices exactly the candidate with the lowest bound; its
+total is an upper bound on P(k). Only
 candidates whose coarse bound does not exceed it, then whose binned lower bound does not either,
 can be the cheapest: those are priced exactly, pair by pair. The result is the exact minimum.
 """
