@@ -69,6 +69,10 @@ class ExactCost:
     profile: Profile  # the demand in LOWER_BINS bins, for the lower bound
     base_total: np.ndarray  # F: sum over hours of base
     excess_total: np.ndarray  # F: sum over hours of excess
+    # F x 2: per function, the (kind, candidate) found cheapest at the last exact pricing (-1:
+    # none yet). Priced first next time: at nearby traffic it is usually still the cheapest, so
+    # its cost rules out the most others. Only which candidates are priced depends on it.
+    last_best: np.ndarray
 
     @classmethod
     def build(cls, pricings: list[OptionPricing], d: Demand, a: Assumptions) -> ExactCost:
@@ -92,6 +96,7 @@ class ExactCost:
             profile,
             d.base.sum(axis=1),
             d.excess.sum(axis=1),
+            np.full((len(d.base), 2), -1),
         )
 
     @property
@@ -183,16 +188,14 @@ class ExactCost:
             peak = self._peak(rows, k)
             computes = [self._static(kind, rows, peak) for kind in self.kinds]
             return self._best(rows, k, computes), computes
-        # An upper bound on P: the exact cost of the candidate with the lowest lower bound.
+        # An upper bound on P: the exact cost of the candidate last found cheapest, else of the
+        # one with the lowest lower bound.
         lowers, extras, best_kind = self._coarse(rows, k)
         ceiling = np.full(len(rows), np.inf)
-        everyone = np.arange(len(rows))
         firsts = []
         for i, (kind, low, extra) in enumerate(zip(self.kinds, lowers, extras, strict=True)):
             mine = best_kind == i
-            first = np.zeros_like(low, dtype=bool)
-            pick = np.argmin(low, axis=1)
-            first[everyone, pick] = mine & np.isfinite(low[everyone, pick])
+            first = self._first(rows, i, low, mine)
             exact = self._exact_kept(kind, rows, k, first)
             ceiling = np.where(mine, exact.min(axis=1, initial=np.inf) + extra, ceiling)
             firsts.append((first, exact))
@@ -204,7 +207,37 @@ class ExactCost:
             keep = ((low + extra[:, None]) <= limit) & ~first  # coarse bound first, then finer
             keep &= (self._lower_kept(kind, rows, k, keep) + extra[:, None]) <= limit
             computes.append(np.minimum(self._exact_kept(kind, rows, k, keep), exact))
-        return self._best(rows, k, computes), computes
+        best = self._best(rows, k, computes)
+        self._remember(rows, k, computes, best)
+        return best, computes
+
+    def _first(self, rows: np.ndarray, i: int, low: np.ndarray, mine: np.ndarray) -> np.ndarray:
+        """R x T: the one candidate of kind i to price first for each row where `mine`: the
+        one last found cheapest where that is of this kind, else the lowest bound's (where
+        finite); `mine` is updated to include the rows whose last cheapest is of this kind."""
+        everyone = np.arange(len(rows))
+        last_kind, last = self.last_best[rows, 0], self.last_best[rows, 1]
+        hinted = last_kind >= 0
+        pick = np.where(last_kind == i, last, np.argmin(low, axis=1))
+        mine[:] = np.where(hinted, last_kind == i, mine)
+        first = np.zeros_like(low, dtype=bool)
+        first[everyone, pick] = mine & np.isfinite(low[everyone, pick])
+        return first
+
+    def _remember(
+        self, rows: np.ndarray, k: np.ndarray, computes: list[np.ndarray], best: np.ndarray
+    ) -> None:
+        """Keep each row's cheapest (kind, candidate) for the next pricing (`last_best`)."""
+        for i, (kind, compute) in enumerate(zip(self.kinds, computes, strict=True)):
+            pick = np.argmin(compute, axis=1)
+            total = (
+                compute[np.arange(len(rows)), pick]
+                + kind.fixed_usd[rows]
+                + k * kind.variable_usd[rows]
+            )
+            won = np.isfinite(total) & (total <= best)
+            self.last_best[rows[won], 0] = i
+            self.last_best[rows[won], 1] = pick[won]
 
     def affordable(self, rows: np.ndarray, k: np.ndarray, usd: np.ndarray) -> np.ndarray:
         """P(k) <= usd for `rows`, exactly as `cost(rows, k) <= usd`, but pricing only the
@@ -215,15 +248,11 @@ class ExactCost:
             return self.cost(rows, k) <= usd
         lowers, extras, best_kind = self._coarse(rows, k)
         limit = usd[:, None] * (1 + SLACK) + SLACK
-        everyone = np.arange(len(rows))
         yes = np.zeros(len(rows), dtype=bool)
         firsts = []
         for i, (kind, low, extra) in enumerate(zip(self.kinds, lowers, extras, strict=True)):
-            first = np.zeros_like(low, dtype=bool)
-            pick = np.argmin(low, axis=1)
-            first[everyone, pick] = (best_kind == i) & (
-                (low[everyone, pick] + extra) <= limit[:, 0]
-            )
+            first = self._first(rows, i, low, best_kind == i)
+            first &= (low + extra[:, None]) <= limit
             exact = self._exact_kept(kind, rows, k, first)
             yes |= ((exact + extra[:, None]) <= usd[:, None]).any(axis=1)
             firsts.append(first)
