@@ -31,7 +31,7 @@ from analyzer.core.options.cost import (
     option_breakdown,
     price_options,
 )
-from analyzer.core.options.demand import Demand, compress_profile, demand, units_per_request
+from analyzer.core.options.demand import Demand, compress_profile, demand
 from analyzer.core.options.shortlist import SHORTLIST_DOWN, Shortlist, shortlist
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.runner import ChunkRunner, in_process
@@ -306,16 +306,20 @@ def with_exact_best(
     p_one, computes = exact.cheapest(np.arange(n), np.ones(n))
     out = []
     for pricing, kind, compute in zip(pricings, exact.kinds, computes, strict=True):
-        pick = np.argmin(compute, axis=1)
+        pick = np.argmin(compute, axis=1)[:, None]
         chosen = pricing.shortlist
         out.append(
             pricing.with_shortlist(
                 Shortlist(
-                    np.concatenate([chosen.idx, pick[:, None]], axis=1),
                     np.concatenate(
-                        [chosen.r, kind.per_request[np.arange(n), pick][:, None]], axis=1
+                        [chosen.idx, np.take_along_axis(kind.index, pick, axis=1)], axis=1
                     ),
-                    np.concatenate([chosen.price, kind.price[pick][:, None]], axis=1),
+                    np.concatenate(
+                        [chosen.r, np.take_along_axis(kind.per_request, pick, axis=1)], axis=1
+                    ),
+                    np.concatenate(
+                        [chosen.price, np.take_along_axis(kind.price, pick, axis=1)], axis=1
+                    ),
                 )
             )
         )
@@ -333,13 +337,7 @@ def shortlist_down(
         pricing.with_shortlist(
             pricing.shortlist.with_rows(
                 rows,
-                shortlist(
-                    sub,
-                    pricing.candidates,
-                    units_per_request(sub, pricing.candidates, a),
-                    a,
-                    SHORTLIST_DOWN,
-                ),
+                shortlist(sub, pricing.contenders.rows(rows), a, pricing.kind, SHORTLIST_DOWN),
             )
         )
         for pricing in pricings

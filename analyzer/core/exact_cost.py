@@ -36,9 +36,7 @@ from analyzer.core.options.demand import (
     Demand,
     Profile,
     compress_profile,
-    undominated,
     units_of,
-    units_per_request,
 )
 from analyzer.core.vocabulary import HOURS_PER_MONTH
 
@@ -51,8 +49,9 @@ class KindCost:
     """One option kind's candidates for a block of functions."""
 
     kind: str
-    per_request: np.ndarray  # F x T units per concurrent request (inf: not allowed)
-    price: np.ndarray  # T USD per unit-hour
+    per_request: np.ndarray  # F x S units per concurrent request (inf: not allowed)
+    price: np.ndarray  # F x S USD per unit-hour
+    index: np.ndarray  # F x S which of the kind's candidates (`shortlist.contenders`)
     fixed_usd: np.ndarray  # F
     variable_usd: np.ndarray  # F
     min_instances: int  # units kept running at least (LMI: lmi_min_instances)
@@ -79,8 +78,9 @@ class ExactCost:
         kinds = [
             KindCost(
                 p.kind,
-                undominated(units_per_request(d, p.candidates, a), p.candidates, a),
-                p.candidates.usd_per_hour,
+                p.contenders.r,
+                p.contenders.price,
+                p.contenders.idx,
                 p.fixed_usd,
                 p.variable_usd,
                 a.min_units(p.kind),
@@ -117,7 +117,7 @@ class ExactCost:
         finite = np.isfinite(r)
         units = np.ceil(np.where(finite, r, 0.0) * peak[:, None] - 1e-9)
         units = np.maximum(units, kind.min_instances)
-        return np.where(finite, units * kind.price[None, :] * self.hours * self._to_month(), np.inf)
+        return np.where(finite, units * kind.price[rows] * self.hours * self._to_month(), np.inf)
 
     def _lower_min(self, kind: KindCost, rows: np.ndarray, k: np.ndarray) -> np.ndarray:
         """R: the lowest binned lower bound (`_lower_kept`) among the kind's candidates, priced
@@ -141,7 +141,7 @@ class ExactCost:
         units = np.maximum(
             kind.min_instances * self.hours, np.where(finite, r, 0.0) * total[:, None]
         )
-        return np.where(finite, units * kind.price[None, :] * self._to_month(), np.inf)
+        return np.where(finite, units * kind.price[rows] * self._to_month(), np.inf)
 
     def _lower_kept(
         self, kind: KindCost, rows: np.ndarray, k: np.ndarray, keep: np.ndarray
@@ -161,7 +161,7 @@ class ExactCost:
         )
         units = np.maximum(r[:, None] * mean, kind.min_instances)
         unit_hours = (units * self.profile.weights[sel]).sum(axis=1)
-        out[at, cand] = unit_hours * kind.price[cand] * self._to_month()
+        out[at, cand] = unit_hours * kind.price[rows[at], cand] * self._to_month()
         return out
 
     def bound(self, rows: np.ndarray, k: np.ndarray, upper: bool) -> np.ndarray:
@@ -306,5 +306,5 @@ class ExactCost:
             x = peak[pair_row]
             x *= r[part][:, None]
             unit_hours[part] = units_of(x, kind.min_instances).sum(axis=1)
-        out[at, cand] = unit_hours * kind.price[cand] * self._to_month()
+        out[at, cand] = unit_hours * kind.price[rows[at], cand] * self._to_month()
         return out

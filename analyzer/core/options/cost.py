@@ -30,11 +30,10 @@ from analyzer.core.options.demand import (
     Demand,
     Profile,
     lmi_environments,
-    undominated,
     unit_counts,
     units_per_request,
 )
-from analyzer.core.options.shortlist import Shortlist, cheapest_compute, shortlist
+from analyzer.core.options.shortlist import Shortlist, cheapest_compute, contenders, shortlist
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.vocabulary import HOURS_PER_MONTH, SECONDS_PER_MONTH, OptionKind
 
@@ -99,12 +98,14 @@ class OptionPricing:
     fixed_usd: np.ndarray  # monthly USD that do not scale with traffic (ALB hours, ops, ...)
     variable_usd: np.ndarray  # monthly USD at k = 1 that scale with traffic (LCUs, requests)
     parts: dict[str, np.ndarray]  # the non-compute parts of the bill at k = 1
+    contenders: Shortlist  # every candidate each function could choose (`contenders`)
 
     def rows(self, rows: np.ndarray) -> OptionPricing:
         """The pricing of some of the functions (rows are independent)."""
         return dataclasses.replace(
             self,
             shortlist=self.shortlist.rows(rows),
+            contenders=self.contenders.rows(rows),
             fixed_usd=self.fixed_usd[rows],
             variable_usd=self.variable_usd[rows],
             parts={name: values[rows] for name, values in self.parts.items()},
@@ -170,13 +171,13 @@ def price_options(
         candidates = cache.get(kind, region, a, arches)
         if len(candidates) == 0:  # e.g. LMI with an instance_types list it supports none of
             continue
-        per_request = undominated(units_per_request(d, candidates, a), candidates, a)
-        chosen = shortlist(d, candidates, per_request, a)
+        every = contenders(units_per_request(d, candidates, a), candidates, a)
+        chosen = shortlist(d, every, a, kind)
         if kind in SERVER_KINDS:
             fixed, variable, parts = _server_costs(traffic, a, cache.book, region)
         else:
             fixed, variable, parts = _lmi_costs(traffic)
-        out.append(OptionPricing(kind, candidates, chosen, fixed, variable, parts))
+        out.append(OptionPricing(kind, candidates, chosen, fixed, variable, parts, every))
     return out
 
 

@@ -12,7 +12,14 @@ import numpy as np
 
 from analyzer.core.assumptions import Assumptions
 from analyzer.core.options.candidates import Candidates
-from analyzer.core.options.demand import EPS, SLACK, Demand, compress_profile, units_of
+from analyzer.core.options.demand import (
+    EPS,
+    SLACK,
+    Demand,
+    compress_profile,
+    undominated,
+    units_of,
+)
 from analyzer.core.vocabulary import HOURS_PER_MONTH
 
 # Growth: where a function still cheaper on Lambda crosses.
@@ -50,30 +57,37 @@ class Shortlist:
         return Shortlist(idx, r, price)
 
 
+def contenders(per_request: np.ndarray, candidates: Candidates, a: Assumptions) -> Shortlist:
+    """Every candidate each function could choose, F x S: the feasible ones no other candidate
+    dominates (`demand.undominated`), in candidate order (so the first of equally cheap ones is
+    still the first), S the most any function has (a few dozen of a few hundred; r = inf pads
+    the rest). `per_request`: F x T units per concurrent request (`units_per_request`)."""
+    r = undominated(per_request, candidates, a)
+    ok = np.isfinite(r)
+    s = max(1, int(ok.sum(axis=1).max(initial=0)))
+    idx = np.argsort(~ok, axis=1, kind="stable")[:, :s]  # the feasible first, in order
+    return Shortlist(idx, np.take_along_axis(r, idx, axis=1), candidates.usd_per_hour[idx])
+
+
 def shortlist(
     d: Demand,
-    candidates: Candidates,
-    per_request: np.ndarray,
+    every: Shortlist,
     a: Assumptions,
+    kind: str,
     multiples: tuple[float, ...] = SHORTLIST_UP,
 ) -> Shortlist:
-    """Pick the candidates worth exact pricing, from scores on a small sorted demand profile
-    (rounding up included): the best at each traffic multiple and the best per unit of
-    capacity. Every multiple set includes 1 (today's traffic). `per_request`: F x T units per
-    concurrent request (`units_per_request`)."""
+    """Pick the candidates worth exact pricing among `every` (`contenders`), from scores on a
+    small sorted demand profile (rounding up included): the best at each traffic multiple and
+    the best per unit of capacity. Every multiple set includes 1 (today's traffic)."""
     profile = compress_profile(d, SHORTLIST_BINS)
-    f, t = per_request.shape
-    price = candidates.usd_per_hour[None, :]
-    every = Shortlist(
-        np.broadcast_to(np.arange(t), (f, t)), per_request, np.broadcast_to(price, (f, t))
-    )
+    f = len(every.idx)
     picks = [
         cheapest_compute(
             profile.base,
             profile.excess,
             every,
             np.full(f, k),
-            a.min_units(candidates.kind),
+            a.min_units(kind),
             True,
             profile.weights,
             profile.hours,
@@ -81,10 +95,12 @@ def shortlist(
         for k in multiples
     ]
     # the best per unit of capacity
-    picks.append(np.argmin(np.where(np.isfinite(per_request), price * per_request, np.inf), axis=1))
-    idx = np.stack(picks, axis=1)
+    picks.append(np.argmin(np.where(np.isfinite(every.r), every.price * every.r, np.inf), axis=1))
+    cols = np.stack(picks, axis=1)
     return Shortlist(
-        idx, np.take_along_axis(per_request, idx, axis=1), candidates.usd_per_hour[idx]
+        np.take_along_axis(every.idx, cols, axis=1),
+        np.take_along_axis(every.r, cols, axis=1),
+        np.take_along_axis(every.price, cols, axis=1),
     )
 
 
