@@ -49,6 +49,7 @@ from analyzer.core.fleet import (
     TRAFFIC_COLUMNS,
     FleetData,
     TrafficBlock,
+    hours_since,
     normalise_functions,
     traffic_block,
 )
@@ -591,7 +592,8 @@ class StoredFleet:
             df = self.store._read_traffic(paths, filt)
         else:  # functions are sorted by function_id: one range covers the block in every file
             df = self.store._read_traffic(paths, id_range=(str(ids.min()), str(ids.max())))
-        in_window = (df["timestamp"] >= self.start) & (df["timestamp"] < self.end)
+        hour = hours_since(df["timestamp"], self.start)
+        in_window = (hour >= 0) & (hour < self.hours)
         return df if bool(in_window.all()) else df[in_window]
 
     def traffic_block(self, lo: int, hi: int) -> TrafficBlock:

@@ -296,11 +296,19 @@ def _in_order_without_duplicates(codes: np.ndarray, timestamps: pd.Series) -> bo
 
 @dataclass(frozen=True)
 class HourlyMatrix:
-    """Dense (functions x hours) arrays for a slice of the fleet, built once per chunk."""
+    """Dense (functions x hours) arrays for a slice of the fleet, built once per chunk: what
+    the options are sized on."""
 
-    invocations: np.ndarray
     duration_s: np.ndarray  # sum of durations (s) in the hour
     concurrency_max: np.ndarray  # NaN where not measured
+
+
+def hours_since(timestamps: pd.Series, start: pd.Timestamp) -> np.ndarray:
+    """Whole hours from `start` (on the hour) to each timestamp, rounded down: from the raw
+    integers of the column (in its unit; Timestamp.value is in ns), without a Timedelta per row."""
+    tick = pd.Timedelta(1, unit=timestamps.dt.unit)
+    since = np.asarray(timestamps.array.asi8) - start.value // tick.value
+    return since // (HOUR // tick)
 
 
 def hourly_matrix(
@@ -309,21 +317,21 @@ def hourly_matrix(
     """Dense arrays for functions[lo:hi] over the fleet window (missing hours are zero);
     `block`: their traffic when already read."""
     hi = len(fleet.functions) if hi is None else hi
-    ids = fleet.functions["function_id"].to_numpy()[lo:hi]
-    h = fleet.hours
+    n, h = hi - lo, fleet.hours
     block = block or fleet.traffic_block(lo, hi)
     part = block.frame
-    rows = block.codes
-    cols = ((part["timestamp"] - fleet.start) / HOUR).to_numpy().astype(np.int64)
-    n = len(ids)
-    inv = np.zeros((n, h))
-    dur = np.zeros((n, h))
-    conc = np.full((n, h), np.nan)
+    cols = hours_since(part["timestamp"], fleet.start)
+    flat = block.codes * h + cols  # one scatter index for both matrices
     ok = (cols >= 0) & (cols < h)
-    inv[rows[ok], cols[ok]] = part["invocations"].to_numpy()[ok]
-    dur[rows[ok], cols[ok]] = part["duration_sum_ms"].to_numpy()[ok] / 1000.0
-    conc[rows[ok], cols[ok]] = part["concurrent_executions_max"].to_numpy()[ok]
-    return HourlyMatrix(inv, dur, conc)
+    duration = part["duration_sum_ms"].to_numpy(dtype=float) / 1000.0
+    peak = part["concurrent_executions_max"].to_numpy(dtype=float)
+    if not ok.all():
+        flat, duration, peak = flat[ok], duration[ok], peak[ok]
+    dur = np.zeros(n * h)
+    conc = np.full(n * h, np.nan)
+    dur[flat] = duration
+    conc[flat] = peak
+    return HourlyMatrix(dur.reshape(n, h), conc.reshape(n, h))
 
 
 BLOCK_CELLS = 1_500_000  # function-hours of one block's dense matrices (chunk x hours)
