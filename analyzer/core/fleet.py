@@ -304,11 +304,14 @@ class HourlyMatrix:
 
 
 def hours_since(timestamps: pd.Series, start: pd.Timestamp) -> np.ndarray:
-    """Whole hours from `start` (on the hour) to each timestamp, rounded down: from the raw
-    integers of the column (in its unit; Timestamp.value is in ns), without a Timedelta per row."""
+    """Whole hours from `start` (on the hour) to each timestamp, rounded down (-1 for a missing
+    one: outside any window): from the raw integers of the column (in its unit; Timestamp.value
+    is in ns), without a Timedelta per row."""
     tick = pd.Timedelta(1, unit=timestamps.dt.unit)
-    since = np.asarray(timestamps.array.asi8) - start.value // tick.value
-    return since // (HOUR // tick)
+    raw = np.asarray(timestamps.array.asi8)
+    hours = (raw - start.value // tick.value) // (HOUR // tick)
+    missing = raw == np.iinfo(np.int64).min  # NaT
+    return np.where(missing, -1, hours) if missing.any() else hours
 
 
 def hourly_matrix(
