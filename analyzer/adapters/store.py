@@ -340,8 +340,8 @@ class Store:
     ) -> int:
         """Replace the store's content with `functions` and the traffic `parts` (TRAFFIC_COLUMNS
         frames, each sorted by function_id then hour, and later parts after earlier ones within
-        each account/region), written as they come: memory follows one part, not the fleet.
-        Returns the traffic rows written."""
+        each account/region), written as they come in whole row groups: memory follows one part
+        and one row group per account/region, not the fleet. Returns the traffic rows written."""
         self._ensure()
         functions = _typed_functions(functions.reindex(columns=list(FUNCTION_COLUMNS)))
         pair_codes, pair_keys = pd.factorize(
@@ -349,6 +349,18 @@ class Store:
         )
         pair_of = pd.Series(pair_codes, index=functions["function_id"].to_numpy())
         writers: dict[tuple[str, str], tuple[pq.ParquetWriter, StorePath]] = {}
+        # Rows of each file wait until they fill a row group (ROW_GROUP_ROWS, the unit a block
+        # read skips by): one group per part and file would be small with many accounts.
+        pending: dict[tuple[str, str], list[pa.Table]] = {}
+
+        def flush(key: tuple[str, str], final: bool = False) -> None:
+            table = pa.concat_tables(pending.pop(key))
+            whole = len(table) if final else len(table) // ROW_GROUP_ROWS * ROW_GROUP_ROWS
+            if whole:
+                writers[key][0].write_table(table.slice(0, whole), row_group_size=ROW_GROUP_ROWS)
+            if whole < len(table):
+                pending[key] = [table.slice(whole)]
+
         rows = 0
         try:
             for part in parts:
@@ -366,8 +378,12 @@ class Store:
                         writers[key] = (writer, path)
                     sel = frame[codes == code]
                     table = pa.Table.from_pandas(sel, schema=TRAFFIC_SCHEMA, preserve_index=False)
-                    writers[key][0].write_table(table, row_group_size=ROW_GROUP_ROWS)
+                    pending.setdefault(key, []).append(table)
+                    if sum(len(t) for t in pending[key]) >= ROW_GROUP_ROWS:
+                        flush(key)
                     rows += len(sel)
+            for key in list(pending):
+                flush(key, final=True)
             for writer, path in writers.values():
                 writer.close()
                 path.fs.move(_streaming_tmp(path).path, path.path)

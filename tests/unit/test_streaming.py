@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
@@ -121,3 +122,20 @@ def test_cli_analyze_store_prints_the_in_memory_verdicts(demo: FleetData, tmp_pa
         mine = expected.loc[f"{row['account_id']}:{row['region']}:{row['name']}"]
         assert row["verdict"] == mine["verdict"]
         assert row["lambda"]["total_usd"] == pytest.approx(mine["lambda_usd_per_month"], abs=0.005)
+
+
+def test_streamed_parts_are_written_in_whole_row_groups(
+    demo: FleetData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A block read skips by row group: parts written as they come must not leave one small
+    # group per part and file (many accounts x regions make them tiny), so they are buffered.
+    monkeypatch.setattr(store_mod, "ROW_GROUP_ROWS", 1000)
+    store = stored_copy(demo, tmp_path, parts=40)
+    files = sorted(tmp_path.rglob("traffic/*.parquet"))
+    assert files
+    for path in files:
+        meta = pq.ParquetFile(path).metadata
+        sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+        assert all(size == 1000 for size in sizes[:-1]), (path.name, sizes)
+        assert 0 < sizes[-1] <= 1000
+    assert analyze(store.open_fleet(), BOOK).functions["verdict"].notna().all()
