@@ -46,6 +46,7 @@ from analyzer.adapters.store_fs import StorePath, is_remote, local_path, s3_root
 from analyzer.core.fleet import (
     FUNCTION_COLUMNS,
     HOUR,
+    METRIC_COLUMNS,
     TRAFFIC_COLUMNS,
     FleetData,
     TrafficBlock,
@@ -258,6 +259,7 @@ class Store:
         path: StorePath | list[StorePath],
         filters: Any = None,
         id_range: tuple[str, str] | None = None,
+        metrics: tuple[str, ...] = METRIC_COLUMNS,
     ) -> pd.DataFrame:
         """Traffic files (rows matching `filters`) as one frame. With `id_range` (first, last
         function_id), only the row groups whose statistics overlap it are read, the ids kept
@@ -266,7 +268,7 @@ class Store:
         paths = path if isinstance(path, list) else [path]
         try:
             tables = [
-                _read_id_range(p, *id_range)
+                _read_id_range(p, *id_range, ["function_id", "timestamp", *metrics])
                 if id_range is not None
                 else pq.read_table(p.path, filesystem=p.fs, filters=filters)
                 for p in paths
@@ -275,7 +277,8 @@ class Store:
             df = table.to_pandas()
         except (OSError, pa.ArrowException) as exc:
             raise StoreError(f"cannot read {paths[0]}: {exc}") from exc
-        missing = [c for c in ("function_id", "timestamp", "invocations") if c not in df.columns]
+        wanted = ("function_id", "timestamp", *(metrics if id_range else ("invocations",)))
+        missing = [c for c in wanted if c not in df.columns]
         if missing:
             raise StoreError(
                 f"the store is damaged: {paths[0]} has no {missing[0]} column; delete it and its "
@@ -596,9 +599,12 @@ class StoredFleet:
     def __len__(self) -> int:
         return len(self.functions)
 
-    def _traffic_of(self, functions: pd.DataFrame, exact: bool) -> pd.DataFrame:
+    def _traffic_of(
+        self, functions: pd.DataFrame, exact: bool, metrics: tuple[str, ...] = METRIC_COLUMNS
+    ) -> pd.DataFrame:
         """The stored rows of `functions` within the window (exact: an isin filter; else the
-        function_id range, which the row-group statistics skip by, and compact ids)."""
+        function_id range, which the row-group statistics skip by, compact ids and only the
+        columns of `metrics`)."""
         ids = functions["function_id"]
         paths = self.store.traffic_paths(functions)
         if not paths:
@@ -607,14 +613,18 @@ class StoredFleet:
             filt = pc.field("function_id").isin(pa.array(ids.to_numpy(dtype=str)))
             df = self.store._read_traffic(paths, filt)
         else:  # functions are sorted by function_id: one range covers the block in every file
-            df = self.store._read_traffic(paths, id_range=(str(ids.min()), str(ids.max())))
+            df = self.store._read_traffic(
+                paths, id_range=(str(ids.min()), str(ids.max())), metrics=metrics
+            )
         hour = hours_since(df["timestamp"], self.start)
         in_window = (hour >= 0) & (hour < self.hours)
         return df if bool(in_window.all()) else df[in_window]
 
-    def traffic_block(self, lo: int, hi: int) -> TrafficBlock:
+    def traffic_block(
+        self, lo: int, hi: int, metrics: tuple[str, ...] = METRIC_COLUMNS
+    ) -> TrafficBlock:
         functions = self.functions.iloc[lo:hi]
-        return traffic_block(self._traffic_of(functions, exact=False), functions)
+        return traffic_block(self._traffic_of(functions, exact=False, metrics=metrics), functions)
 
     def subset(self, function_ids: list[str] | pd.Index) -> FleetData:
         f = self.functions[self.functions["function_id"].isin(pd.Index(function_ids))]
@@ -630,9 +640,10 @@ def _line(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:300]
 
 
-def _read_id_range(path: StorePath, first: str, last: str) -> pa.Table:
+def _read_id_range(path: StorePath, first: str, last: str, columns: list[str]) -> pa.Table:
     """The rows of a traffic file with first <= function_id <= last: the row groups whose
-    statistics overlap the range (the file is sorted by function_id), ids dictionary-encoded."""
+    statistics overlap the range (the file is sorted by function_id), ids dictionary-encoded,
+    only `columns` (those the file has)."""
     file = pq.ParquetFile(path.path, filesystem=path.fs, read_dictionary=["function_id"])
     meta = file.metadata
     column = meta.schema.names.index("function_id")
@@ -641,7 +652,7 @@ def _read_id_range(path: StorePath, first: str, last: str) -> pa.Table:
         stats = meta.row_group(i).column(column).statistics
         if stats is None or not stats.has_min_max or (stats.min <= last and stats.max >= first):
             groups.append(i)
-    table = file.read_row_groups(groups)
+    table = file.read_row_groups(groups, [c for c in columns if c in meta.schema.names])
     # In range, per chunk: compare each dictionary's few strings once, then index by the codes.
     masks = []
     for chunk in table.column("function_id").chunks:

@@ -105,8 +105,11 @@ class Fleet(Protocol):
 
     def __len__(self) -> int: ...
 
-    def traffic_block(self, lo: int, hi: int) -> TrafficBlock:
-        """The traffic of functions[lo:hi] over the window."""
+    def traffic_block(
+        self, lo: int, hi: int, metrics: tuple[str, ...] = METRIC_COLUMNS
+    ) -> TrafficBlock:
+        """The traffic of functions[lo:hi] over the window: at least `metrics` (a fleet read
+        from files reads only those; the others may hold their defaults)."""
         ...
 
     def subset(self, function_ids: list[str] | pd.Index) -> FleetData:
@@ -165,7 +168,10 @@ class FleetData:
     def __len__(self) -> int:
         return len(self.functions)
 
-    def traffic_block(self, lo: int, hi: int) -> TrafficBlock:
+    def traffic_block(
+        self, lo: int, hi: int, metrics: tuple[str, ...] = METRIC_COLUMNS
+    ) -> TrafficBlock:
+        del metrics  # in memory already: every column, at no cost
         codes = self.traffic_codes()
         # traffic is sorted by function order: slice the rows of this block.
         a, b = np.searchsorted(codes, [lo, hi])
@@ -294,6 +300,9 @@ def _in_order_without_duplicates(codes: np.ndarray, timestamps: pd.Series) -> bo
     return bool(np.all((dc > 0) | ((dc == 0) & (dt > 0))))
 
 
+SIZING_METRICS = ("duration_sum_ms", "concurrent_executions_max")  # what `hourly_matrix` reads
+
+
 @dataclass(frozen=True)
 class HourlyMatrix:
     """Dense (functions x hours) arrays for a slice of the fleet, built once per chunk: what
@@ -321,7 +330,7 @@ def hourly_matrix(
     `block`: their traffic when already read."""
     hi = len(fleet.functions) if hi is None else hi
     n, h = hi - lo, fleet.hours
-    block = block or fleet.traffic_block(lo, hi)
+    block = block or fleet.traffic_block(lo, hi, SIZING_METRICS)
     part = block.frame
     cols = hours_since(part["timestamp"], fleet.start)
     flat = block.codes * h + cols  # one scatter index for both matrices

@@ -58,7 +58,7 @@ def window_part(fleet: Fleet, allocated: np.ndarray, lo: int, hi: int) -> Window
     """The window's reductions for the functions [lo, hi) (a `runner.ChunkTask`; `allocated`:
     every function's provisioned concurrency): on a hour of mean concurrency c_h,
     min(c_h, allocated) runs on provisioned concurrency."""
-    block = fleet.traffic_block(lo, hi)
+    block = fleet.traffic_block(lo, hi, SUMMED)
     ids = fleet.functions["function_id"].iloc[lo:hi]
     concurrency = block.frame["duration_sum_ms"].fillna(0.0).to_numpy() / 3_600_000.0
     on_pc = np.minimum(concurrency, allocated[lo:hi][block.codes])

@@ -173,6 +173,13 @@ def _traffic_without_timestamp(root: Path) -> None:
     pq.write_table(pq.read_table(path).drop(["timestamp"]), path)
 
 
+def _traffic_without_durations(root: Path) -> None:
+    import pyarrow.parquet as pq
+
+    path = next((root / "traffic").glob("*.parquet"))
+    pq.write_table(pq.read_table(path).drop(["duration_sum_ms"]), path)
+
+
 def _schema_dir(root: Path) -> None:
     (root / "SCHEMA_VERSION").unlink()
     (root / "SCHEMA_VERSION").mkdir()
@@ -188,6 +195,7 @@ STORE_DAMAGE: list[tuple[str, Callable[[Path], object], tuple[str, ...]]] = [
     ("meta-list", lambda r: (r / "meta.json").write_text("[]"), ("meta.json", "damaged")),
     ("meta-failures-text", lambda r: (r / "meta.json").write_text('{"failures": "x"}'), ("meta.json", "damaged")),
     ("traffic-no-timestamp", _traffic_without_timestamp, ("no timestamp column",)),
+    ("traffic-no-durations", _traffic_without_durations, ("no duration_sum_ms column",)),
 ]  # fmt: skip
 
 
