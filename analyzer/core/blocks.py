@@ -274,9 +274,8 @@ def analyse_block(
     profile = compress_profile(block.demand, PROFILE_BINS)
 
     def provisioned(rows: np.ndarray) -> CostAt:
-        pricings_rows = [pricing.rows(rows) for pricing in pricings]
         profile_rows = profile.rows(rows)
-        return lambda k: cheapest_option_usd(k, pricings_rows, profile_rows, a)
+        return lambda k: cheapest_option_usd(k, pricings, profile_rows, a, rows)
 
     estimate = solve_crossover(lambda_line, provisioned, a.max_multiple)
     k_star = refine_crossover(

@@ -100,17 +100,6 @@ class OptionPricing:
     parts: dict[str, np.ndarray]  # the non-compute parts of the bill at k = 1
     contenders: Shortlist  # every candidate each function could choose (`contenders`)
 
-    def rows(self, rows: np.ndarray) -> OptionPricing:
-        """The pricing of some of the functions (rows are independent)."""
-        return dataclasses.replace(
-            self,
-            shortlist=self.shortlist.rows(rows),
-            contenders=self.contenders.rows(rows),
-            fixed_usd=self.fixed_usd[rows],
-            variable_usd=self.variable_usd[rows],
-            parts={name: values[rows] for name, values in self.parts.items()},
-        )
-
     def with_shortlist(self, new_shortlist: Shortlist) -> OptionPricing:
         return dataclasses.replace(self, shortlist=new_shortlist)
 
@@ -182,22 +171,31 @@ def price_options(
 
 
 def cheapest_option_usd(
-    k: np.ndarray, pricings: list[OptionPricing], profile: Profile, a: Assumptions
+    k: np.ndarray,
+    pricings: list[OptionPricing],
+    profile: Profile,
+    a: Assumptions,
+    rows: np.ndarray | None = None,
 ) -> np.ndarray:
-    """P(k): F monthly USD of the cheapest shortlisted option at traffic multiple k (F,)."""
+    """P(k): monthly USD of the cheapest shortlisted option at traffic multiple k, for `rows`
+    of the pricings (default all; `profile` and k: those rows only)."""
     best = np.full(len(k), np.inf)
     for pricing in pricings:
+        chosen = pricing.shortlist if rows is None else pricing.shortlist.rows(rows)
+        fixed, variable = pricing.fixed_usd, pricing.variable_usd
+        if rows is not None:
+            fixed, variable = fixed[rows], variable[rows]
         compute, _ = cheapest_compute(
             profile.base,
             profile.excess,
-            pricing.shortlist,
+            chosen,
             k,
             a.min_units(pricing.kind),
             a.autoscaling,
             profile.weights,
             profile.hours,
         )
-        best = np.minimum(best, compute + (pricing.fixed_usd + k * pricing.variable_usd))
+        best = np.minimum(best, compute + (fixed + k * variable))
     return best
 
 
