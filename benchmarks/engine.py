@@ -46,7 +46,16 @@ from benchmarks.fleetgen import PRICE_PROXY, SEED, synthetic_fleet, synthetic_me
 
 
 def peak_rss_mb() -> float:
-    """Peak RSS of this process in MB (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    """Peak RSS of this process in MB. On Linux from VmHWM: ru_maxrss also keeps the peak of
+    the process that started this one when it forked before exec (the store-writing parent's
+    2 GB showed up as the analysing child's). Else ru_maxrss (KiB on Linux, bytes on macOS)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        status = ""
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return float(line.split()[1]) / 1024.0  # kB
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / (1024.0 * 1024.0) if sys.platform == "darwin" else rss / 1024.0
 
