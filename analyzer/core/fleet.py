@@ -77,8 +77,9 @@ def function_id(account_id: str, region: str, name: str) -> str:
 
 @dataclass(frozen=True)
 class TrafficBlock:
-    """The traffic of functions[lo:hi]: `frame` (TRAFFIC_COLUMNS, sorted by function position,
-    then hour) and `codes`, each row's position in functions minus lo (non-decreasing)."""
+    """The traffic of functions[lo:hi]: `frame` (TRAFFIC_COLUMNS, or from a store at least the
+    metrics asked for; sorted by function position, then hour) and `codes`, each row's position
+    in functions minus lo (non-decreasing)."""
 
     frame: pd.DataFrame
     codes: np.ndarray
