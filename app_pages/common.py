@@ -376,14 +376,15 @@ def ids_key(f: pd.DataFrame) -> str:
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _fleet_figure(key: tuple[str, str], ids: str, _a: Analysis, _f: pd.DataFrame) -> Any:
-    from analyzer.present.charts import fleet_chart
+    from analyzer.present.vega import fleet_chart
 
     log.debug("drawing the fleet chart of %d functions (%s) under %s", len(_f), ids, key)
     return fleet_chart(_a, _f)
 
 
 def fleet_figure(a: Analysis, f: pd.DataFrame) -> Any:
-    """The fleet chart of the functions `f` (rows of `a.functions`)."""
+    """The fleet chart of the functions `f` (rows of `a.functions`): a Vega-Lite chart, so a
+    new visitor's overview does not wait for Plotly's script."""
     return _fleet_figure(analysis_key(), ids_key(f), a, f)
 
 

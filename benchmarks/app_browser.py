@@ -131,25 +131,42 @@ def decision_shown(page: Page) -> float:
     )
 
 
-GL_POINT = """gd => { const t = gd._fullData[0], xa = gd._fullLayout.xaxis,
-    ya = gd._fullLayout.yaxis, r = gd.getBoundingClientRect();
-    return {x: r.left + xa._offset + xa.c2p(t.x[0]), y: r.top + ya._offset + ya.c2p(t.y[0])}; }"""
-"""Where the first bubble of a WebGL fleet chart (no SVG element per bubble) is on the page."""
+FLEET_CHART = '[data-testid="stVegaLiteChart"]'
+"""The overview's fleet chart (Vega-Lite)."""
+
+FIND_BUBBLE = """async c => { const canvas = c.querySelector('canvas'); if (!canvas) return null;
+    const r = canvas.getBoundingClientRect(), tip = () => document.getElementById('vg-tooltip-element');
+    for (let fy = 0.5; fy < 0.95; fy += 0.05) for (let fx = 0.2; fx < 0.95; fx += 0.02) {
+      const x = r.left + fx * r.width, y = r.top + fy * r.height;
+      canvas.dispatchEvent(new MouseEvent('mousemove', {clientX: x, clientY: y, bubbles: true}));
+      await new Promise(ok => setTimeout(ok, 5));
+      const t = tip(); if (t && t.classList.contains('visible') && t.textContent.includes('Function'))
+        return {x, y}; }
+    return null; }"""
+"""Where a bubble of a canvas fleet chart (a large fleet: no SVG element per bubble) is: the
+first point, scanning across, where Vega shows a function's tooltip."""
 
 
-def click_bubble(page: Page) -> None:
-    chart = page.locator(".js-plotly-plot").first
+def find_bubble(page: Page) -> tuple[float, float]:
+    """Where on the page the fleet chart's first bubble is (found before the clock starts)."""
+    chart = page.locator(FLEET_CHART).first
     chart.wait_for(timeout=180_000)
-    if chart.locator(".scatterlayer .trace .point").count():
-        point = chart.locator(".scatterlayer .trace").first.locator(".point").first
+    bubbles = chart.locator('[aria-roledescription="circle"]')
+    if bubbles.count():
+        point = bubbles.first
         point.scroll_into_view_if_needed()
         box = point.bounding_box()
         assert box is not None
         x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    else:  # a WebGL chart (a large fleet): the bubble's place from the chart's axes
+    else:  # a canvas chart (a large fleet)
         chart.scroll_into_view_if_needed()
-        xy = chart.evaluate(GL_POINT)
+        xy = chart.evaluate(FIND_BUBBLE)
+        assert xy is not None, "no bubble found on the fleet chart"
         x, y = xy["x"], xy["y"]
+    return x, y
+
+
+def click_bubble(page: Page, x: float, y: float) -> None:
     page.mouse.move(x, y)
     page.wait_for_timeout(200)  # hover first, as a hand does; counted in the time
     page.mouse.click(x, y)
@@ -164,10 +181,11 @@ def open_filters(page: Page) -> None:
 
 def interactions(page: Page, out: dict[str, float]) -> None:
     """From the overview: every interaction a product owner makes, timed into `out`."""
-    chart = page.locator(".js-plotly-plot").first
+    chart = page.locator(FLEET_CHART).first
     sized = page.get_by_text("How each alternative would be sized")
+    x, y = find_bubble(page)
     out["click a bubble (opens the function)"] = timed(
-        lambda: click_bubble(page), lambda: sized.wait_for(timeout=180_000), page
+        lambda: click_bubble(page, x, y), lambda: sized.wait_for(timeout=180_000), page
     )
     box = page.locator('[data-testid="stSelectbox"]').first
 
@@ -230,7 +248,7 @@ def interactions(page: Page, out: dict[str, float]) -> None:
 
 def measure_demo(browser: Browser, url: str, out: dict[str, float]) -> None:
     page = browser.new_page(viewport={"width": 1440, "height": 900})
-    chart = page.locator(".js-plotly-plot").first
+    chart = page.locator(FLEET_CHART).first
     out["first overview, cold server"] = timed(
         lambda: page.goto(url), lambda: chart.wait_for(state="visible", timeout=180_000), page
     )
@@ -238,7 +256,7 @@ def measure_demo(browser: Browser, url: str, out: dict[str, float]) -> None:
     second = browser.new_page(viewport={"width": 1440, "height": 900})
     out["first overview, new session"] = timed(
         lambda: second.goto(url),
-        lambda: second.locator(".js-plotly-plot").first.wait_for(state="visible"),
+        lambda: second.locator(FLEET_CHART).first.wait_for(state="visible"),
         second,
     )
     second.close()
@@ -260,7 +278,7 @@ def measure_stored(browser: Browser, url: str, n: int, out: dict[str, float]) ->
         lambda: page.get_by_text("from the store").wait_for(timeout=180_000),
         page,
     )
-    chart = page.locator(".js-plotly-plot").first
+    chart = page.locator(FLEET_CHART).first
     out["first overview"] = timed(
         lambda: page.get_by_role("link", name="Fleet overview").click(),
         lambda: chart.wait_for(state="visible", timeout=180_000),

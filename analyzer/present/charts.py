@@ -13,6 +13,7 @@ from analyzer.core.analyze import Analysis
 from analyzer.core.curves import cost_curves
 from analyzer.core.forecast import DAYS_PER_MONTH, daily_matrix, fit_trend
 from analyzer.core.vocabulary import KIND_LABELS, Verdict
+from analyzer.present.chart_data import OUTGROWN_FLOOR, fleet_points, fleet_ranges
 from analyzer.present.palette import (
     CHART_TEMPLATE,
     CROSSOVER_COLOR,
@@ -27,20 +28,6 @@ from analyzer.present.sentences import forecast_text
 
 SERIES_LABELS: dict[str, str] = {"lambda": "Lambda", **KIND_LABELS}
 """Curve and bar names: Lambda, then every option kind."""
-
-
-def log_range(values: pd.Series | np.ndarray, min_decades: float = 2.0) -> list[float]:
-    """A log axis range (log10 units) padded to whole decades and at least `min_decades`
-    wide, so a filtered chart keeps labelled ticks."""
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v) & (v > 0)]
-    if not v.size:
-        return [0.0, min_decades]
-    lo, hi = float(np.floor(np.log10(v.min()))), float(np.ceil(np.log10(v.max())))
-    if hi - lo < min_decades:
-        pad = (min_decades - (hi - lo)) / 2
-        lo, hi = np.floor(lo - pad), np.ceil(hi + pad)
-    return [float(lo), float(hi)]
 
 
 WEBGL_FUNCTIONS = 1000
@@ -63,9 +50,8 @@ def fleet_chart(
     f = analysis.functions if functions is None else functions
     scatter = go.Scattergl if len(f) > WEBGL_FUNCTIONS else go.Scatter
     fig = go.Figure()
-    spend = f["lambda_usd_per_month"].clip(lower=0)
-    size = 8 + 40 * np.sqrt(spend / max(float(spend.max()), 1e-9))
-    headroom = f["crossover_multiple"].fillna(analysis.assumptions.max_multiple).clip(lower=1e-2)
+    pts = fleet_points(analysis, f)
+    size, headroom = pts["diameter"], pts["y"]
     for verdict in Verdict:
         color = VERDICT_COLORS[verdict]
         m = f["verdict"] == verdict
@@ -87,7 +73,7 @@ def fleet_chart(
             custom = custom.astype(str)  # (the hover's number formats read numbers in text)
         fig.add_trace(
             scatter(
-                x=f.loc[m, "monthly_invocations"].clip(lower=1),
+                x=pts.loc[m, "x"],
                 y=headroom[m],
                 mode="markers",
                 name=verdict.label,
@@ -108,7 +94,7 @@ def fleet_chart(
             )
         )
     fig.add_hrect(
-        y0=1e-2,
+        y0=OUTGROWN_FLOOR,
         y1=1,
         fillcolor=VERDICT_COLORS[Verdict.OUTGROWN],
         opacity=0.08,
@@ -117,15 +103,16 @@ def fleet_chart(
         annotation_position="bottom left",
     )
     fig.add_hline(y=1, line_dash="dot", line_color="#888")
+    xrange, yrange = fleet_ranges(pts)
     fig.update_xaxes(
         type="log",
         title="Invocations per month (log scale)",
-        range=log_range(f["monthly_invocations"].clip(lower=1)),
+        range=xrange,
     )
     fig.update_yaxes(
         type="log",
         title="Crossover multiple of today's traffic (log scale)",
-        range=log_range(np.append(headroom.to_numpy(float), [1e-2, 1.0])),
+        range=yrange,
     )
     fig.update_layout(
         template=CHART_TEMPLATE,

@@ -123,6 +123,9 @@ def browser() -> Iterator[Browser]:
             b.close()
 
 
+FLEET_CHART = '[data-testid="stVegaLiteChart"]'
+"""The overview's fleet chart (Vega-Lite: the overview needs no Plotly script)."""
+
 REQUESTS: list[str] = []
 """Every URL any page of this module asked for (all must be on 127.0.0.1)."""
 
@@ -180,9 +183,11 @@ def test_overview_chart_renders_and_a_filter_changes_the_table(
     n_dev = int((a.functions["environment"] == "dev").sum())
     page = _page(browser)
     page.goto(app_url)
-    page.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=60_000)
+    page.locator(FLEET_CHART).first.wait_for(state="visible", timeout=60_000)
     page.get_by_text(f"{n_all} functions, worst first").wait_for(timeout=30_000)
-    page.wait_for_timeout(1500)
+    # the decision figures (priced in the background) rerun the page once they are in
+    page.get_by_text("Firm Outgrown verdicts").wait_for(timeout=60_000)
+    _wait_ready(page)
     shot = tmp_path / "overview.png"
     page.screenshot(path=str(shot), full_page=False)
     assert shot.stat().st_size > 20_000
@@ -241,7 +246,7 @@ def test_a_typo_in_instance_types_is_shown_at_the_field_and_every_page_keeps_wor
     assert page.get_by_role("button", name="Reset to defaults").is_visible()
     assert page.get_by_text("Do the verdicts survive?").is_visible()  # the analysis stays
     page.get_by_role("link", name="Fleet overview").click()
-    page.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=60_000)
+    page.locator(FLEET_CHART).first.wait_for(state="visible", timeout=60_000)
     assert "m99.huge" not in page.locator('[data-testid="stMain"]').inner_text()
     page.get_by_role("link", name="What-if").click()
     page.get_by_role("button", name="Reset to defaults").click()
@@ -312,19 +317,37 @@ def test_the_downloaded_html_export_is_the_clis(
 
 
 def test_clicking_a_bubble_opens_its_function(app_url: str, browser: Browser) -> None:
+    """An Outgrown function's bubble (the smallest: drawn over the bigger ones) is red, says
+    its name and money on hover, and a click opens that function's page."""
+    from analyzer.present.palette import VERDICT_COLORS
+
+    f = analyze(demo_fleet()).functions
+    top = f[f["verdict"] == "outgrown"].sort_values("lambda_usd_per_month").iloc[0]
     page = _page(browser)
     page.goto(app_url)
-    page.locator(".js-plotly-plot .scatterlayer .point").first.wait_for(timeout=60_000)
+    bubble = page.locator(
+        f"{FLEET_CHART} [aria-roledescription='circle']"
+        f"[aria-label*='Function: {top['name']}; Runs in: {top['account_name']} ']"
+    )
+    bubble.first.wait_for(timeout=60_000)
     _wait_ready(page)
-    point = page.locator(".js-plotly-plot .scatterlayer .trace").first.locator(".point").first
-    point.scroll_into_view_if_needed()
-    box = point.bounding_box()
+    verdict = str(top["verdict"])
+    assert f"Verdict: {verdict.capitalize()}" in str(bubble.first.get_attribute("aria-label"))
+    assert str(bubble.first.get_attribute("fill")).lower() == VERDICT_COLORS[verdict]
+    bubble.first.scroll_into_view_if_needed()
+    box = bubble.first.bounding_box()
     assert box is not None
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.wait_for_timeout(300)
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    tooltip = page.locator("#vg-tooltip-element")
+    expect(tooltip).to_contain_text(str(top["name"]), timeout=10_000)
+    expect(tooltip).to_contain_text(f"${top['lambda_usd_per_month']:,.2f}")
+    page.mouse.click(x, y)
     page.get_by_text("How each alternative would be sized").wait_for(timeout=30_000)
     assert "/function" in page.url
+    expect(page.get_by_text(f"{top['name']}: cost by traffic").first).to_be_attached()
+    box_value = page.locator('[data-testid="stSelectbox"]').first.locator("input")
+    assert f"{top['name']} · {top['account_name']}" in str(box_value.input_value())
     page.close()
 
 
@@ -341,7 +364,7 @@ def test_the_overview_shows_what_a_decision_needs(
     tune = float(fns["tune_usd_per_month"].sum())
     page = _page(browser)
     page.goto(app_url)
-    page.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=60_000)
+    page.locator(FLEET_CHART).first.wait_for(state="visible", timeout=60_000)
     _wait_ready(page)
 
     def metric(label: str) -> str:
@@ -396,7 +419,7 @@ def test_the_overview_says_what_changed_since_the_last_report(
     try:
         page = _page(browser)
         page.goto(app_url)
-        page.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=60_000)
+        page.locator(FLEET_CHART).first.wait_for(state="visible", timeout=60_000)
         caption = page.locator('[data-testid="stCaptionContainer"]')
         text = caption.filter(has_text="What changed.").first.inner_text()
         assert f"Since the report of 2026-11-01: 1 newly Outgrown ({newly['name']})" in text
@@ -410,7 +433,7 @@ def test_on_a_phone_the_headline_and_figures_come_before_the_filters(
 ) -> None:
     page = _page(browser, 390, 844)
     page.goto(app_url)
-    page.locator(".js-plotly-plot").first.wait_for(state="attached", timeout=60_000)
+    page.locator(FLEET_CHART).first.wait_for(state="attached", timeout=60_000)
     _wait_ready(page)
     headline = page.get_by_text("functions have outgrown Lambda").first.bounding_box()
     first_figure = page.locator('[data-testid="stMetric"]').first.bounding_box()
