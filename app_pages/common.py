@@ -350,20 +350,21 @@ def analysis_key() -> tuple[str, str]:
 # Streamlit only reads them. The key is the analysis key; the Analysis itself is not hashed.
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _figure(key: tuple[str, str], kind: str, fid: str, _a: Analysis) -> Any:
-    from analyzer.present import charts
+    from analyzer.present import vega_function as vega
 
     log.debug("drawing %s of %s under %s", kind, fid, key)
     make = {  # 30 traffic levels (the exports draw 60): each is priced exactly, the crossover
         # is drawn at its exact traffic, and the function opens in half the time
-        "cost_curves": lambda a, f: charts.cost_curve_chart(a, f, points=30),
-        "traffic": charts.traffic_chart,
-        "breakdown": charts.breakdown_chart,
+        "cost_curves": lambda a, f: vega.cost_curve_chart(a, f, points=30),
+        "traffic": vega.traffic_chart,
+        "breakdown": vega.breakdown_chart,
     }[kind]
     return make(_a, fid)
 
 
 def figure(a: Analysis, kind: str, fid: str) -> Any:
-    """A function's chart (cost_curves, traffic or breakdown) under the current analysis `a`."""
+    """A function's chart (cost_curves, traffic or breakdown) under the current analysis `a`:
+    Vega-Lite, as the overview's, so opening a function loads no Plotly script either."""
     return _figure(analysis_key(), kind, fid, a)
 
 

@@ -18,7 +18,9 @@ from analyzer.present.chart_data import (
     fleet_points,
     fleet_ranges,
 )
-from analyzer.present.palette import VERDICT_COLORS
+from analyzer.present.palette import (
+    VERDICT_COLORS,
+)
 
 FLEET_TITLE = "Which functions have outgrown Lambda"
 X_TITLE = "Invocations per month (log scale)"
@@ -114,11 +116,56 @@ def fleet_chart(analysis: Analysis, functions: pd.DataFrame | None = None) -> al
         .mark_rule(color="#888", strokeDash=[2, 3])
         .encode(y=alt.Y("y:Q", scale=y_scale))
     )
-    chart = alt.layer(band, line, note, bubbles).properties(
+    chart = alt.LayerChart(layer=[band, line, note, bubbles]).properties(
         title=FLEET_TITLE, height=480, width="container"
     )
     if len(f) > CANVAS_FUNCTIONS:
         chart = chart.properties(usermeta={"embedOptions": {"renderer": "canvas"}})
     return chart.configure_axis(labelFontSize=11, titleFontSize=12).configure_legend(
         labelFontSize=12
+    )
+
+
+DASHES: dict[str, list[float]] = {"solid": [1, 0], "dash": [7, 4], "dot": [2, 3]}
+"""Plotly's line styles (`KIND_DASHES`) as Vega stroke dashes."""
+
+
+def unified_hover(
+    wide: pd.DataFrame, x: alt.X, tooltip: list[alt.Tooltip], name: str
+) -> alt.LayerChart:
+    """One tooltip for every series at the traffic (or day) nearest the pointer, and a rule
+    there: Plotly's unified hover. `wide`: one row per x, a column per series."""
+    near = alt.selection_point(
+        name=name,
+        nearest=True,
+        on="pointerover",
+        clear="pointerout",
+        fields=[x.shorthand.split(":")[0]],
+        empty=False,
+    )
+    points = (
+        alt.Chart(wide).mark_point(opacity=0, size=1).encode(x=x, tooltip=tooltip).add_params(near)
+    )
+    rule = (
+        alt.Chart(wide)
+        .mark_rule(color="#999", strokeWidth=1)
+        .encode(x=x, opacity=alt.condition(near, alt.value(0.8), alt.value(0)))
+    )
+    return alt.LayerChart(layer=[rule, points])
+
+
+def finish(chart: alt.LayerChart, title: str, height: int) -> alt.LayerChart:
+    return (
+        chart.properties(
+            title=alt.Title(title, anchor="start", fontSize=14), height=height, width="container"
+        )
+        .configure_axis(labelFontSize=11, titleFontSize=12)
+        .configure_legend(
+            labelFontSize=12,
+            orient="bottom",
+            direction="horizontal",
+            columns=2,
+            labelLimit=320,
+            title=None,
+        )
     )

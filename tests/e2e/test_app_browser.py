@@ -125,6 +125,8 @@ def browser() -> Iterator[Browser]:
 
 FLEET_CHART = '[data-testid="stVegaLiteChart"]'
 """The overview's fleet chart (Vega-Lite: the overview needs no Plotly script)."""
+FUNCTION_CHART = FLEET_CHART
+"""The function page's charts: cost curves, traffic, bill by part (Vega-Lite too)."""
 
 REQUESTS: list[str] = []
 """Every URL any page of this module asked for (all must be on 127.0.0.1)."""
@@ -153,15 +155,16 @@ def _wait_ready(page: Page) -> None:
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=60_000)
 
 
-def _plotly(page: Page, index: int = 0) -> dict:
-    """A rendered Plotly figure's traces and layout, read from the page."""
-    return page.evaluate(
-        """i => { const g = document.querySelectorAll('.js-plotly-plot')[i];
-           return {data: g.data.map(t => ({name: t.name, color: t.line && t.line.color,
-                                            showlegend: t.showlegend})),
-                   hovermode: g._fullLayout.hovermode,
-                   xrange: g._fullLayout.xaxis.range, yrange: g._fullLayout.yaxis.range}; }""",
-        index,
+def _legend(page: Page, index: int = 0) -> dict[str, str]:
+    """A rendered Vega chart's legend, read from the page: entry label -> line colour."""
+    return dict(
+        page.evaluate(
+            """i => { const c = document.querySelectorAll('[data-testid="stVegaLiteChart"]')[i];
+               const paths = c.querySelectorAll('.role-legend-symbol path');
+               const texts = c.querySelectorAll('.role-legend-label text');
+               return [...texts].map((t, k) => [t.textContent, paths[k].getAttribute('stroke')]); }""",
+            index,
+        )
     )
 
 
@@ -260,7 +263,7 @@ def test_a_typo_in_instance_types_is_shown_at_the_field_and_every_page_keeps_wor
 def test_one_colour_per_option_kind_and_the_crossover_in_the_legend(
     app_url: str, browser: Browser
 ) -> None:
-    from analyzer.present.palette import KIND_COLORS
+    from analyzer.present.palette import CROSSOVER_COLOR, KIND_COLORS
 
     expected = {"Lambda": KIND_COLORS["lambda"], "EC2": KIND_COLORS["ec2"]}
     expected |= {"Fargate": KIND_COLORS["fargate"]}
@@ -273,11 +276,21 @@ def test_one_colour_per_option_kind_and_the_crossover_in_the_legend(
         _open_function(page, app_url, row)
         page.get_by_text(f"{row['name']}: cost by traffic").first.wait_for(timeout=30_000)
         _wait_ready(page)
-        fig = _plotly(page, 0)
-        colours = {t["name"]: t["color"] for t in fig["data"] if t["name"] in expected}
+        legend = _legend(page, 0)  # the cost curves
+        colours = {name: legend[name] for name in expected if name in legend}
         assert colours == expected
-        assert fig["hovermode"] == "x unified"
-        assert any(str(t["name"]).startswith("Crossover") for t in fig["data"])
+        assert any(name.startswith("Crossover (") for name in legend)
+        assert legend[next(n for n in legend if n.startswith("Crossover ("))] == CROSSOVER_COLOR
+        # unified hover: one tooltip with every option's cost at the traffic under the pointer
+        chart = page.locator(FUNCTION_CHART).first
+        chart.scroll_into_view_if_needed()
+        box = chart.bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.45, steps=4)
+        tooltip = page.locator("#vg-tooltip-element")
+        for name in expected:
+            expect(tooltip).to_contain_text(name, timeout=10_000)
+        expect(tooltip).to_contain_text("Invocations per month")
     page.close()
 
 
@@ -455,14 +468,18 @@ def test_a_phone_shows_the_function_page_totals_whole(app_url: str, browser: Bro
     page.wait_for_timeout(1000)
     clipped = page.evaluate(
         """() => { const out = [];
-           document.querySelectorAll('.js-plotly-plot').forEach(g => {
-             const svg = g.querySelector('svg.main-svg').getBoundingClientRect();
-             g.querySelectorAll('.textpoint text').forEach(t => {
+           document.querySelectorAll('[data-testid="stVegaLiteChart"]').forEach(c => {
+             const svg = c.querySelector('svg.marks');
+             if (!svg) return;
+             const box = svg.getBoundingClientRect();
+             c.querySelectorAll('[aria-roledescription="text mark"]').forEach(t => {
                const r = t.getBoundingClientRect();
-               if (r.left < svg.left - 1 || r.right > svg.right + 1 || r.top < svg.top - 1)
+               if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1)
                  out.push(t.textContent); }); });
            return out; }"""
     )
+    totals = page.locator('[data-testid="stVegaLiteChart"] [aria-roledescription="text mark"]')
+    assert totals.filter(has_text="$").count() >= 2  # Lambda's total and an option's
     assert clipped == []
     page.close()
 
@@ -474,3 +491,5 @@ def test_nothing_was_fetched_from_outside_the_machine() -> None:
         {u for u in REQUESTS if not u.startswith(("http://127.0.0.1", "data:", "blob:"))}
     )
     assert outside == []
+    # and no page waited for Plotly's 4.7 MB script: every chart of the app is Vega-Lite
+    assert not [u for u in REQUESTS if "/static/js/PlotlyChart" in u]
