@@ -359,12 +359,13 @@ def _figure(key: tuple[str, str], kind: str, fid: str, _a: Analysis) -> Any:
         "traffic": vega.traffic_chart,
         "breakdown": vega.breakdown_chart,
     }[kind]
-    return make(_a, fid)
+    return make(_a, fid).to_dict()  # validated once, not on every rerun of the page
 
 
-def figure(a: Analysis, kind: str, fid: str) -> Any:
-    """A function's chart (cost_curves, traffic or breakdown) under the current analysis `a`:
-    Vega-Lite, as the overview's, so opening a function loads no Plotly script either."""
+def figure(a: Analysis, kind: str, fid: str) -> dict[str, Any]:
+    """A function's chart (cost_curves, traffic or breakdown) under the current analysis `a`,
+    as a Vega-Lite spec (for `st.vega_lite_chart`): Vega, as the overview's, so opening a
+    function loads no Plotly script either."""
     return _figure(analysis_key(), kind, fid, a)
 
 

@@ -78,8 +78,8 @@ with common.guarded():
     )
     decision_slot = st.empty()  # filled last, when the sensitivity analyses are in
     left, right = st.columns(2)
-    left.altair_chart(common.figure(a, "cost_curves", fid), width="stretch", theme=None)
-    right.altair_chart(common.figure(a, "traffic", fid), width="stretch", theme=None)
+    left.vega_lite_chart(common.figure(a, "cost_curves", fid), width="stretch", theme=None)
+    right.vega_lite_chart(common.figure(a, "traffic", fid), width="stretch", theme=None)
     if np.isfinite(k) and k < 1:
         st.markdown(
             f"Traffic is already {1 / max(k, 1e-9):,.1f}x the crossover level: "
@@ -98,7 +98,7 @@ with common.guarded():
         "use the run rate."
     )
 
-    st.altair_chart(common.figure(a, "breakdown", fid), width="stretch", theme=None)
+    st.vega_lite_chart(common.figure(a, "breakdown", fid), width="stretch", theme=None)
 
     st.subheader("How each alternative would be sized")
     if not opts.empty:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from analyzer.core.analyze import Analysis
@@ -28,6 +29,9 @@ from analyzer.present.palette import (
 )
 from analyzer.present.sentences import forecast_text
 from analyzer.present.vega import DASHES, finish, unified_hover
+
+TREND_POINTS = 120
+"""About how many points the app draws of a trend line (the exports draw one a day)."""
 
 
 def cost_curve_chart(analysis: Analysis, function_id: str, points: int = 30) -> alt.LayerChart:
@@ -132,11 +136,16 @@ def traffic_chart(
         pd.DataFrame({"day": data.days, "per_day": data.daily, "series": "Invocations per day"})
     ]
     domain, colors, dashes = ["Invocations per day"], [TRAFFIC_COLOR], [DASHES["solid"]]
+    trend: pd.DataFrame | None = None
     if data.trend is not None and data.trend_days is not None:
+        # the trend is smooth: at most about TREND_POINTS points, its last day included (the
+        # browser then draws and hovers a few hundred points, not a daily line over 3 years)
+        n = len(data.trend_days)
+        keep = np.unique(np.r_[np.arange(0, n, max(1, n // TREND_POINTS)), n - 1])
+        trend = pd.DataFrame({"day": data.trend_days[keep], "per_day": data.trend[keep]})
+    if trend is not None:
         label = f"Trend ({data.growth:+.1%} per month)"
-        frames.append(
-            pd.DataFrame({"day": data.trend_days, "per_day": data.trend, "series": label})
-        )
+        frames.append(trend.assign(series=label))
         domain.append(label)
         colors.append(TREND_COLOR)
         dashes.append(DASHES["dash"])
@@ -206,10 +215,8 @@ def traffic_chart(
         alt.Tooltip("day:T", title="Date (UTC)", format="%Y-%m-%d"),
         alt.Tooltip("Invocations:Q", format=",.0f"),
     ]
-    if data.trend is not None and data.trend_days is not None:
-        wide = wide.merge(
-            pd.DataFrame({"day": data.trend_days, "Trend": data.trend}), on="day", how="outer"
-        )
+    if trend is not None:
+        wide = wide.merge(trend.rename(columns={"per_day": "Trend"}), on="day", how="outer")
         tips.append(alt.Tooltip("Trend:Q", title="Trend (per day)", format=",.0f"))
     layers.append(unified_hover(wide, x, tips, "traffic_hover"))
     title = f"{row['name']}: traffic; forecast: {forecast_text(row, short=True)}"
