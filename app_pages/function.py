@@ -125,10 +125,19 @@ with common.guarded():
     st.subheader("Does the verdict survive other assumptions?")
     sens_slot = st.empty()  # filled with the decision figures, below
 
-    with st.expander("Every assumption used"):
-        st.dataframe(m.assumption_table(a.assumptions), hide_index=True, width="stretch")
-    with st.expander(f"Every price used (price book as of {a.book.as_of})"):
-        st.dataframe(
+    # The two reference tables are made and drawn only while their expander is open.
+    assumptions_box = st.expander(
+        "Every assumption used", key="assumptions_open", on_change="rerun"
+    )
+    if assumptions_box.open:
+        assumptions_box.dataframe(
+            m.assumption_table(a.assumptions), hide_index=True, width="stretch"
+        )
+    prices_box = st.expander(
+        f"Every price used (price book as of {a.book.as_of})", key="prices_open", on_change="rerun"
+    )
+    if prices_box.open:
+        prices_box.dataframe(
             m.price_table(
                 a.book,
                 str(row["region"]),

@@ -82,8 +82,11 @@ with common.guarded():
     active = sum(bool(st.session_state.get(k)) for k in common.FILTER_KEYS.values())
     active += bool(search)
     title = "Filters and search" + (f" ({active} active)" if active else "")
-    with st.expander(title, expanded=bool(active)):
-        cols = st.columns(5)
+    # Drawn only while open (a rerun opens it): a new visitor's browser neither loads nor lays
+    # out the five pickers and the search box; their values live in the session meanwhile.
+    filters_box = st.expander(title, expanded=bool(active), key="filters_open", on_change="rerun")
+    if filters_box.open:
+        cols = filters_box.columns(5)
         for col, (key, label) in zip(cols, FILTER_LABELS.items(), strict=True):
             col.multiselect(
                 label,
@@ -92,7 +95,7 @@ with common.guarded():
                 placeholder="All",
                 format_func=(lambda v: m.VERDICT_LABELS.get(v, v)) if key == "verdict" else str,
             )
-        st.text_input(
+        filters_box.text_input(
             "Search functions",
             key="f_search",
             placeholder="Part of a function name, e.g. checkout",
