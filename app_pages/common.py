@@ -360,7 +360,9 @@ def _figure(key: tuple[str, str], kind: str, fid: str, _a: Analysis) -> Any:
         "traffic": vega.traffic_chart,
         "breakdown": vega.breakdown_chart,
     }[kind]
-    return make(_a, fid).to_dict()  # validated once, not on every rerun of the page
+    # Made once, not converted again on every rerun; the schema check is tests/unit/test_vega.py's
+    # (it costs a quarter of the time a function takes to open).
+    return make(_a, fid).to_dict(validate=False)
 
 
 def figure(a: Analysis, kind: str, fid: str) -> dict[str, Any]:

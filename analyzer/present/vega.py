@@ -7,6 +7,8 @@ takes 1.5 to 2.5 s to load and evaluate). The exports and the e-mail keep the Pl
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import pandas as pd
 
@@ -154,18 +156,23 @@ def unified_hover(
     return alt.LayerChart(layer=[rule, points])
 
 
-def finish(chart: alt.LayerChart, title: str, height: int) -> alt.LayerChart:
-    return (
-        chart.properties(
-            title=alt.Title(title, anchor="start", fontSize=14), height=height, width="container"
-        )
-        .configure_axis(labelFontSize=11, titleFontSize=12)
-        .configure_legend(
-            labelFontSize=12,
-            orient="bottom",
-            direction="horizontal",
-            columns=2,
-            labelLimit=320,
-            title=None,
-        )
+def finish(layers: list[Any], title: str, height: int) -> alt.LayerChart:
+    """The function page's layered chart, its title, size and axis and legend styles set at
+    once (each `.properties()` or `.configure_*()` would copy the whole chart again)."""
+    return alt.LayerChart(
+        layer=layers,
+        title=alt.Title(title, anchor="start", fontSize=14),
+        height=height,
+        width="container",
+        config=alt.Config(
+            axis=alt.AxisConfig(labelFontSize=11, titleFontSize=12),
+            legend=alt.LegendConfig(
+                labelFontSize=12,
+                orient="bottom",
+                direction="horizontal",
+                columns=2,
+                labelLimit=320,
+                title=None,
+            ),
+        ),
     )

@@ -118,7 +118,7 @@ def cost_curve_chart(analysis: Analysis, function_id: str, points: int = 30) -> 
     tips += [alt.Tooltip(f"{n}:Q", title=n, format="$,.2f") for n in names]
     hover = unified_hover(wide, x, tips, "curve_hover")
     return finish(
-        alt.LayerChart(layer=[lines, hover, here, here_text]),
+        [lines, hover, here, here_text],
         f"{row['name']}: cost by traffic",
         440,
     )
@@ -220,7 +220,7 @@ def traffic_chart(
         tips.append(alt.Tooltip("Trend:Q", title="Trend (per day)", format=",.0f"))
     layers.append(unified_hover(wide, x, tips, "traffic_hover"))
     title = f"{row['name']}: traffic; forecast: {forecast_text(row, short=True)}"
-    return finish(alt.LayerChart(layer=layers), title, 400)
+    return finish(layers, title, 400)
 
 
 def breakdown_chart(analysis: Analysis, function_id: str) -> alt.LayerChart:
@@ -277,6 +277,4 @@ def breakdown_chart(analysis: Analysis, function_id: str) -> alt.LayerChart:
         .mark_text(baseline="bottom", dy=-4, fontSize=13, fontWeight="bold")
         .encode(x=x, y=alt.Y("usd:Q", scale=alt.Scale(domain=[0, top])), text="text:N")
     )
-    return finish(
-        alt.LayerChart(layer=[stack, text]), f"{data.row['name']}: monthly bill by part", 480
-    )
+    return finish([stack, text], f"{data.row['name']}: monthly bill by part", 480)
