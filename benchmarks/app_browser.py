@@ -132,7 +132,7 @@ def decision_shown(page: Page) -> float:
 
 
 FLEET_CHART = '[data-testid="stVegaLiteChart"]'
-"""The overview's fleet chart (Vega-Lite)."""
+"""The overview's fleet chart (Vega-Lite), and the function page's three charts."""
 
 FIND_BUBBLE = """async c => { const canvas = c.querySelector('canvas'); if (!canvas) return null;
     const r = canvas.getBoundingClientRect(), tip = () => document.getElementById('vg-tooltip-element');
@@ -297,13 +297,13 @@ def screenshots(browser: Browser, url: str, target: Path) -> None:
             page.goto(url + path)
             page.get_by_text(text).first.wait_for(timeout=120_000)
             settled(page)
-            plots = page.locator(".js-plotly-plot .main-svg")
-            if plots.count():  # every chart drawn, not its grey placeholder
+            plots = page.locator(f"{FLEET_CHART} svg.marks, {FLEET_CHART} canvas")
+            if page.locator(FLEET_CHART).count():  # every chart drawn, not its placeholder
                 plots.first.wait_for(state="visible", timeout=120_000)
             page.wait_for_timeout(2500)
             page.screenshot(path=str(target / f"{name}-{width}.png"))
             if name == "function" and width < 800:  # the phone's second screen: the bills
-                chart = page.locator(".js-plotly-plot").nth(2)
+                chart = page.locator(FLEET_CHART).nth(2)
                 chart.scroll_into_view_if_needed()
                 page.wait_for_timeout(800)
                 page.screenshot(path=str(target / f"function-bills-{width}.png"))
