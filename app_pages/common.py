@@ -50,7 +50,6 @@ def init_state() -> None:
         state[key] = state.get(key, value)
     for key in FILTER_KEYS.values():
         state[key] = state.get(key, [])
-    state["f_search"] = state.get("f_search", "")  # kept while the filters are folded away
     if FUNCTION_KEY in state:
         state[FUNCTION_KEY] = state[FUNCTION_KEY]
     state.setdefault("source_id", DEMO)

@@ -82,11 +82,10 @@ with common.guarded():
     active = sum(bool(st.session_state.get(k)) for k in common.FILTER_KEYS.values())
     active += bool(search)
     title = "Filters and search" + (f" ({active} active)" if active else "")
-    # Drawn only while open (a rerun opens it): a new visitor's browser neither loads nor lays
-    # out the five pickers and the search box; their values live in the session meanwhile.
-    filters_box = st.expander(title, expanded=bool(active), key="filters_open", on_change="rerun")
-    if filters_box.open:
-        cols = filters_box.columns(5)
+    # Drawn while folded (not `on_change="rerun"`): opening it must not redraw a 10,000-bubble
+    # chart, and loading the pickers lazily did not make a new visitor's overview measurably faster.
+    with st.expander(title, expanded=bool(active)):
+        cols = st.columns(5)
         for col, (key, label) in zip(cols, FILTER_LABELS.items(), strict=True):
             col.multiselect(
                 label,
@@ -95,7 +94,7 @@ with common.guarded():
                 placeholder="All",
                 format_func=(lambda v: m.VERDICT_LABELS.get(v, v)) if key == "verdict" else str,
             )
-        filters_box.text_input(
+        st.text_input(
             "Search functions",
             key="f_search",
             placeholder="Part of a function name, e.g. checkout",

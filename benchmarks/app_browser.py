@@ -134,17 +134,8 @@ def decision_shown(page: Page) -> float:
 FLEET_CHART = '[data-testid="stVegaLiteChart"]'
 """The overview's fleet chart (Vega-Lite), and the function page's three charts."""
 
-FIND_BUBBLE = """async c => { const canvas = c.querySelector('canvas'); if (!canvas) return null;
-    const r = canvas.getBoundingClientRect(), tip = () => document.getElementById('vg-tooltip-element');
-    for (let fy = 0.5; fy < 0.95; fy += 0.05) for (let fx = 0.2; fx < 0.95; fx += 0.02) {
-      const x = r.left + fx * r.width, y = r.top + fy * r.height;
-      canvas.dispatchEvent(new MouseEvent('mousemove', {clientX: x, clientY: y, bubbles: true}));
-      await new Promise(ok => setTimeout(ok, 5));
-      const t = tip(); if (t && t.classList.contains('visible') && t.textContent.includes('Function'))
-        return {x, y}; }
-    return null; }"""
-"""Where a bubble of a canvas fleet chart (a large fleet: no SVG element per bubble) is: the
-first point, scanning across, where Vega shows a function's tooltip."""
+TOOLTIP_SHOWN = """() => { const t = document.getElementById('vg-tooltip-element');
+    return !!t && t.classList.contains('visible') && t.textContent.includes('Function'); }"""
 
 
 def find_bubble(page: Page) -> tuple[float, float]:
@@ -158,11 +149,19 @@ def find_bubble(page: Page) -> tuple[float, float]:
         box = point.bounding_box()
         assert box is not None
         x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    else:  # a canvas chart (a large fleet)
+    else:  # a canvas chart (a large fleet): move across it until Vega shows a function
         chart.scroll_into_view_if_needed()
-        xy = chart.evaluate(FIND_BUBBLE)
-        assert xy is not None, "no bubble found on the fleet chart"
-        x, y = xy["x"], xy["y"]
+        box = chart.locator("canvas").first.bounding_box()
+        assert box is not None
+        spots = [(fx / 40, fy / 20) for fy in range(10, 19) for fx in range(8, 38)]
+        for fx, fy in spots:
+            x, y = box["x"] + fx * box["width"], box["y"] + fy * box["height"]
+            page.mouse.move(x, y)
+            page.wait_for_timeout(20)
+            if page.evaluate(TOOLTIP_SHOWN):
+                break
+        else:
+            raise AssertionError("no bubble found on the fleet chart")
     return x, y
 
 

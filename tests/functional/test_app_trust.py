@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from app_helpers import metric, open_expander, run_app, texts
+from app_helpers import metric, run_app, texts
 
 from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.assumptions import FIELDS, Assumptions, optimistic, pessimistic
@@ -200,7 +200,7 @@ def test_overview_table_puts_the_money_first_and_words_for_missing_values(
 
 
 def test_searching_narrows_the_overview_to_matching_names(analysis: Analysis) -> None:
-    at = open_expander(run_app(), "filters_open")
+    at = run_app()
     name = str(analysis.functions["name"].iloc[0])
     at.text_input(key="f_search").set_value(name[:6].upper()).run()
     expected = analysis.functions["name"].str.contains(name[:6], case=False, regex=False).sum()
