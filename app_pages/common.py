@@ -350,20 +350,24 @@ def analysis_key() -> tuple[str, str]:
 # Streamlit only reads them. The key is the analysis key; the Analysis itself is not hashed.
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _figure(key: tuple[str, str], kind: str, fid: str, _a: Analysis) -> Any:
-    from analyzer.present import charts
+    from analyzer.present import vega_function as vega
 
     log.debug("drawing %s of %s under %s", kind, fid, key)
     make = {  # 30 traffic levels (the exports draw 60): each is priced exactly, the crossover
         # is drawn at its exact traffic, and the function opens in half the time
-        "cost_curves": lambda a, f: charts.cost_curve_chart(a, f, points=30),
-        "traffic": charts.traffic_chart,
-        "breakdown": charts.breakdown_chart,
+        "cost_curves": lambda a, f: vega.cost_curve_chart(a, f, points=30),
+        "traffic": vega.traffic_chart,
+        "breakdown": vega.breakdown_chart,
     }[kind]
-    return make(_a, fid)
+    # Made once, not converted again on every rerun; the schema check is tests/unit/test_vega.py's
+    # (it costs a quarter of the time a function takes to open).
+    return make(_a, fid).to_dict(validate=False)
 
 
-def figure(a: Analysis, kind: str, fid: str) -> Any:
-    """A function's chart (cost_curves, traffic or breakdown) under the current analysis `a`."""
+def figure(a: Analysis, kind: str, fid: str) -> dict[str, Any]:
+    """A function's chart (cost_curves, traffic or breakdown) under the current analysis `a`,
+    as a Vega-Lite spec (for `st.vega_lite_chart`): Vega, as the overview's, so opening a
+    function loads no Plotly script either."""
     return _figure(analysis_key(), kind, fid, a)
 
 
@@ -376,14 +380,15 @@ def ids_key(f: pd.DataFrame) -> str:
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _fleet_figure(key: tuple[str, str], ids: str, _a: Analysis, _f: pd.DataFrame) -> Any:
-    from analyzer.present.charts import fleet_chart
+    from analyzer.present.vega import fleet_chart
 
     log.debug("drawing the fleet chart of %d functions (%s) under %s", len(_f), ids, key)
     return fleet_chart(_a, _f)
 
 
 def fleet_figure(a: Analysis, f: pd.DataFrame) -> Any:
-    """The fleet chart of the functions `f` (rows of `a.functions`)."""
+    """The fleet chart of the functions `f` (rows of `a.functions`): a Vega-Lite chart, so a
+    new visitor's overview does not wait for Plotly's script."""
     return _fleet_figure(analysis_key(), ids_key(f), a, f)
 
 

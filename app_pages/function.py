@@ -78,8 +78,8 @@ with common.guarded():
     )
     decision_slot = st.empty()  # filled last, when the sensitivity analyses are in
     left, right = st.columns(2)
-    left.plotly_chart(common.figure(a, "cost_curves", fid), key="cost_curves", width="stretch")
-    right.plotly_chart(common.figure(a, "traffic", fid), key="traffic", width="stretch")
+    left.vega_lite_chart(common.figure(a, "cost_curves", fid), width="stretch", theme=None)
+    right.vega_lite_chart(common.figure(a, "traffic", fid), width="stretch", theme=None)
     if np.isfinite(k) and k < 1:
         st.markdown(
             f"Traffic is already {1 / max(k, 1e-9):,.1f}x the crossover level: "
@@ -98,7 +98,7 @@ with common.guarded():
         "use the run rate."
     )
 
-    st.plotly_chart(common.figure(a, "breakdown", fid), key="breakdown", width="stretch")
+    st.vega_lite_chart(common.figure(a, "breakdown", fid), width="stretch", theme=None)
 
     st.subheader("How each alternative would be sized")
     if not opts.empty:
@@ -125,10 +125,19 @@ with common.guarded():
     st.subheader("Does the verdict survive other assumptions?")
     sens_slot = st.empty()  # filled with the decision figures, below
 
-    with st.expander("Every assumption used"):
-        st.dataframe(m.assumption_table(a.assumptions), hide_index=True, width="stretch")
-    with st.expander(f"Every price used (price book as of {a.book.as_of})"):
-        st.dataframe(
+    # The two reference tables are made and drawn only while their expander is open.
+    assumptions_box = st.expander(
+        "Every assumption used", key="assumptions_open", on_change="rerun"
+    )
+    if assumptions_box.open:
+        assumptions_box.dataframe(
+            m.assumption_table(a.assumptions), hide_index=True, width="stretch"
+        )
+    prices_box = st.expander(
+        f"Every price used (price book as of {a.book.as_of})", key="prices_open", on_change="rerun"
+    )
+    if prices_box.open:
+        prices_box.dataframe(
             m.price_table(
                 a.book,
                 str(row["region"]),

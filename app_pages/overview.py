@@ -9,6 +9,7 @@ import streamlit as st
 from analyzer.core.recommend import Recommendations
 from analyzer.core.vocabulary import HOURS_PER_MONTH
 from analyzer.present import app as m
+from analyzer.present.chart_data import FLEET_SELECTION
 from app_pages import common
 
 FILTER_LABELS = {
@@ -23,9 +24,7 @@ FILTER_LABELS = {
 def opened_function() -> str | None:
     """The function a bubble click or a table row selection asks to open, read before anything
     is computed or drawn (the run it starts only switches page)."""
-    chart = st.session_state.get("fleet_chart")
-    points = chart.get("selection", {}).get("points", []) if chart else []
-    clicked = m.clicked_function(points)
+    clicked = m.clicked_function(st.session_state.get("fleet_chart"))
     if clicked is not None:
         return clicked
     table = st.session_state.get("fleet_table")
@@ -83,6 +82,8 @@ with common.guarded():
     active = sum(bool(st.session_state.get(k)) for k in common.FILTER_KEYS.values())
     active += bool(search)
     title = "Filters and search" + (f" ({active} active)" if active else "")
+    # Drawn while folded (not `on_change="rerun"`): opening it must not redraw a 10,000-bubble
+    # chart, and loading the pickers lazily did not make a new visitor's overview measurably faster.
     with st.expander(title, expanded=bool(active)):
         cols = st.columns(5)
         for col, (key, label) in zip(cols, FILTER_LABELS.items(), strict=True):
@@ -104,12 +105,13 @@ with common.guarded():
         st.info("No functions match these filters.")
         st.session_state["_overview_rows"] = []
     else:
-        st.plotly_chart(
+        st.altair_chart(
             common.fleet_figure(a, f),
             key="fleet_chart",
             width="stretch",
+            theme=None,
             on_select="rerun",
-            selection_mode="points",
+            selection_mode=FLEET_SELECTION,
         )
         st.caption(
             "Each bubble is a function, sized by its Lambda spend; click one to open it. "

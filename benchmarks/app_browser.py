@@ -131,25 +131,41 @@ def decision_shown(page: Page) -> float:
     )
 
 
-GL_POINT = """gd => { const t = gd._fullData[0], xa = gd._fullLayout.xaxis,
-    ya = gd._fullLayout.yaxis, r = gd.getBoundingClientRect();
-    return {x: r.left + xa._offset + xa.c2p(t.x[0]), y: r.top + ya._offset + ya.c2p(t.y[0])}; }"""
-"""Where the first bubble of a WebGL fleet chart (no SVG element per bubble) is on the page."""
+FLEET_CHART = '[data-testid="stVegaLiteChart"]'
+"""The overview's fleet chart (Vega-Lite), and the function page's three charts."""
+
+TOOLTIP_SHOWN = """() => { const t = document.getElementById('vg-tooltip-element');
+    return !!t && t.classList.contains('visible') && t.textContent.includes('Function'); }"""
 
 
-def click_bubble(page: Page) -> None:
-    chart = page.locator(".js-plotly-plot").first
+def find_bubble(page: Page) -> tuple[float, float]:
+    """Where on the page the fleet chart's first bubble is (found before the clock starts)."""
+    chart = page.locator(FLEET_CHART).first
     chart.wait_for(timeout=180_000)
-    if chart.locator(".scatterlayer .trace .point").count():
-        point = chart.locator(".scatterlayer .trace").first.locator(".point").first
+    bubbles = chart.locator('[aria-roledescription="circle"]')
+    if bubbles.count():
+        point = bubbles.first
         point.scroll_into_view_if_needed()
         box = point.bounding_box()
         assert box is not None
         x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    else:  # a WebGL chart (a large fleet): the bubble's place from the chart's axes
+    else:  # a canvas chart (a large fleet): move across it until Vega shows a function
         chart.scroll_into_view_if_needed()
-        xy = chart.evaluate(GL_POINT)
-        x, y = xy["x"], xy["y"]
+        box = chart.locator("canvas").first.bounding_box()
+        assert box is not None
+        spots = [(fx / 40, fy / 20) for fy in range(10, 19) for fx in range(8, 38)]
+        for fx, fy in spots:
+            x, y = box["x"] + fx * box["width"], box["y"] + fy * box["height"]
+            page.mouse.move(x, y)
+            page.wait_for_timeout(20)
+            if page.evaluate(TOOLTIP_SHOWN):
+                break
+        else:
+            raise AssertionError("no bubble found on the fleet chart")
+    return x, y
+
+
+def click_bubble(page: Page, x: float, y: float) -> None:
     page.mouse.move(x, y)
     page.wait_for_timeout(200)  # hover first, as a hand does; counted in the time
     page.mouse.click(x, y)
@@ -164,10 +180,11 @@ def open_filters(page: Page) -> None:
 
 def interactions(page: Page, out: dict[str, float]) -> None:
     """From the overview: every interaction a product owner makes, timed into `out`."""
-    chart = page.locator(".js-plotly-plot").first
+    chart = page.locator(FLEET_CHART).first
     sized = page.get_by_text("How each alternative would be sized")
+    x, y = find_bubble(page)
     out["click a bubble (opens the function)"] = timed(
-        lambda: click_bubble(page), lambda: sized.wait_for(timeout=180_000), page
+        lambda: click_bubble(page, x, y), lambda: sized.wait_for(timeout=180_000), page
     )
     box = page.locator('[data-testid="stSelectbox"]').first
 
@@ -230,7 +247,7 @@ def interactions(page: Page, out: dict[str, float]) -> None:
 
 def measure_demo(browser: Browser, url: str, out: dict[str, float]) -> None:
     page = browser.new_page(viewport={"width": 1440, "height": 900})
-    chart = page.locator(".js-plotly-plot").first
+    chart = page.locator(FLEET_CHART).first
     out["first overview, cold server"] = timed(
         lambda: page.goto(url), lambda: chart.wait_for(state="visible", timeout=180_000), page
     )
@@ -238,7 +255,7 @@ def measure_demo(browser: Browser, url: str, out: dict[str, float]) -> None:
     second = browser.new_page(viewport={"width": 1440, "height": 900})
     out["first overview, new session"] = timed(
         lambda: second.goto(url),
-        lambda: second.locator(".js-plotly-plot").first.wait_for(state="visible"),
+        lambda: second.locator(FLEET_CHART).first.wait_for(state="visible"),
         second,
     )
     second.close()
@@ -260,7 +277,7 @@ def measure_stored(browser: Browser, url: str, n: int, out: dict[str, float]) ->
         lambda: page.get_by_text("from the store").wait_for(timeout=180_000),
         page,
     )
-    chart = page.locator(".js-plotly-plot").first
+    chart = page.locator(FLEET_CHART).first
     out["first overview"] = timed(
         lambda: page.get_by_role("link", name="Fleet overview").click(),
         lambda: chart.wait_for(state="visible", timeout=180_000),
@@ -279,13 +296,13 @@ def screenshots(browser: Browser, url: str, target: Path) -> None:
             page.goto(url + path)
             page.get_by_text(text).first.wait_for(timeout=120_000)
             settled(page)
-            plots = page.locator(".js-plotly-plot .main-svg")
-            if plots.count():  # every chart drawn, not its grey placeholder
+            plots = page.locator(f"{FLEET_CHART} svg.marks, {FLEET_CHART} canvas")
+            if page.locator(FLEET_CHART).count():  # every chart drawn, not its placeholder
                 plots.first.wait_for(state="visible", timeout=120_000)
             page.wait_for_timeout(2500)
             page.screenshot(path=str(target / f"{name}-{width}.png"))
             if name == "function" and width < 800:  # the phone's second screen: the bills
-                chart = page.locator(".js-plotly-plot").nth(2)
+                chart = page.locator(FLEET_CHART).nth(2)
                 chart.scroll_into_view_if_needed()
                 page.wait_for_timeout(800)
                 page.screenshot(path=str(target / f"function-bills-{width}.png"))

@@ -22,6 +22,12 @@ def run_app(page: str | None = None) -> AppTest:
     return at
 
 
+def open_expander(at: AppTest, key: str) -> AppTest:
+    """Open an expander drawn only while open (`on_change="rerun"`), as a click on it does."""
+    at.session_state[key] = True
+    return at.run()
+
+
 def metric(at: AppTest, label: str) -> str:
     return next(str(x.value) for x in at.metric if x.label == label)
 

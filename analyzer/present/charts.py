@@ -10,9 +10,16 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analyzer.core.analyze import Analysis
-from analyzer.core.curves import cost_curves
-from analyzer.core.forecast import DAYS_PER_MONTH, daily_matrix, fit_trend
-from analyzer.core.vocabulary import KIND_LABELS, Verdict
+from analyzer.core.vocabulary import Verdict
+from analyzer.present.chart_data import (
+    OUTGROWN_FLOOR,
+    SERIES_LABELS,
+    breakdown_data,
+    cost_curve_data,
+    fleet_points,
+    fleet_ranges,
+    traffic_data,
+)
 from analyzer.present.palette import (
     CHART_TEMPLATE,
     CROSSOVER_COLOR,
@@ -24,24 +31,6 @@ from analyzer.present.palette import (
     VERDICT_COLORS,
 )
 from analyzer.present.sentences import forecast_text
-
-SERIES_LABELS: dict[str, str] = {"lambda": "Lambda", **KIND_LABELS}
-"""Curve and bar names: Lambda, then every option kind."""
-
-
-def log_range(values: pd.Series | np.ndarray, min_decades: float = 2.0) -> list[float]:
-    """A log axis range (log10 units) padded to whole decades and at least `min_decades`
-    wide, so a filtered chart keeps labelled ticks."""
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v) & (v > 0)]
-    if not v.size:
-        return [0.0, min_decades]
-    lo, hi = float(np.floor(np.log10(v.min()))), float(np.ceil(np.log10(v.max())))
-    if hi - lo < min_decades:
-        pad = (min_decades - (hi - lo)) / 2
-        lo, hi = np.floor(lo - pad), np.ceil(hi + pad)
-    return [float(lo), float(hi)]
-
 
 WEBGL_FUNCTIONS = 1000
 """Above this many functions the fleet chart draws its bubbles with WebGL (one canvas) instead
@@ -63,9 +52,8 @@ def fleet_chart(
     f = analysis.functions if functions is None else functions
     scatter = go.Scattergl if len(f) > WEBGL_FUNCTIONS else go.Scatter
     fig = go.Figure()
-    spend = f["lambda_usd_per_month"].clip(lower=0)
-    size = 8 + 40 * np.sqrt(spend / max(float(spend.max()), 1e-9))
-    headroom = f["crossover_multiple"].fillna(analysis.assumptions.max_multiple).clip(lower=1e-2)
+    pts = fleet_points(analysis, f)
+    size, headroom = pts["diameter"], pts["y"]
     for verdict in Verdict:
         color = VERDICT_COLORS[verdict]
         m = f["verdict"] == verdict
@@ -87,7 +75,7 @@ def fleet_chart(
             custom = custom.astype(str)  # (the hover's number formats read numbers in text)
         fig.add_trace(
             scatter(
-                x=f.loc[m, "monthly_invocations"].clip(lower=1),
+                x=pts.loc[m, "x"],
                 y=headroom[m],
                 mode="markers",
                 name=verdict.label,
@@ -108,7 +96,7 @@ def fleet_chart(
             )
         )
     fig.add_hrect(
-        y0=1e-2,
+        y0=OUTGROWN_FLOOR,
         y1=1,
         fillcolor=VERDICT_COLORS[Verdict.OUTGROWN],
         opacity=0.08,
@@ -117,15 +105,16 @@ def fleet_chart(
         annotation_position="bottom left",
     )
     fig.add_hline(y=1, line_dash="dot", line_color="#888")
+    xrange, yrange = fleet_ranges(pts)
     fig.update_xaxes(
         type="log",
         title="Invocations per month (log scale)",
-        range=log_range(f["monthly_invocations"].clip(lower=1)),
+        range=xrange,
     )
     fig.update_yaxes(
         type="log",
         title="Crossover multiple of today's traffic (log scale)",
-        range=log_range(np.append(headroom.to_numpy(float), [1e-2, 1.0])),
+        range=yrange,
     )
     fig.update_layout(
         template=CHART_TEMPLATE,
@@ -140,14 +129,10 @@ def fleet_chart(
 def cost_curve_chart(analysis: Analysis, function_id: str, points: int = 60) -> go.Figure:
     """Monthly cost of Lambda and each option against monthly invocations, with the crossover
     and a 'you are here' marker."""
-    row = _row(analysis, function_id)
-    k_star = float(row["crossover_multiple"])
-    hi = max(10.0, (k_star * 3) if np.isfinite(k_star) else 10.0)
-    lo = min(0.1, k_star / 3) if np.isfinite(k_star) and k_star > 0 else 0.1
-    ks = np.geomspace(lo, hi, points)
-    curves = cost_curves(analysis, function_id, ks)
+    data = cost_curve_data(analysis, function_id, points)
+    row, curves = data.row, data.curves
     fig = go.Figure()
-    for kind in [c for c in ("lambda", "ec2", "fargate", "lmi") if c in curves]:
+    for kind in data.kinds:
         fig.add_trace(
             go.Scatter(
                 x=curves["monthly_invocations"],
@@ -175,15 +160,14 @@ def cost_curve_chart(analysis: Analysis, function_id: str, points: int = 60) -> 
             hovertemplate="today: $%{y:,.2f}/month",
         )
     )
-    if np.isfinite(k_star) and k_star > 0:
-        ys = np.concatenate([np.asarray(curves[c], float) for c in curves if c in KIND_COLORS])
-        ys = ys[np.isfinite(ys) & (ys > 0)]
+    if data.crossover_invocations is not None:
+        x = data.crossover_invocations
         fig.add_trace(
             go.Scatter(
-                x=[k_star * inv, k_star * inv],
-                y=[float(ys.min()), float(ys.max())] if ys.size else [0.01, 1.0],
+                x=[x, x],
+                y=list(data.cost_range),
                 mode="lines",
-                name=f"Crossover ({k_star * inv:,.0f} invocations/month)",
+                name=f"Crossover ({x:,.0f} invocations/month)",
                 line={"color": CROSSOVER_COLOR, "dash": "dash", "width": 2},
                 hoverinfo="skip",
             )
@@ -201,63 +185,36 @@ def cost_curve_chart(analysis: Analysis, function_id: str, points: int = 60) -> 
     return fig
 
 
-def _row(analysis: Analysis, function_id: str) -> pd.Series:
-    rows = analysis.functions[analysis.functions["function_id"] == function_id]
-    if rows.empty:
-        raise KeyError(function_id)
-    return rows.iloc[0]
-
-
 def traffic_chart(analysis: Analysis, function_id: str, horizon_months: float = 36.0) -> go.Figure:
     """Daily invocations over the window, the fitted trend carried forward, the crossover
     traffic (k* x today's daily mean) and the projected crossover date."""
-    row = _row(analysis, function_id)
-    fleet = analysis.fleet
-    tr = fleet.subset([function_id]).traffic  # one function's rows (the fleet may be stored)
-    daily = daily_matrix(tr, pd.Series([function_id]), fleet.start, fleet.end)
-    day0 = fleet.start.floor("D")
-    days = pd.date_range(day0, periods=daily.shape[1], freq="D")
+    data = traffic_data(analysis, function_id, horizon_months)
+    row, days = data.row, data.days
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
             x=days,
-            y=daily[0],
-            mode="lines+markers" if daily.shape[1] < 8 else "lines",
+            y=data.daily,
+            mode="lines+markers" if len(days) < 8 else "lines",
             name="Invocations per day",
             line={"color": TRAFFIC_COLOR, "width": 1.5},
             hovertemplate="%{y:,.0f} invocations",
         )
     )
-    trend = fit_trend(daily)
-    growth = float(row["monthly_growth"])
-    level_end = float(trend.level_end[0])
-    mean_daily = float(trend.mean_daily[0])
-    k_star = float(row["crossover_multiple"])
-    months = float(row["months_to_crossover"])
-    date = row["crossover_date"] if isinstance(row["crossover_date"], str) else None
-    last_day = days[-1] if len(days) else fleet.end.floor("D")
-    ymax = float(daily.max()) if daily.size else 1.0
-    if np.isfinite(growth) and np.isfinite(level_end) and level_end > 0:
-        ahead = min(horizon_months, months + 2) if np.isfinite(months) and months > 0 else 6.0
-        ahead = max(ahead, 3.0)
-        t = pd.date_range(days[0], last_day + pd.Timedelta(days=ahead * DAYS_PER_MONTH), freq="D")
-        offset_months = ((t - last_day) / pd.Timedelta(days=1)).to_numpy(float) / DAYS_PER_MONTH
-        y = level_end * np.power(1.0 + growth, offset_months)
+    if data.trend is not None:
         fig.add_trace(
             go.Scatter(
-                x=t,
-                y=y,
+                x=data.trend_days,
+                y=data.trend,
                 mode="lines",
-                name=f"Trend ({growth:+.1%} per month)",
+                name=f"Trend ({data.growth:+.1%} per month)",
                 line={"color": TREND_COLOR, "dash": "dash", "width": 2},
                 hovertemplate="%{y:,.0f} per day (trend)",
             )
         )
-        ymax = max(ymax, float(y.max()))
-    # k* is a multiple of the run rate (run_rate_multiple x the window's mean).
-    run_rate_daily = float(row["run_rate_multiple"]) * mean_daily
-    if np.isfinite(k_star) and mean_daily > 0:
-        level = k_star * run_rate_daily
+    k_star = float(row["crossover_multiple"])
+    level = data.crossover_per_day
+    if level is not None:
         fig.add_hline(y=level, line_dash="dot", line_color=CROSSOVER_COLOR)
         fig.add_trace(
             go.Scatter(
@@ -268,8 +225,8 @@ def traffic_chart(analysis: Analysis, function_id: str, horizon_months: float = 
                 line={"color": CROSSOVER_COLOR, "dash": "dot", "width": 2},
             )
         )
-        ymax = max(ymax, level)
-    if date is not None and k_star >= 1:
+    date = data.date
+    if date is not None and level is not None:
         x = pd.Timestamp(date)
         fig.add_vline(
             x=x.timestamp() * 1000,
@@ -281,7 +238,7 @@ def traffic_chart(analysis: Analysis, function_id: str, horizon_months: float = 
         fig.add_trace(
             go.Scatter(
                 x=[x],
-                y=[k_star * run_rate_daily],
+                y=[level],
                 mode="markers",
                 name=f"Projected crossover ({date})",
                 hovertemplate=f"projected crossover {date}: %{{y:,.0f}} per day<extra></extra>",
@@ -290,8 +247,7 @@ def traffic_chart(analysis: Analysis, function_id: str, horizon_months: float = 
         )
     # One wording for the forecast (sentences.forecast_text), as in the table and e-mail.
     title = f"{row['name']}: traffic; forecast: {forecast_text(row, short=True)}"
-    positive = daily[0][daily[0] > 0]
-    log_y = bool(len(positive)) and ymax > 20 * float(np.median(positive))
+    log_y = data.log_y
     fig.update_xaxes(title="Date (UTC)", tickformat="%Y-%m-%d", hoverformat="%Y-%m-%d")
     fig.update_yaxes(
         type="log" if log_y else "linear",
@@ -309,46 +265,13 @@ def traffic_chart(analysis: Analysis, function_id: str, horizon_months: float = 
     return fig
 
 
-LAMBDA_PARTS = {
-    "lambda_requests_usd": "Requests",
-    "lambda_duration_usd": "Duration",
-    "lambda_provisioned_usd": "Provisioned concurrency",
-    "lambda_storage_usd": "Ephemeral storage",
-    "lambda_front_door_usd": "Front door (API Gateway / ALB)",
-}
-OPTION_PARTS = {
-    "compute_usd": "Compute",
-    "requests_usd": "Requests",
-    "front_door_usd": "Front door (API Gateway / ALB)",
-    "load_balancer_usd": "Load balancer",
-    "management_fee_usd": "Management fee",
-    "ops_usd": "Operations (people)",
-}
-
-
 def breakdown_chart(analysis: Analysis, function_id: str) -> go.Figure:
     """Stacked monthly cost: Lambda's parts next to each priced option's parts."""
-    row = _row(analysis, function_id)
-    opts = analysis.options[analysis.options["function_id"] == function_id].sort_values(
-        "monthly_usd"
-    )
-    short = {"lmi": "Managed<br>Instances"}  # narrow names: four bars fit a phone
-    bars = ["Lambda<br>today"] + [
-        f"{short.get(k, SERIES_LABELS.get(k, k))}<br>{str(label).replace(' / ', '<br>')}"
-        for k, label in zip(opts["kind"], opts["label"], strict=True)
-    ]
-    parts: dict[str, list[float]] = {}
-    for col, name in LAMBDA_PARTS.items():
-        parts.setdefault(name, [0.0] * len(bars))[0] = float(row[col])
-    for col, name in OPTION_PARTS.items():
-        col_values = opts[col].fillna(0.0).to_numpy(float) if col in opts else np.zeros(len(opts))
-        series = parts.setdefault(name, [0.0] * len(bars))
-        for i, v in enumerate(col_values, start=1):
-            series[i] += float(v)
+    data = breakdown_data(analysis, function_id)
+    row = data.row
+    bars = ["<br>".join(lines) for lines in data.bars]
     fig = go.Figure()
-    for name, values in parts.items():
-        if not any(v > 0 for v in values):
-            continue
+    for name, values in data.parts.items():
         fig.add_trace(
             go.Bar(
                 x=bars,
@@ -358,7 +281,7 @@ def breakdown_chart(analysis: Analysis, function_id: str) -> go.Figure:
                 hovertemplate="%{x}: $%{y:,.2f}/month<extra>" + name + "</extra>",
             )
         )
-    totals = [float(row["lambda_usd_per_month"]), *opts["monthly_usd"].astype(float)]
+    totals = data.totals
     fig.add_trace(
         go.Scatter(
             x=bars,

@@ -123,6 +123,11 @@ def browser() -> Iterator[Browser]:
             b.close()
 
 
+FLEET_CHART = '[data-testid="stVegaLiteChart"]'
+"""The overview's fleet chart (Vega-Lite: the overview needs no Plotly script)."""
+FUNCTION_CHART = FLEET_CHART
+"""The function page's charts: cost curves, traffic, bill by part (Vega-Lite too)."""
+
 REQUESTS: list[str] = []
 """Every URL any page of this module asked for (all must be on 127.0.0.1)."""
 
@@ -150,15 +155,16 @@ def _wait_ready(page: Page) -> None:
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=60_000)
 
 
-def _plotly(page: Page, index: int = 0) -> dict:
-    """A rendered Plotly figure's traces and layout, read from the page."""
-    return page.evaluate(
-        """i => { const g = document.querySelectorAll('.js-plotly-plot')[i];
-           return {data: g.data.map(t => ({name: t.name, color: t.line && t.line.color,
-                                            showlegend: t.showlegend})),
-                   hovermode: g._fullLayout.hovermode,
-                   xrange: g._fullLayout.xaxis.range, yrange: g._fullLayout.yaxis.range}; }""",
-        index,
+def _legend(page: Page, index: int = 0) -> dict[str, str]:
+    """A rendered Vega chart's legend, read from the page: entry label -> line colour."""
+    return dict(
+        page.evaluate(
+            """i => { const c = document.querySelectorAll('[data-testid="stVegaLiteChart"]')[i];
+               const paths = c.querySelectorAll('.role-legend-symbol path');
+               const texts = c.querySelectorAll('.role-legend-label text');
+               return [...texts].map((t, k) => [t.textContent, paths[k].getAttribute('stroke')]); }""",
+            index,
+        )
     )
 
 
@@ -180,9 +186,11 @@ def test_overview_chart_renders_and_a_filter_changes_the_table(
     n_dev = int((a.functions["environment"] == "dev").sum())
     page = _page(browser)
     page.goto(app_url)
-    page.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=60_000)
+    page.locator(FLEET_CHART).first.wait_for(state="visible", timeout=60_000)
     page.get_by_text(f"{n_all} functions, worst first").wait_for(timeout=30_000)
-    page.wait_for_timeout(1500)
+    # the decision figures (priced in the background) rerun the page once they are in
+    page.get_by_text("Firm Outgrown verdicts").wait_for(timeout=60_000)
+    _wait_ready(page)
     shot = tmp_path / "overview.png"
     page.screenshot(path=str(shot), full_page=False)
     assert shot.stat().st_size > 20_000
@@ -241,7 +249,7 @@ def test_a_typo_in_instance_types_is_shown_at_the_field_and_every_page_keeps_wor
     assert page.get_by_role("button", name="Reset to defaults").is_visible()
     assert page.get_by_text("Do the verdicts survive?").is_visible()  # the analysis stays
     page.get_by_role("link", name="Fleet overview").click()
-    page.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=60_000)
+    page.locator(FLEET_CHART).first.wait_for(state="visible", timeout=60_000)
     assert "m99.huge" not in page.locator('[data-testid="stMain"]').inner_text()
     page.get_by_role("link", name="What-if").click()
     page.get_by_role("button", name="Reset to defaults").click()
@@ -255,7 +263,7 @@ def test_a_typo_in_instance_types_is_shown_at_the_field_and_every_page_keeps_wor
 def test_one_colour_per_option_kind_and_the_crossover_in_the_legend(
     app_url: str, browser: Browser
 ) -> None:
-    from analyzer.present.palette import KIND_COLORS
+    from analyzer.present.palette import CROSSOVER_COLOR, KIND_COLORS
 
     expected = {"Lambda": KIND_COLORS["lambda"], "EC2": KIND_COLORS["ec2"]}
     expected |= {"Fargate": KIND_COLORS["fargate"]}
@@ -268,11 +276,21 @@ def test_one_colour_per_option_kind_and_the_crossover_in_the_legend(
         _open_function(page, app_url, row)
         page.get_by_text(f"{row['name']}: cost by traffic").first.wait_for(timeout=30_000)
         _wait_ready(page)
-        fig = _plotly(page, 0)
-        colours = {t["name"]: t["color"] for t in fig["data"] if t["name"] in expected}
+        legend = _legend(page, 0)  # the cost curves
+        colours = {name: legend[name] for name in expected if name in legend}
         assert colours == expected
-        assert fig["hovermode"] == "x unified"
-        assert any(str(t["name"]).startswith("Crossover") for t in fig["data"])
+        assert any(name.startswith("Crossover (") for name in legend)
+        assert legend[next(n for n in legend if n.startswith("Crossover ("))] == CROSSOVER_COLOR
+        # unified hover: one tooltip with every option's cost at the traffic under the pointer
+        chart = page.locator(FUNCTION_CHART).first
+        chart.scroll_into_view_if_needed()
+        box = chart.bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.45, steps=4)
+        tooltip = page.locator("#vg-tooltip-element")
+        for name in expected:
+            expect(tooltip).to_contain_text(name, timeout=10_000)
+        expect(tooltip).to_contain_text("Invocations per month")
     page.close()
 
 
@@ -312,19 +330,37 @@ def test_the_downloaded_html_export_is_the_clis(
 
 
 def test_clicking_a_bubble_opens_its_function(app_url: str, browser: Browser) -> None:
+    """An Outgrown function's bubble (the smallest: drawn over the bigger ones) is red, says
+    its name and money on hover, and a click opens that function's page."""
+    from analyzer.present.palette import VERDICT_COLORS
+
+    f = analyze(demo_fleet()).functions
+    top = f[f["verdict"] == "outgrown"].sort_values("lambda_usd_per_month").iloc[0]
     page = _page(browser)
     page.goto(app_url)
-    page.locator(".js-plotly-plot .scatterlayer .point").first.wait_for(timeout=60_000)
+    bubble = page.locator(
+        f"{FLEET_CHART} [aria-roledescription='circle']"
+        f"[aria-label*='Function: {top['name']}; Runs in: {top['account_name']} ']"
+    )
+    bubble.first.wait_for(timeout=60_000)
     _wait_ready(page)
-    point = page.locator(".js-plotly-plot .scatterlayer .trace").first.locator(".point").first
-    point.scroll_into_view_if_needed()
-    box = point.bounding_box()
+    verdict = str(top["verdict"])
+    assert f"Verdict: {verdict.capitalize()}" in str(bubble.first.get_attribute("aria-label"))
+    assert str(bubble.first.get_attribute("fill")).lower() == VERDICT_COLORS[verdict]
+    bubble.first.scroll_into_view_if_needed()
+    box = bubble.first.bounding_box()
     assert box is not None
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.wait_for_timeout(300)
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    tooltip = page.locator("#vg-tooltip-element")
+    expect(tooltip).to_contain_text(str(top["name"]), timeout=10_000)
+    expect(tooltip).to_contain_text(f"${top['lambda_usd_per_month']:,.2f}")
+    page.mouse.click(x, y)
     page.get_by_text("How each alternative would be sized").wait_for(timeout=30_000)
     assert "/function" in page.url
+    expect(page.get_by_text(f"{top['name']}: cost by traffic").first).to_be_attached()
+    box_value = page.locator('[data-testid="stSelectbox"]').first.locator("input")
+    assert f"{top['name']} · {top['account_name']}" in str(box_value.input_value())
     page.close()
 
 
@@ -341,7 +377,7 @@ def test_the_overview_shows_what_a_decision_needs(
     tune = float(fns["tune_usd_per_month"].sum())
     page = _page(browser)
     page.goto(app_url)
-    page.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=60_000)
+    page.locator(FLEET_CHART).first.wait_for(state="visible", timeout=60_000)
     _wait_ready(page)
 
     def metric(label: str) -> str:
@@ -396,7 +432,7 @@ def test_the_overview_says_what_changed_since_the_last_report(
     try:
         page = _page(browser)
         page.goto(app_url)
-        page.locator(".js-plotly-plot").first.wait_for(state="visible", timeout=60_000)
+        page.locator(FLEET_CHART).first.wait_for(state="visible", timeout=60_000)
         caption = page.locator('[data-testid="stCaptionContainer"]')
         text = caption.filter(has_text="What changed.").first.inner_text()
         assert f"Since the report of 2026-11-01: 1 newly Outgrown ({newly['name']})" in text
@@ -410,7 +446,7 @@ def test_on_a_phone_the_headline_and_figures_come_before_the_filters(
 ) -> None:
     page = _page(browser, 390, 844)
     page.goto(app_url)
-    page.locator(".js-plotly-plot").first.wait_for(state="attached", timeout=60_000)
+    page.locator(FLEET_CHART).first.wait_for(state="attached", timeout=60_000)
     _wait_ready(page)
     headline = page.get_by_text("functions have outgrown Lambda").first.bounding_box()
     first_figure = page.locator('[data-testid="stMetric"]').first.bounding_box()
@@ -432,14 +468,18 @@ def test_a_phone_shows_the_function_page_totals_whole(app_url: str, browser: Bro
     page.wait_for_timeout(1000)
     clipped = page.evaluate(
         """() => { const out = [];
-           document.querySelectorAll('.js-plotly-plot').forEach(g => {
-             const svg = g.querySelector('svg.main-svg').getBoundingClientRect();
-             g.querySelectorAll('.textpoint text').forEach(t => {
+           document.querySelectorAll('[data-testid="stVegaLiteChart"]').forEach(c => {
+             const svg = c.querySelector('svg.marks');
+             if (!svg) return;
+             const box = svg.getBoundingClientRect();
+             c.querySelectorAll('[aria-roledescription="text mark"]').forEach(t => {
                const r = t.getBoundingClientRect();
-               if (r.left < svg.left - 1 || r.right > svg.right + 1 || r.top < svg.top - 1)
+               if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1)
                  out.push(t.textContent); }); });
            return out; }"""
     )
+    totals = page.locator('[data-testid="stVegaLiteChart"] [aria-roledescription="text mark"]')
+    assert totals.filter(has_text="$").count() >= 2  # Lambda's total and an option's
     assert clipped == []
     page.close()
 
@@ -451,3 +491,5 @@ def test_nothing_was_fetched_from_outside_the_machine() -> None:
         {u for u in REQUESTS if not u.startswith(("http://127.0.0.1", "data:", "blob:"))}
     )
     assert outside == []
+    # and no page waited for Plotly's 4.7 MB script: every chart of the app is Vega-Lite
+    assert not [u for u in REQUESTS if "/static/js/PlotlyChart" in u]

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from app_helpers import APP, metric, outgrown_saving, run_app, texts
+from app_helpers import APP, metric, open_expander, outgrown_saving, run_app, texts
 from bench_helpers import fleetgen
 from streamlit.testing.v1 import AppTest
 
@@ -236,6 +236,7 @@ def test_overview_headline_and_table_follow_the_filters() -> None:
     assert len(at.dataframe[0].value) == len(dev)
     assert metric(at, "Lambda spend") == f"{m.money(dev['lambda_usd_per_month'].sum())}/month"
     assert metric(at, "Possible saving") != all_saving
+    assert at.expander[0].label == "Filters and search (1 active)"
 
 
 def test_what_if_controls_change_the_numbers_on_every_page_and_reset_restores() -> None:
@@ -278,6 +279,11 @@ def test_function_page_shows_verdict_curves_and_crossover_date() -> None:
     assert m.verdict_sentence(one, a.assumptions.max_multiple) in body
     assert f"Forecast: {m.forecast_text(row)}." in body
     assert "Every price used (price book as of" in "\n".join(e.label for e in at.expander)
+    tables = len(at.dataframe)  # the reference tables are made when their expander opens
+    at = open_expander(open_expander(at, "prices_open"), "assumptions_open")
+    assert len(at.dataframe) == tables + 2
+    prices = at.dataframe[-1].value
+    assert "usd" in prices.columns and (prices["usd"] > 0).any()
 
 
 def test_csv_upload_becomes_the_source_and_bad_rows_are_listed(tmp_path: Path) -> None:

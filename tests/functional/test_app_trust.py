@@ -208,6 +208,8 @@ def test_searching_narrows_the_overview_to_matching_names(analysis: Analysis) ->
 
 
 def test_a_clicked_bubble_names_its_function() -> None:
-    points = [{"x": 1, "y": 2, "customdata": ["api", "acct", "prod", "us-east-1", 1, 2, "f-1"]}]
-    assert m.clicked_function(points) == "f-1"
-    assert m.clicked_function([]) is None
+    from analyzer.present.chart_data import FLEET_SELECTION
+
+    state = {"selection": {FLEET_SELECTION: [{"function_id": "f-1"}]}}
+    assert m.clicked_function(state) == "f-1"
+    assert m.clicked_function({"selection": {}}) is None

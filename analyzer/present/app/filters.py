@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +12,7 @@ import pandas as pd
 from analyzer.core.analyze import Analysis
 from analyzer.core.recommend import Recommendations
 from analyzer.core.vocabulary import VERDICTS
+from analyzer.present.chart_data import FLEET_SELECTION
 from analyzer.present.recommendations import filter_recommendations, recommend, with_summary
 
 FILTER_COLUMNS = {
@@ -79,10 +80,11 @@ def export_recommendations(
     return with_summary(dataclasses.replace(recs, functions=fns[keep]))
 
 
-def clicked_function(points: Sequence[Mapping[str, Any]]) -> str | None:
-    """The function id of a clicked fleet-chart bubble (its customdata's last item), if any."""
-    for point in points:
-        data = point.get("customdata")
-        if isinstance(data, (list, tuple)) and data:
-            return str(data[-1])
+def clicked_function(selection: Mapping[str, Any] | None) -> str | None:
+    """The function id of a clicked fleet-chart bubble, from the chart's state as Streamlit
+    returns it (`{"selection": {FLEET_SELECTION: [{"function_id": ...}]}}`), if any."""
+    chosen = (selection or {}).get("selection", {}).get(FLEET_SELECTION) or []
+    for point in chosen:
+        if isinstance(point, Mapping) and point.get("function_id"):
+            return str(point["function_id"])
     return None
