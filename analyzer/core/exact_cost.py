@@ -194,8 +194,7 @@ class ExactCost:
         ceiling = np.full(len(rows), np.inf)
         firsts = []
         for i, (kind, low, extra) in enumerate(zip(self.kinds, lowers, extras, strict=True)):
-            mine = best_kind == i
-            first = self._first(rows, i, low, mine)
+            first, mine = self._first(rows, i, low, best_kind == i)
             exact = self._exact_kept(kind, rows, k, first)
             ceiling = np.where(mine, exact.min(axis=1, initial=np.inf) + extra, ceiling)
             firsts.append((first, exact))
@@ -211,18 +210,19 @@ class ExactCost:
         self._remember(rows, k, computes, best)
         return best, computes
 
-    def _first(self, rows: np.ndarray, i: int, low: np.ndarray, mine: np.ndarray) -> np.ndarray:
-        """R x T: the one candidate of kind i to price first for each row where `mine`: the
-        one last found cheapest where that is of this kind, else the lowest bound's (where
-        finite); `mine` is updated to include the rows whose last cheapest is of this kind."""
+    def _first(
+        self, rows: np.ndarray, i: int, low: np.ndarray, lowest: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(R x T the one candidate of kind i to price first, R the rows it is priced for):
+        rows whose last cheapest is of kind i take that one; rows with none yet take the
+        lowest bound's where kind i has the lowest bound (`lowest`) and it is finite."""
         everyone = np.arange(len(rows))
         last_kind, last = self.last_best[rows, 0], self.last_best[rows, 1]
-        hinted = last_kind >= 0
+        mine = np.where(last_kind >= 0, last_kind == i, lowest)
         pick = np.where(last_kind == i, last, np.argmin(low, axis=1))
-        mine[:] = np.where(hinted, last_kind == i, mine)
         first = np.zeros_like(low, dtype=bool)
         first[everyone, pick] = mine & np.isfinite(low[everyone, pick])
-        return first
+        return first, mine
 
     def _remember(
         self, rows: np.ndarray, k: np.ndarray, computes: list[np.ndarray], best: np.ndarray
@@ -251,7 +251,7 @@ class ExactCost:
         yes = np.zeros(len(rows), dtype=bool)
         firsts = []
         for i, (kind, low, extra) in enumerate(zip(self.kinds, lowers, extras, strict=True)):
-            first = self._first(rows, i, low, best_kind == i)
+            first, _ = self._first(rows, i, low, best_kind == i)
             first &= (low + extra[:, None]) <= limit
             exact = self._exact_kept(kind, rows, k, first)
             yes |= ((exact + extra[:, None]) <= usd[:, None]).any(axis=1)

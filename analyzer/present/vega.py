@@ -13,7 +13,7 @@ import altair as alt
 import pandas as pd
 
 from analyzer.core.analyze import Analysis
-from analyzer.core.vocabulary import Verdict
+from analyzer.core.vocabulary import VERDICT_LABELS, Verdict
 from analyzer.present.chart_data import (
     FLEET_SELECTION,
     OUTGROWN_FLOOR,
@@ -54,7 +54,7 @@ def fleet_chart(analysis: Analysis, functions: pd.DataFrame | None = None) -> al
             + f["environment"].astype(str)
             + "), "
             + f["region"].astype(str),
-            "Verdict": [Verdict(v).label for v in f["verdict"]],
+            "Verdict": f["verdict"].astype(str).map(VERDICT_LABELS).to_numpy(),
             "invocations": pts["x"].to_numpy(float),
             "headroom": pts["y"].to_numpy(float),
             "area": (pts["diameter"] ** 2).to_numpy(float),  # Vega sizes by area (px²)
