@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 
 from analyzer.adapters.pricebooks import resolve_pricebook
 from analyzer.core.analyze import Analysis, analyze
@@ -31,6 +32,7 @@ from analyzer.core.recommend import Recommendations
 from analyzer.core.vocabulary import HOURS_PER_MONTH
 from analyzer.exceptions import CrossoverError
 from analyzer.present import app as m
+from analyzer.present import vega, vega_function
 
 log = logging.getLogger(__name__)
 
@@ -348,20 +350,23 @@ def analysis_key() -> tuple[str, str]:
 
 # Figures and recommendations are made once per analysis (and function) and shared, not copied:
 # Streamlit only reads them. The key is the analysis key; the Analysis itself is not hashed.
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _figure(key: tuple[str, str], kind: str, fid: str, _a: Analysis) -> Any:
-    from analyzer.present import vega_function as vega
+def arrow_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """`spec` with its datasets serialised to Arrow once (Streamlit sends bytes as they are;
+    a DataFrame it would serialise again on every rerun)."""
+    data = {name: convert_anything_to_arrow_bytes(df) for name, df in spec["datasets"].items()}
+    return {**spec, "datasets": data}
 
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _figure(key: tuple[str, str], kind: str, fid: str, _a: Analysis) -> dict[str, Any]:
     log.debug("drawing %s of %s under %s", kind, fid, key)
     make = {  # 30 traffic levels (the exports draw 60): each is priced exactly, the crossover
         # is drawn at its exact traffic, and the function opens in half the time
-        "cost_curves": lambda a, f: vega.cost_curve_chart(a, f, points=30),
-        "traffic": vega.traffic_chart,
-        "breakdown": vega.breakdown_chart,
+        "cost_curves": lambda a, f: vega_function.cost_curve_chart(a, f, points=30),
+        "traffic": vega_function.traffic_chart,
+        "breakdown": vega_function.breakdown_chart,
     }[kind]
-    # Made once, not converted again on every rerun; the schema check is tests/unit/test_vega.py's
-    # (it costs a quarter of the time a function takes to open).
-    return make(_a, fid).to_dict(validate=False)
+    return arrow_spec(make(_a, fid))
 
 
 def figure(a: Analysis, kind: str, fid: str) -> dict[str, Any]:
@@ -379,15 +384,13 @@ def ids_key(f: pd.DataFrame) -> str:
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _fleet_figure(key: tuple[str, str], ids: str, _a: Analysis, _f: pd.DataFrame) -> Any:
-    from analyzer.present.vega import fleet_chart
-
+def _fleet_figure(key: tuple[str, str], ids: str, _a: Analysis, _f: pd.DataFrame) -> dict[str, Any]:
     log.debug("drawing the fleet chart of %d functions (%s) under %s", len(_f), ids, key)
-    return fleet_chart(_a, _f)
+    return arrow_spec(vega.fleet_chart(_a, _f))
 
 
-def fleet_figure(a: Analysis, f: pd.DataFrame) -> Any:
-    """The fleet chart of the functions `f` (rows of `a.functions`): a Vega-Lite chart, so a
+def fleet_figure(a: Analysis, f: pd.DataFrame) -> dict[str, Any]:
+    """The fleet chart of the functions `f` (rows of `a.functions`): a Vega-Lite spec, so a
     new visitor's overview does not wait for Plotly's script."""
     return _fleet_figure(analysis_key(), ids_key(f), a, f)
 

@@ -105,7 +105,7 @@ with common.guarded():
         st.info("No functions match these filters.")
         st.session_state["_overview_rows"] = []
     else:
-        st.altair_chart(
+        st.vega_lite_chart(
             common.fleet_figure(a, f),
             key="fleet_chart",
             width="stretch",

@@ -1,14 +1,12 @@
-"""The function page's charts as Vega-Lite (Altair) specs: cost curves, traffic and forecast,
-bill by part. The same data (`analyzer.present.chart_data`), colours, line styles and names as
-the exports' Plotly figures (`analyzer.present.charts`); see `analyzer.present.vega` for why
-the app draws with Vega. Nothing here imports streamlit or plotly.
+"""The function page's charts as Vega-Lite specs (plain dicts): cost curves, traffic and
+forecast, bill by part. The same data (`analyzer.present.chart_data`), colours, line styles and
+names as the exports' Plotly figures (`analyzer.present.charts`); see `analyzer.present.vega`
+for why the app draws with Vega and writes its specs as dicts. Nothing here imports streamlit,
+plotly or altair.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import altair as alt
 import numpy as np
 import pandas as pd
 
@@ -28,13 +26,24 @@ from analyzer.present.palette import (
     TREND_COLOR,
 )
 from analyzer.present.sentences import forecast_text
-from analyzer.present.vega import DASHES, finish, unified_hover
+from analyzer.present.vega import DASHES, Spec, field, finish, log_scale, tip, unified_hover
 
 TREND_POINTS = 120
 """About how many points the app draws of a trend line (the exports draw one a day)."""
 
 
-def cost_curve_chart(analysis: Analysis, function_id: str, points: int = 30) -> alt.LayerChart:
+def _series(domain: list[str], colors: list[str], dashes: list[list[float]]) -> Spec:
+    """The colour and stroke dash of each named line, one legend entry each."""
+    return {
+        "color": field("series", "nominal", scale={"domain": domain, "range": colors}, title=None),
+        "strokeDash": field(
+            "series", "nominal", scale={"domain": domain, "range": dashes}, title=None
+        ),
+        "detail": field("series", "nominal"),
+    }
+
+
+def cost_curve_chart(analysis: Analysis, function_id: str, points: int = 30) -> Spec:
     """Monthly cost of Lambda and each option (one colour and line style per kind, from the
     palette) against monthly invocations, the crossover (in the legend) and where the function
     is today; hovering shows every option's cost at that traffic."""
@@ -67,66 +76,66 @@ def cost_curve_chart(analysis: Analysis, function_id: str, points: int = 30) -> 
         colors.append(CROSSOVER_COLOR)
         dashes.append(DASHES["dash"])
     long = long[long["usd"] > 0]
-    x = alt.X(
-        "monthly_invocations:Q",
+    x = field(
+        "monthly_invocations",
         title="Invocations per month (log scale)",
-        scale=alt.Scale(type="log"),
-        axis=alt.Axis(format="~s"),
+        scale=log_scale(),
+        axis={"format": "~s"},
     )
-    y_scale = alt.Scale(type="log")
-    lines = (
-        alt.Chart(long)
-        .mark_line()
-        .encode(
-            x=x,
-            y=alt.Y(
-                "usd:Q",
-                title="Cost, USD per month (log scale)",
-                scale=y_scale,
-                axis=alt.Axis(format="$~s"),
-            ),
-            color=alt.Color("series:N", scale=alt.Scale(domain=domain, range=colors), title=None),
-            strokeDash=alt.StrokeDash(
-                "series:N", scale=alt.Scale(domain=domain, range=dashes), title=None
-            ),
-            strokeWidth=alt.condition(alt.datum.series == "Lambda", alt.value(3), alt.value(2)),
-            detail="series:N",
-        )
-    )
+    y = field("usd", scale=log_scale())
+    lines = {
+        "data": {"name": "curves"},
+        "mark": {"type": "line"},
+        "encoding": {
+            "x": x,
+            "y": {**y, "title": "Cost, USD per month (log scale)", "axis": {"format": "$~s"}},
+            **_series(domain, colors, dashes),
+            "strokeWidth": {
+                "condition": {"test": "(datum.series === 'Lambda')", "value": 3},
+                "value": 2,
+            },
+        },
+    }
     today = pd.DataFrame(
         {
             "monthly_invocations": [float(row["monthly_invocations"])],
             "usd": [float(row["lambda_usd_per_month"])],
         }
     )
-    here = (
-        alt.Chart(today)
-        .mark_point(shape="diamond", size=140, filled=True, color="black")
-        .encode(
-            x=x,
-            y=alt.Y("usd:Q", scale=y_scale),
-            tooltip=[alt.Tooltip("usd:Q", title="Today, Lambda $/month", format="$,.2f")],
-        )
-    )
-    here_text = (
-        alt.Chart(today)
-        .mark_text(dy=-14, fontSize=12)
-        .encode(x=x, y=alt.Y("usd:Q", scale=y_scale), text=alt.value("you are here"))
-    )
+    here = {
+        "data": {"name": "today"},
+        "mark": {
+            "type": "point",
+            "shape": "diamond",
+            "size": 140,
+            "filled": True,
+            "color": "black",
+        },
+        "encoding": {
+            "x": x,
+            "y": y,
+            "tooltip": [tip("usd", title="Today, Lambda $/month", fmt="$,.2f")],
+        },
+    }
+    here_text = {
+        "data": {"name": "today"},
+        "mark": {"type": "text", "dy": -14, "fontSize": 12},
+        "encoding": {"x": x, "y": y, "text": {"value": "you are here"}},
+    }
     wide = curves[["monthly_invocations", *data.kinds]].rename(columns=SERIES_LABELS)
-    tips = [alt.Tooltip("monthly_invocations:Q", title="Invocations per month", format=",.0f")]
-    tips += [alt.Tooltip(f"{n}:Q", title=n, format="$,.2f") for n in names]
-    hover = unified_hover(wide, x, tips, "curve_hover")
+    tips = [tip("monthly_invocations", title="Invocations per month", fmt=",.0f")]
+    tips += [tip(n, title=n, fmt="$,.2f") for n in names]
+    hover, near = unified_hover(x, tips, "curve_hover", "hover")
     return finish(
         [lines, hover, here, here_text],
         f"{row['name']}: cost by traffic",
         440,
+        {"curves": long, "hover": wide, "today": today},
+        [near],
     )
 
 
-def traffic_chart(
-    analysis: Analysis, function_id: str, horizon_months: float = 36.0
-) -> alt.LayerChart:
+def traffic_chart(analysis: Analysis, function_id: str, horizon_months: float = 36.0) -> Spec:
     """Daily invocations over the window, the fitted trend carried forward, the crossover
     traffic per day (in the legend) and the projected crossover date."""
     data = traffic_data(analysis, function_id, horizon_months)
@@ -163,67 +172,84 @@ def traffic_chart(
     if data.log_y:
         long = long[long["per_day"] > 0]
     y_title = "Invocations per day" + (" (log scale)" if data.log_y else "")
-    y_scale = alt.Scale(type="log") if data.log_y else alt.Scale(zero=True)
-    x = alt.X("day:T", title="Date (UTC)", axis=alt.Axis(format="%Y-%m-%d", labelAngle=0))
-    y = alt.Y("per_day:Q", title=y_title, scale=y_scale, axis=alt.Axis(format="~s"))
-    lines = (
-        alt.Chart(long)
-        .mark_line(strokeWidth=2)
-        .encode(
-            x=x,
-            y=y,
-            color=alt.Color("series:N", scale=alt.Scale(domain=domain, range=colors), title=None),
-            strokeDash=alt.StrokeDash(
-                "series:N", scale=alt.Scale(domain=domain, range=dashes), title=None
-            ),
-            detail="series:N",
-        )
-    )
-    layers: list[Any] = [lines]
+    y_scale = log_scale() if data.log_y else {"zero": True}
+    x = field("day", "temporal", title="Date (UTC)", axis={"format": "%Y-%m-%d", "labelAngle": 0})
+    y = field("per_day", title=y_title, scale=y_scale, axis={"format": "~s"})
+    layers: list[Spec] = [
+        {
+            "data": {"name": "lines"},
+            "mark": {"type": "line", "strokeWidth": 2},
+            "encoding": {"x": x, "y": y, **_series(domain, colors, dashes)},
+        }
+    ]
+    datasets = {"lines": long}
     if data.date is not None and level is not None:
-        when = pd.DataFrame(
+        datasets["when"] = pd.DataFrame(
             {
                 "day": [pd.Timestamp(data.date)],
                 "per_day": [level],
                 "text": [f"projected crossover {data.date}"],
             }
         )
+        when = {"name": "when"}
         layers.append(
-            alt.Chart(when).mark_rule(color=CROSSOVER_COLOR, strokeDash=DASHES["dash"]).encode(x=x)
+            {
+                "data": when,
+                "mark": {"type": "rule", "color": CROSSOVER_COLOR, "strokeDash": DASHES["dash"]},
+                "encoding": {"x": x},
+            }
         )
         layers.append(
-            alt.Chart(when)
-            .mark_point(shape="cross", size=150, filled=True, color=CROSSOVER_COLOR)
-            .encode(
-                x=x,
-                y=y,
-                tooltip=[
-                    alt.Tooltip("text:N", title="When"),
-                    alt.Tooltip("per_day:Q", title="Invocations per day", format=",.0f"),
-                ],
-            )
+            {
+                "data": when,
+                "mark": {
+                    "type": "point",
+                    "shape": "cross",
+                    "size": 150,
+                    "filled": True,
+                    "color": CROSSOVER_COLOR,
+                },
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "tooltip": [
+                        tip("text", "nominal", title="When"),
+                        tip("per_day", title="Invocations per day", fmt=",.0f"),
+                    ],
+                },
+            }
         )
         layers.append(
-            alt.Chart(when)
-            .mark_text(
-                align="right", baseline="top", dx=-6, dy=8, color=CROSSOVER_COLOR, fontSize=12
-            )
-            .encode(x=x, y=y, text="text:N")
+            {
+                "data": when,
+                "mark": {
+                    "type": "text",
+                    "align": "right",
+                    "baseline": "top",
+                    "dx": -6,
+                    "dy": 8,
+                    "color": CROSSOVER_COLOR,
+                    "fontSize": 12,
+                },
+                "encoding": {"x": x, "y": y, "text": field("text", "nominal")},
+            }
         )
     wide = pd.DataFrame({"day": data.days, "Invocations": data.daily})
     tips = [
-        alt.Tooltip("day:T", title="Date (UTC)", format="%Y-%m-%d"),
-        alt.Tooltip("Invocations:Q", format=",.0f"),
+        tip("day", "temporal", title="Date (UTC)", fmt="%Y-%m-%d"),
+        tip("Invocations", fmt=",.0f"),
     ]
     if trend is not None:
         wide = wide.merge(trend.rename(columns={"per_day": "Trend"}), on="day", how="outer")
-        tips.append(alt.Tooltip("Trend:Q", title="Trend (per day)", format=",.0f"))
-    layers.append(unified_hover(wide, x, tips, "traffic_hover"))
+        tips.append(tip("Trend", title="Trend (per day)", fmt=",.0f"))
+    hover, near = unified_hover(x, tips, "traffic_hover", "hover")
+    layers.append(hover)
+    datasets["hover"] = wide
     title = f"{row['name']}: traffic; forecast: {forecast_text(row, short=True)}"
-    return finish(layers, title, 400)
+    return finish(layers, title, 400, datasets, [near])
 
 
-def breakdown_chart(analysis: Analysis, function_id: str) -> alt.LayerChart:
+def breakdown_chart(analysis: Analysis, function_id: str) -> Spec:
     """Stacked monthly cost: Lambda's parts next to each priced option's parts (one colour per
     part, from the palette), each bar's total above it."""
     data = breakdown_data(analysis, function_id)
@@ -241,40 +267,54 @@ def breakdown_chart(analysis: Analysis, function_id: str) -> alt.LayerChart:
         {"bar": bars, "usd": data.totals, "text": [f"${t:,.0f}" for t in data.totals]}
     )
     top = max(data.totals, default=1.0) * 1.18
-    x = alt.X(
-        "bar:N",
+    x = field(
+        "bar",
+        "nominal",
         sort=bars,
         title=None,
-        axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, '\\n')", labelLimit=200),
+        axis={"labelAngle": 0, "labelExpr": "split(datum.label, '\\n')", "labelLimit": 200},
     )
-    stack = (
-        alt.Chart(long)
-        .mark_bar()
-        .encode(
-            x=x,
-            y=alt.Y(
-                "sum(usd):Q",
+    stack = {
+        "data": {"name": "parts"},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": x,
+            "y": field(
+                "usd",
+                aggregate="sum",
                 title="Cost, USD per month",
-                scale=alt.Scale(domain=[0, top]),
-                axis=alt.Axis(format="$,.0f"),
+                scale={"domain": [0, top]},
+                axis={"format": "$,.0f"},
             ),
-            color=alt.Color(
-                "part:N",
-                scale=alt.Scale(domain=names, range=[PART_COLORS.get(n, "#999") for n in names]),
+            "color": field(
+                "part",
+                "nominal",
+                scale={"domain": names, "range": [PART_COLORS.get(n, "#999") for n in names]},
                 sort=names,
                 title=None,
             ),
-            order=alt.Order("part_order:Q"),
-            tooltip=[
-                alt.Tooltip("part:N", title="Part"),
-                alt.Tooltip("usd:Q", title="$/month", format="$,.2f"),
+            "order": field("part_order"),
+            "tooltip": [
+                tip("part", "nominal", title="Part"),
+                tip("usd", title="$/month", fmt="$,.2f"),
             ],
-        )
-        .transform_calculate(part_order=f"indexof({names!r}, datum.part)")
-    )
-    text = (
-        alt.Chart(totals)
-        .mark_text(baseline="bottom", dy=-4, fontSize=13, fontWeight="bold")
-        .encode(x=x, y=alt.Y("usd:Q", scale=alt.Scale(domain=[0, top])), text="text:N")
-    )
-    return finish([stack, text], f"{data.row['name']}: monthly bill by part", 480)
+        },
+        "transform": [{"calculate": f"indexof({names!r}, datum.part)", "as": "part_order"}],
+    }
+    text = {
+        "data": {"name": "totals"},
+        "mark": {
+            "type": "text",
+            "baseline": "bottom",
+            "dy": -4,
+            "fontSize": 13,
+            "fontWeight": "bold",
+        },
+        "encoding": {
+            "x": x,
+            "y": field("usd", scale={"domain": [0, top]}),
+            "text": field("text", "nominal"),
+        },
+    }
+    title = f"{data.row['name']}: monthly bill by part"
+    return finish([stack, text], title, 480, {"parts": long, "totals": totals})

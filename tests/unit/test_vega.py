@@ -4,9 +4,9 @@ hover, the click that opens a function), checked on the chart's JSON."""
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import pytest
 
@@ -16,7 +16,7 @@ from analyzer.present.app import clicked_function
 from analyzer.present.chart_data import FLEET_SELECTION
 from analyzer.present.palette import CROSSOVER_COLOR, KIND_COLORS, PART_COLORS, VERDICT_COLORS
 from analyzer.present.sentences import forecast_text
-from analyzer.present.vega import CANVAS_FUNCTIONS, fleet_chart
+from analyzer.present.vega import CANVAS_FUNCTIONS, dataset_rows, fleet_chart
 from analyzer.present.vega_function import breakdown_chart, cost_curve_chart, traffic_chart
 
 
@@ -31,11 +31,11 @@ def _bubbles(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _rows(spec: dict[str, Any], layer: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(spec["datasets"][layer["data"]["name"]])
+    return dataset_rows(spec, layer["data"]["name"])
 
 
 def test_one_colour_and_legend_entry_per_verdict_from_the_palette(analysis: Analysis) -> None:
-    spec = fleet_chart(analysis).to_dict()
+    spec = fleet_chart(analysis)
     color = _bubbles(spec)["encoding"]["color"]
     assert color["scale"]["domain"] == ["Outgrown", "Watch", "Stay"]
     assert color["scale"]["range"] == [
@@ -46,7 +46,7 @@ def test_one_colour_and_legend_entry_per_verdict_from_the_palette(analysis: Anal
     assert color["legend"]["title"] == "Verdict"
     # a filter that keeps only Stay functions shows one legend entry, still green
     stay = analysis.functions[analysis.functions["verdict"] == "stay"]
-    color = _bubbles(fleet_chart(analysis, stay).to_dict())["encoding"]["color"]
+    color = _bubbles(fleet_chart(analysis, stay))["encoding"]["color"]
     assert (color["scale"]["domain"], color["scale"]["range"]) == (
         ["Stay"],
         [VERDICT_COLORS["stay"]],
@@ -56,7 +56,7 @@ def test_one_colour_and_legend_entry_per_verdict_from_the_palette(analysis: Anal
 def test_both_axes_are_log_with_a_labelled_tick_at_every_decade(analysis: Analysis) -> None:
     one = analysis.functions.iloc[[0]]  # a filter down to one function keeps two decades
     for f in (analysis.functions, one):
-        enc = _bubbles(fleet_chart(analysis, f).to_dict())["encoding"]
+        enc = _bubbles(fleet_chart(analysis, f))["encoding"]
         for axis, unit in (("x", "Invocations per month"), ("y", "Crossover multiple")):
             assert enc[axis]["scale"]["type"] == "log"
             assert enc[axis]["title"].startswith(unit) and "(log scale)" in enc[axis]["title"]
@@ -69,7 +69,7 @@ def test_both_axes_are_log_with_a_labelled_tick_at_every_decade(analysis: Analys
 def test_every_function_is_a_bubble_sized_by_spend_and_outgrown_ones_sit_in_the_red_zone(
     analysis: Analysis,
 ) -> None:
-    spec = fleet_chart(analysis).to_dict()
+    spec = fleet_chart(analysis)
     layer = _bubbles(spec)
     rows = _rows(spec, layer)
     assert len(rows) == len(analysis.functions)
@@ -85,7 +85,7 @@ def test_every_function_is_a_bubble_sized_by_spend_and_outgrown_ones_sit_in_the_
 def test_hovering_a_bubble_names_the_function_where_it_runs_and_its_money(
     analysis: Analysis,
 ) -> None:
-    spec = fleet_chart(analysis).to_dict()
+    spec = fleet_chart(analysis)
     layer = _bubbles(spec)
     tips = {t.get("title", t["field"]): t.get("format") for t in layer["encoding"]["tooltip"]}
     assert tips["Function"] is None and tips["Runs in"] is None
@@ -98,7 +98,7 @@ def test_hovering_a_bubble_names_the_function_where_it_runs_and_its_money(
 
 
 def test_a_click_selects_the_function_and_the_app_reads_which(analysis: Analysis) -> None:
-    spec = fleet_chart(analysis).to_dict()
+    spec = fleet_chart(analysis)
     (param,) = spec["params"]
     assert param["name"] == FLEET_SELECTION
     assert param["views"] == [_bubbles(spec)["name"]]  # on the bubbles
@@ -113,15 +113,14 @@ def test_only_the_filtered_functions_are_drawn_and_a_large_fleet_on_one_canvas(
     analysis: Analysis,
 ) -> None:
     prod = analysis.functions[analysis.functions["environment"] == "prod"]
-    spec = fleet_chart(analysis, prod).to_dict()
+    spec = fleet_chart(analysis, prod)
     names = {r["Function"] for r in _rows(spec, _bubbles(spec))}
     assert names == set(prod["name"]) and len(prod) < len(analysis.functions)
     assert "usermeta" not in spec  # SVG: one element per bubble, with its aria label
     big = pd.concat([analysis.functions] * 150, ignore_index=True)  # 10,050 functions
     big["function_id"] = [f"f-{i}" for i in range(len(big))]
     assert len(big) > CANVAS_FUNCTIONS
-    with alt.data_transformers.disable_max_rows():  # as Streamlit's own data transformer
-        spec = fleet_chart(analysis, big).to_dict()
+    spec = fleet_chart(analysis, big)
     assert spec["usermeta"] == {"embedOptions": {"renderer": "canvas"}}
     assert len(_rows(spec, _bubbles(spec))) == 10_050
 
@@ -151,7 +150,7 @@ def test_cost_curves_one_colour_and_dash_per_kind_and_the_crossover_in_the_legen
 ) -> None:
     fid = _fid(analysis, "watch", dated=True)
     row = analysis.functions.set_index("function_id").loc[fid]
-    spec = cost_curve_chart(analysis, fid).to_dict()
+    spec = cost_curve_chart(analysis, fid)
     lines = next(x for x in _layers(spec) if _mark(x) == "line")
     color, dash = lines["encoding"]["color"]["scale"], lines["encoding"]["strokeDash"]["scale"]
     legend = dict(zip(color["domain"], color["range"], strict=True))
@@ -172,7 +171,7 @@ def test_cost_curves_one_colour_and_dash_per_kind_and_the_crossover_in_the_legen
 
 
 def test_hovering_the_cost_curves_shows_every_option_at_that_traffic(analysis: Analysis) -> None:
-    spec = cost_curve_chart(analysis, _fid(analysis, "outgrown")).to_dict()
+    spec = cost_curve_chart(analysis, _fid(analysis, "outgrown"))
     hover = next(
         x
         for x in _layers(spec)
@@ -190,7 +189,7 @@ def test_traffic_chart_shows_history_trend_crossover_and_the_projected_date(
 ) -> None:
     fid = _fid(analysis, "watch", dated=True)
     row = analysis.functions[analysis.functions["function_id"] == fid].iloc[0]
-    spec = traffic_chart(analysis, fid).to_dict()
+    spec = traffic_chart(analysis, fid)
     lines = next(x for x in _layers(spec) if _mark(x) == "line")
     domain = lines["encoding"]["color"]["scale"]["domain"]
     assert domain[0] == "Invocations per day"
@@ -207,7 +206,7 @@ def test_breakdown_stacks_each_part_in_its_colour_with_each_bars_total(
 ) -> None:
     fid = _fid(analysis, "outgrown")
     row = analysis.functions.set_index("function_id").loc[fid]
-    spec = breakdown_chart(analysis, fid).to_dict()
+    spec = breakdown_chart(analysis, fid)
     bars = next(x for x in _layers(spec) if _mark(x) == "bar")
     scale = bars["encoding"]["color"]["scale"]
     assert scale["range"] == [PART_COLORS[n] for n in scale["domain"]]
@@ -217,3 +216,28 @@ def test_breakdown_stacks_each_part_in_its_colour_with_each_bars_total(
     assert totals[0]["text"] == f"${row['lambda_usd_per_month']:,.0f}"
     parts = [r for r in _rows(spec, bars) if r["bar"] == "Lambda\ntoday"]
     assert sum(r["usd"] for r in parts) == pytest.approx(row["lambda_usd_per_month"], abs=0.01)
+
+
+def test_every_chart_is_a_valid_vega_lite_spec(analysis: Analysis) -> None:
+    """The specs are written as dicts: checked against the Vega-Lite schema Altair bundles
+    (what Altair's `to_dict()` checked before), datasets as the rows Vega reads."""
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema import load_schema
+
+    schema = load_schema()
+    fid = _fid(analysis, "watch", dated=True)
+    stay = analysis.functions[analysis.functions["verdict"] == "stay"]
+    specs = [
+        fleet_chart(analysis),
+        fleet_chart(analysis, stay),
+        cost_curve_chart(analysis, fid),
+        traffic_chart(analysis, fid),
+        breakdown_chart(analysis, fid),
+        cost_curve_chart(analysis, _fid(analysis, "outgrown")),
+        traffic_chart(analysis, _fid(analysis, "stay")),
+    ]
+    for spec in specs:
+        rows = {name: dataset_rows(spec, name) for name in spec["datasets"]}
+        validate_jsonschema(json.loads(json.dumps({**spec, "datasets": rows})), schema)
+        named = {x["data"]["name"] for x in spec["layer"] if "data" in x}
+        assert named == set(spec["datasets"])  # every dataset drawn, none missing
