@@ -174,9 +174,9 @@ def fleet_chart(analysis: Analysis, functions: pd.DataFrame | None = None) -> Sp
         "title": FLEET_TITLE,
         "height": 480,
         "width": "container",
-        # The y axis's title is drawn left of the axis labels; without this padding the
-        # container-wide chart cuts its first letters off.
-        "padding": {"left": 12, "top": 5, "right": 5, "bottom": 5},
+        # Room at the sides: without it the container-wide chart cuts the left of the y axis's
+        # title and the right of the last x label ("10G").
+        "padding": {"left": 12, "top": 5, "right": 14, "bottom": 5},
         "layer": [band, line, note, bubbles],
         "params": [
             {

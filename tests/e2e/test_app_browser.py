@@ -194,6 +194,15 @@ def test_overview_chart_renders_and_a_filter_changes_the_table(
     shot = tmp_path / "overview.png"
     page.screenshot(path=str(shot), full_page=False)
     assert shot.stat().st_size > 20_000
+    # every axis title and label is inside the chart, none cut at its edges
+    outside = page.evaluate(
+        """() => { const c = document.querySelector('[data-testid="stVegaLiteChart"]');
+           const box = c.getBoundingClientRect();
+           const texts = c.querySelectorAll('.role-axis-title text, .role-axis-label text');
+           return [...texts].filter(t => { const r = t.getBoundingClientRect();
+             return r.left < box.left || r.right > box.right; }).map(t => t.textContent); }"""
+    )
+    assert outside == []
 
     _open_filters(page)
     env_filter = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Environment")
