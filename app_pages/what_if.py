@@ -12,6 +12,12 @@ from analyzer.present import app as m
 from app_pages import common
 
 GROUPS = ["Options", "Commitment", "Provisioned sizing", "People", "Lambda billing", "Verdicts"]
+OPEN_AT_FIRST = ("Commitment", "Provisioned sizing")
+
+
+def group_key(group: str) -> str:
+    """The session-state key of a group's expander (True: open)."""
+    return "wi_group_" + group.lower().replace(" ", "_")
 
 
 def control(spec: m.ControlSpec, problem: str | None) -> None:
@@ -51,12 +57,19 @@ left, right = st.columns([3, 2], gap="large")
 with left:  # first and unguarded: the controls and Reset stay whatever happens on the right
     st.button("Reset to defaults", on_click=common.reset_assumptions, key="reset", type="primary")
     problem, culprits = common.assumption_problem()
+    # A group's controls are drawn only while it is open (a change redraws the open ones, not
+    # all 44); the values of the others stay in the session (common.init_state).
     for group in GROUPS:
         specs = [s for s in m.CONTROLS.values() if s.group == group]
-        blamed = any(s.name in culprits for s in specs)
-        with st.expander(group, expanded=blamed or group in ("Commitment", "Provisioned sizing")):
-            for spec in specs:
-                control(spec, problem if spec.name in culprits else None)
+        if any(s.name in culprits for s in specs):  # a value that cannot be used is shown
+            st.session_state[group_key(group)] = True
+        box = st.expander(
+            group, expanded=group in OPEN_AT_FIRST, key=group_key(group), on_change="rerun"
+        )
+        if box.open:
+            with box:
+                for spec in specs:
+                    control(spec, problem if spec.name in culprits else None)
 
 with right, common.guarded():
     a = common.analysis()

@@ -28,6 +28,23 @@ def open_expander(at: AppTest, key: str) -> AppTest:
     return at.run()
 
 
+WHAT_IF_GROUPS = {  # the What-if page's groups of controls (each drawn only while open)
+    "Options": "wi_group_options",
+    "Commitment": "wi_group_commitment",
+    "Provisioned sizing": "wi_group_provisioned_sizing",
+    "People": "wi_group_people",
+    "Lambda billing": "wi_group_lambda_billing",
+    "Verdicts": "wi_group_verdicts",
+}
+
+
+def open_what_if_groups(at: AppTest) -> AppTest:
+    """Open every group of the What-if page, as clicks on them do."""
+    for key in WHAT_IF_GROUPS.values():
+        at.session_state[key] = True
+    return at.run()
+
+
 def metric(at: AppTest, label: str) -> str:
     return next(str(x.value) for x in at.metric if x.label == label)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from app_helpers import metric, run_app, texts
+from app_helpers import WHAT_IF_GROUPS, metric, open_expander, open_what_if_groups, run_app, texts
 
 from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.assumptions import FIELDS, Assumptions, optimistic, pessimistic
@@ -34,6 +34,11 @@ LABELS_SHOWN = {
 
 def test_every_assumption_is_a_labelled_control_with_its_help_once() -> None:
     at = run_app("what_if")
+    # the groups open at first are Commitment and Provisioned sizing; the others' controls are
+    # drawn once opened
+    assert [e.label for e in at.expander] == list(WHAT_IF_GROUPS)
+    assert "a_cold_start_rate" not in {w.key for w in at.slider}
+    at = open_what_if_groups(at)
     widgets = [
         *at.toggle,
         *at.selectbox,
@@ -63,6 +68,7 @@ def test_an_unpriced_instance_type_keeps_every_page_and_the_last_valid_analysis(
     at.selectbox(key="a_pricing_option").set_value("compute_sp_3y").run()
     valid = metric(at, "Possible saving")
     assert valid != before
+    at = open_expander(at, WHAT_IF_GROUPS["Options"])
     at.text_input(key="a_instance_types").set_value("m99.huge").run()
     assert not at.exception
     errors = [e.value for e in at.error]
@@ -79,6 +85,8 @@ def test_an_unpriced_instance_type_keeps_every_page_and_the_last_valid_analysis(
         assert not [e.value for e in at.error if "m99.huge" in e.value]
         assert at.dataframe  # the page shows its analysis
     at.switch_page("app_pages/what_if.py").run()
+    # back on the What-if page, the group holding the value that cannot be used is open again
+    assert [e.value for e in at.error if "m99.huge" in e.value]
     at.button(key="reset").click().run()
     assert not at.error
     assert metric(at, "Possible saving") == before
@@ -87,6 +95,7 @@ def test_an_unpriced_instance_type_keeps_every_page_and_the_last_valid_analysis(
 def test_an_invalid_what_if_entry_is_explained_once_and_the_last_valid_set_kept() -> None:
     at = run_app("what_if")
     before = metric(at, "Possible saving")
+    at = open_expander(at, WHAT_IF_GROUPS["Options"])
     at.text_input(key="a_price_region_proxy").set_value("eu-west-1").run()
     assert not at.exception
     errors = [e.value for e in at.error]
