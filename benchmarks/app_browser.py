@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # benchmarks.fleetgen, run as a script
@@ -99,10 +99,30 @@ def store_fleet(n: int, data_dir: Path) -> None:
         store.write_pair(str(account), str(region), funcs, rows, (fleet.start, fleet.end))
 
 
-def settled(page: Page) -> None:
-    """Streamlit has finished the run the action started."""
+POLL_S = 0.02
+"""How often a timed wait looks at the page. Not Playwright's `wait_for`: it looks again after
+20, 50, 100, 100 and then every 500 ms, so content shown 0.3 s after an action was timed at
+about 0.8 s."""
+
+
+def shown(locator: Locator, timeout_s: float = 180.0) -> None:
+    """Until `locator` (one element) is visible, looked at every `POLL_S` seconds."""
+    deadline = time.monotonic() + timeout_s
+    while not locator.is_visible():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not shown after {timeout_s:.0f} s: {locator}")
+        time.sleep(POLL_S)
+
+
+def settled(page: Page, timeout_s: float = 180.0) -> None:
+    """Streamlit has finished the run the action started (its status widget is gone)."""
     page.wait_for_timeout(50)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=180_000)
+    status = page.locator('[data-testid="stStatusWidget"]')
+    deadline = time.monotonic() + timeout_s
+    while status.count():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"Streamlit still running after {timeout_s:.0f} s")
+        time.sleep(POLL_S)
 
 
 def timed(action: Callable[[], object], done: Callable[[], object], page: Page) -> float:
@@ -126,7 +146,7 @@ def decision_shown(page: Page) -> float:
     """Seconds more until the overview's decision figures (priced in the background) show."""
     return timed(
         lambda: None,
-        lambda: page.get_by_text("Firm Outgrown verdicts").wait_for(timeout=300_000),
+        lambda: shown(page.get_by_text("Firm Outgrown verdicts"), 300),
         page,
     )
 
@@ -184,7 +204,7 @@ def interactions(page: Page, out: dict[str, float]) -> None:
     sized = page.get_by_text("How each alternative would be sized")
     x, y = find_bubble(page)
     out["click a bubble (opens the function)"] = timed(
-        lambda: click_bubble(page, x, y), lambda: sized.wait_for(timeout=180_000), page
+        lambda: click_bubble(page, x, y), lambda: shown(sized), page
     )
     box = page.locator('[data-testid="stSelectbox"]').first
 
@@ -195,27 +215,27 @@ def interactions(page: Page, out: dict[str, float]) -> None:
         page.keyboard.press("Enter")
 
     out["change function"] = timed(
-        next_function, lambda: page.get_by_text("cost by traffic").first.wait_for(), page
+        next_function, lambda: shown(page.get_by_text("cost by traffic").first), page
     )
     out["open What-if"] = timed(
         lambda: page.get_by_role("link", name="What-if").click(),
-        lambda: page.get_by_text("Do the verdicts survive?").wait_for(timeout=180_000),
+        lambda: shown(page.get_by_text("Do the verdicts survive?")),
         page,
     )
     toggle = page.locator('[data-testid="stCheckbox"]').filter(has_text="Autoscaling").first
     out["what-if: change an assumption"] = timed(
         lambda: toggle.click(),
-        lambda: page.get_by_text("assumption(s) changed").wait_for(timeout=180_000),
+        lambda: shown(page.get_by_text("assumption(s) changed")),
         page,
     )
     out["what-if: reset to defaults"] = timed(
         lambda: page.get_by_role("button", name="Reset to defaults").click(),
-        lambda: page.get_by_text("All assumptions are at their defaults.").wait_for(),
+        lambda: shown(page.get_by_text("All assumptions are at their defaults.")),
         page,
     )
     out["back to the overview"] = timed(
         lambda: page.get_by_role("link", name="Fleet overview").click(),
-        lambda: chart.wait_for(state="visible"),
+        lambda: shown(chart),
         page,
     )
     grid = page.locator('[data-testid="stDataFrame"]').first
@@ -226,9 +246,7 @@ def interactions(page: Page, out: dict[str, float]) -> None:
         assert box is not None
         page.mouse.click(box["x"] + 16, box["y"] + 35 + 17)  # the first row's selection cell
 
-    out["select a table row (opens the function)"] = timed(
-        click_row, lambda: sized.wait_for(timeout=180_000), page
-    )
+    out["select a table row (opens the function)"] = timed(click_row, lambda: shown(sized), page)
     page.get_by_role("link", name="Fleet overview").click()
     chart.wait_for(state="visible")
     settled(page)
@@ -241,21 +259,19 @@ def interactions(page: Page, out: dict[str, float]) -> None:
         page.keyboard.press("Enter")
 
     out["filter by environment"] = timed(
-        pick_dev, lambda: page.get_by_text("functions, worst first").wait_for(), page
+        pick_dev, lambda: shown(page.get_by_text("functions, worst first")), page
     )
 
 
 def measure_demo(browser: Browser, url: str, out: dict[str, float]) -> None:
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     chart = page.locator(FLEET_CHART).first
-    out["first overview, cold server"] = timed(
-        lambda: page.goto(url), lambda: chart.wait_for(state="visible", timeout=180_000), page
-    )
+    out["first overview, cold server"] = timed(lambda: page.goto(url), lambda: shown(chart), page)
     out["… with the decision figures"] = out["first overview, cold server"] + decision_shown(page)
     second = browser.new_page(viewport={"width": 1440, "height": 900})
     out["first overview, new session"] = timed(
         lambda: second.goto(url),
-        lambda: second.locator(FLEET_CHART).first.wait_for(state="visible"),
+        lambda: shown(second.locator(FLEET_CHART).first),
         second,
     )
     second.close()
@@ -274,13 +290,13 @@ def measure_stored(browser: Browser, url: str, n: int, out: dict[str, float]) ->
     settled(page)
     out[f"load the stored {n:,} functions"] = timed(
         lambda: button.click(),
-        lambda: page.get_by_text("from the store").wait_for(timeout=180_000),
+        lambda: shown(page.get_by_text("from the store")),
         page,
     )
     chart = page.locator(FLEET_CHART).first
     out["first overview"] = timed(
         lambda: page.get_by_role("link", name="Fleet overview").click(),
-        lambda: chart.wait_for(state="visible", timeout=180_000),
+        lambda: shown(chart),
         page,
     )
     out["… with the decision figures"] = out["first overview"] + decision_shown(page)
