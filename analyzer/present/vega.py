@@ -3,8 +3,8 @@ them with Vega, which Streamlit serves from its own files (0.8 MB), not with Plo
 script the browser takes 1.5 to 2.5 s to load and evaluate). The exports and the e-mail keep the
 Plotly figures of `analyzer.present.charts`: the same data (`analyzer.present.chart_data`),
 colours (`analyzer.present.palette`) and names. Nothing here imports streamlit, plotly or
-altair: the specs are written as dicts (building Altair objects and copying them into a dict
-was half the server's time to open a function).
+altair: the specs are written as dicts, made once per chart and kept (the app had converted and
+schema-checked its Altair fleet chart again on every run; the schema check is now the tests').
 
 Every spec keeps its data in `spec["datasets"]`, one DataFrame per name, each layer naming its
 own (`{"data": {"name": ...}}`); the app sends them as Arrow tables. The names are stable, so a
