@@ -33,10 +33,16 @@ def opened_function() -> str | None:
     return str(shown[rows[0]]) if rows and rows[0] < len(shown) else None
 
 
-opened = opened_function()
-if opened is not None:
-    st.session_state[common.FUNCTION_KEY] = opened
-    st.switch_page("app_pages/function.py")
+def open_function() -> None:
+    """The chart's and the table's selection callback: the function page is the next run (the
+    overview is not run again first only to switch page)."""
+    opened = opened_function()
+    if opened is not None:
+        st.session_state[common.FUNCTION_KEY] = opened
+        st.switch_page("app_pages/function.py")
+
+
+open_function()  # a selection made without its callback (the page's first run after it)
 
 st.title("Which functions have outgrown Lambda?")
 
@@ -110,7 +116,7 @@ with common.guarded():
             key="fleet_chart",
             width="stretch",
             theme=None,
-            on_select="rerun",
+            on_select=open_function,
             selection_mode=FLEET_SELECTION,
         )
         st.caption(
@@ -146,7 +152,7 @@ with common.guarded():
             width="stretch",
             height=common.fleet_table_height(len(shown)),
             key="fleet_table",
-            on_select="rerun",
+            on_select=open_function,
             selection_mode="single-row",
             column_config=common.fleet_table_config(),
         )
