@@ -22,7 +22,7 @@ import pandas as pd
 import streamlit as st
 
 from analyzer.adapters.pricebooks import resolve_pricebook
-from analyzer.core.analyze import Analysis, analyze
+from analyzer.core.analyze import Analysis, FirstPass, analyze, first_pass
 from analyzer.core.assumptions import FIELDS, Assumptions, optimistic, pessimistic
 from analyzer.core.demo import demo_fleet
 from analyzer.core.fleet import FleetData
@@ -172,7 +172,8 @@ def _key(a: Assumptions) -> str:
 
 class Analyses:
     """Every analysis this server has made, one per (source, assumptions), shared by sessions,
-    and the fleet recommendations made of them (key: source, "recommendations " + assumptions).
+    the fleet recommendations made of them (key: source, "recommendations " + assumptions) and
+    each source's first pass, which they share (key: source, "first pass").
 
     Not `st.cache_data`: an Analysis holds the fleet (millions of traffic rows for a large
     fleet) and would be pickled and copied on every hit; analyses are read-only here. The
@@ -275,12 +276,18 @@ def _analyses() -> Analyses:
     return Analyses()
 
 
+def _first_pass(source_id: str, fleet: FleetData) -> FirstPass:
+    """The source's first pass (its traffic's sums and trends, whatever the assumptions),
+    made once and shared by every analysis of it: a What-if change prices only the options."""
+    return _analyses().get((source_id, "first pass"), lambda: first_pass(fleet))
+
+
 def _analyze(source_id: str, assumptions_key: str, fleet: FleetData, a: Assumptions) -> Analysis:
     book = price_book()
 
     def compute() -> Analysis:
         log.info("analysing %s with %s", source_id, assumptions_key)
-        return analyze(fleet, book, a)
+        return analyze(fleet, book, a, first=_first_pass(source_id, fleet))
 
     store = _analyses()
     key = (source_id, assumptions_key)
@@ -294,7 +301,7 @@ def _prefetch(source_id: str, fleet: FleetData, a: Assumptions) -> None:
     book = price_book()
 
     def priced(tilted: Assumptions) -> Callable[[], Analysis]:
-        return lambda: analyze(fleet, book, tilted)
+        return lambda: analyze(fleet, book, tilted, first=_first_pass(source_id, fleet))
 
     tilted = (optimistic(a), pessimistic(a))
     store = _analyses()

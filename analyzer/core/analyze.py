@@ -76,21 +76,26 @@ def analyze(
     assumptions: Assumptions | None = None,
     chunk: int = CHUNK,
     runner: ChunkRunner | None = None,
+    first: FirstPass | None = None,
 ) -> Analysis:
     """The analysis of `fleet`, read block by block: one pass for the per-function sums over
-    the window (`window_sums`), one for the hourly profiles (`blocks.price_fleet_options`),
-    each chunk by chunk: here on a few threads, or on a cluster with a `runner`."""
+    the window (`first_pass`; pass `first` to reuse one already made of this fleet), one for the
+    hourly profiles (`blocks.price_fleet_options`), each chunk by chunk: here on a few threads,
+    or on a cluster with a `runner`."""
     book = book or PriceBook.load()
     run_assumptions = with_data_source_proxy(assumptions or DEFAULTS, fleet)
     if len(fleet.functions) == 0 or fleet.hours == 0:
         raise InputError("fleet", len(fleet.functions), "has no functions with traffic to analyse")
     groups = assumption_groups(fleet, run_assumptions)
-    sums = window_sums(fleet, chunk, runner)
+    if first is None:
+        first = first_pass(fleet, chunk, runner)
+    elif not first.matches(fleet):
+        raise ValueError("the first pass given was made of another fleet")
+    sums, trend = first.sums, first.trend
     usage = monthly_usage(fleet, groups, sums)
     tuned = price_lambda(fleet, usage, book, run_assumptions, groups, sums)
     region_map = price_regions(fleet, run_assumptions)
     traffic = option_traffic(usage, tuned)
-    trend = fleet_trend(fleet, sums)
     rate = run_rate(trend)
     priced = price_fleet_options(
         fleet, groups, region_map, tuned.bill, traffic, book, chunk, rate.multiple, runner
@@ -107,6 +112,29 @@ def analyze(
     )
     meta = analysis_meta(fleet, region_map)
     return Analysis(functions, priced.options, run_assumptions, book, fleet, meta, groups)
+
+
+@dataclass(frozen=True)
+class FirstPass:
+    """What an analysis reads of a fleet whatever the assumptions: the window's per-function
+    reductions (`window.window_sums`, one pass over every block of traffic) and each function's
+    trend. One per fleet: every analysis of the same fleet can share it (the optimistic and
+    pessimistic analyses beside the base one, each What-if change in the app) instead of reading
+    the traffic again; the figures are the same either way."""
+
+    function_ids: np.ndarray  # the fleet's functions, in order, when it was made
+    sums: WindowSums
+    trend: Trend
+
+    def matches(self, fleet: Fleet) -> bool:
+        """Made of a fleet with these functions, in this order."""
+        return bool(np.array_equal(self.function_ids, fleet.functions["function_id"].to_numpy()))
+
+
+def first_pass(fleet: Fleet, chunk: int = CHUNK, runner: ChunkRunner | None = None) -> FirstPass:
+    """The fleet's first pass (`FirstPass`), chunk by chunk: here, or on a cluster (`runner`)."""
+    sums = window_sums(fleet, chunk, runner)
+    return FirstPass(fleet.functions["function_id"].to_numpy(), sums, fleet_trend(fleet, sums))
 
 
 def fleet_trend(fleet: Fleet, sums: WindowSums | None = None) -> Trend:

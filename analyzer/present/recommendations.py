@@ -14,10 +14,10 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 
 from analyzer.core import provenance
-from analyzer.core.analyze import Analysis, analyze
+from analyzer.core.analyze import Analysis, analyze, first_pass
 from analyzer.core.assumptions import Assumptions, optimistic, pessimistic
 from analyzer.core.columns import COLUMNS
-from analyzer.core.fleet import FleetData
+from analyzer.core.fleet import Fleet
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.recommend import Recommendations, economics
 from analyzer.core.selection import filter_mask, sort_functions
@@ -69,7 +69,7 @@ def recommend(
 
 
 def recommend_fleet(
-    fleet: FleetData,
+    fleet: Fleet,
     book: PriceBook | None = None,
     assumptions: Assumptions | None = None,
     generated_at: str | None = None,
@@ -78,9 +78,10 @@ def recommend_fleet(
     recommend."""
     book = book or PriceBook.load()
     a = assumptions or Assumptions()
-    base = analyze(fleet, book, a)
-    opt = analyze(fleet, book, optimistic(a))
-    pes = analyze(fleet, book, pessimistic(a))
+    first = first_pass(fleet)  # read the traffic's sums once for the three
+    base = analyze(fleet, book, a, first=first)
+    opt = analyze(fleet, book, optimistic(a), first=first)
+    pes = analyze(fleet, book, pessimistic(a), first=first)
     return recommend(base, opt, pes, generated_at=generated_at)
 
 

@@ -165,3 +165,38 @@ def test_a_traffic_file_not_as_the_store_writes_it_is_normalised_not_misread(
     pd.testing.assert_frame_equal(
         got[kept], expected[kept], check_exact=False, rtol=1e-12, check_dtype=False
     )
+
+
+def test_the_first_pass_is_shared_by_every_analysis_of_a_stored_fleet(
+    demo: FleetData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The three analyses behind the recommendations (base, optimistic, pessimistic) read the
+    traffic's sums once, not three times, and give the figures of three separate analyses."""
+    from analyzer.core.assumptions import Assumptions, optimistic, pessimistic
+    from analyzer.present.recommendations import recommend, recommend_fleet
+
+    fleet = stored_copy(demo, tmp_path).open_fleet()
+    a = Assumptions()
+    alone = recommend(*(analyze(fleet, BOOK, t) for t in (a, optimistic(a), pessimistic(a))))
+    reads: list[tuple[str, ...]] = []
+    read = type(fleet).traffic_block
+
+    def counted(self: object, lo: int, hi: int, *metrics: tuple[str, ...]) -> object:
+        reads.append(metrics[0] if metrics else ("every metric",))
+        return read(self, lo, hi, *metrics)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(type(fleet), "traffic_block", counted)
+    shared = recommend_fleet(fleet, BOOK, a)
+    first_pass_reads = [m for m in reads if "invocations" in m]  # the sums' columns
+    pricing_reads = [m for m in reads if "invocations" not in m]  # the hourly profiles'
+    assert len(first_pass_reads) == 1  # the demo is one block: read once, not once per analysis
+    assert len(pricing_reads) == 3
+    pd.testing.assert_frame_equal(shared.functions, alone.functions, check_exact=True)
+
+
+def test_a_first_pass_of_another_fleet_is_refused(demo: FleetData) -> None:
+    from analyzer.core.analyze import first_pass
+
+    other = demo.subset(list(demo.functions["function_id"].iloc[:5]))
+    with pytest.raises(ValueError, match="another fleet"):
+        analyze(demo, BOOK, first=first_pass(other))
