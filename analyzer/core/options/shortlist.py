@@ -138,17 +138,20 @@ def cheapest_compute(
         repeat, order, np.pad(ranked[:, 1:] == ranked[:, :-1], ((0, 0), (1, 0))), axis=1
     )
     usd = np.full((f, s), np.inf)
+    # Static: max_h n(r p_h) = n(r max_h p_h), exactly (rounding, ceil and max are monotone),
+    # so a candidate needs no per-hour work.
+    peak = demand.max(axis=1) if not autoscaling else None
 
     def price(keep: np.ndarray) -> None:
         at, col = np.nonzero(keep)
         if at.size == 0:
             return
-        units = demand[at]
-        units *= per_request[at, col][:, None]
-        units_of(units, min_instances)
-        if not autoscaling:
-            unit_hours = units.max(axis=1) * hours
+        if peak is not None:
+            unit_hours = units_of(peak[at] * per_request[at, col], min_instances) * hours
         else:
+            units = demand[at]
+            units *= per_request[at, col][:, None]
+            units_of(units, min_instances)
             if weights is not None:
                 units *= weights[at]
             unit_hours = units.sum(axis=1)
