@@ -177,7 +177,11 @@ def test_the_first_pass_is_shared_by_every_analysis_of_a_stored_fleet(
 
     fleet = stored_copy(demo, tmp_path).open_fleet()
     a = Assumptions()
-    alone = recommend(*(analyze(fleet, BOOK, t) for t in (a, optimistic(a), pessimistic(a))))
+    alone = recommend(
+        analyze(fleet, BOOK, a),
+        analyze(fleet, BOOK, optimistic(a)),
+        analyze(fleet, BOOK, pessimistic(a)),
+    )
     reads: list[tuple[str, ...]] = []
     read = type(fleet).traffic_block
 
