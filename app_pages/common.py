@@ -22,13 +22,14 @@ import pandas as pd
 import streamlit as st
 
 from analyzer.adapters.pricebooks import resolve_pricebook
-from analyzer.core.analyze import Analysis, FirstPass, analyze, first_pass
+from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.assumptions import FIELDS, Assumptions, optimistic, pessimistic
 from analyzer.core.demo import demo_fleet
 from analyzer.core.fleet import FleetData
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.recommend import Recommendations
 from analyzer.core.vocabulary import HOURS_PER_MONTH
+from analyzer.core.window import FirstPass, first_pass
 from analyzer.exceptions import CrossoverError
 from analyzer.present import app as m
 

@@ -22,21 +22,14 @@ from analyzer.core.basis import RunRateCosts, run_rate_costs
 from analyzer.core.blocks import CHUNK, PricedOptions, price_fleet_options
 from analyzer.core.commitments import lambda_discounts
 from analyzer.core.fleet import Fleet
-from analyzer.core.forecast import (
-    Forecast,
-    Trend,
-    day_coverage,
-    fit_trend,
-    forecast,
-    run_rate,
-)
+from analyzer.core.forecast import Forecast, Trend, forecast, run_rate
 from analyzer.core.lambda_cost import LambdaCost, LambdaInputs, alb_shares, proxied_regions
 from analyzer.core.options.cost import OptionTraffic
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.runner import ChunkRunner
 from analyzer.core.tune import TunedLambda, tune_lambda
 from analyzer.core.vocabulary import HOURS_PER_MONTH, SECONDS_PER_MONTH, Verdict
-from analyzer.core.window import WindowSums, window_sums
+from analyzer.core.window import FirstPass, WindowSums, first_pass, window_sums
 from analyzer.exceptions import InputError
 
 
@@ -79,9 +72,9 @@ def analyze(
     first: FirstPass | None = None,
 ) -> Analysis:
     """The analysis of `fleet`, read block by block: one pass for the per-function sums over
-    the window (`first_pass`; pass `first` to reuse one already made of this fleet), one for the
-    hourly profiles (`blocks.price_fleet_options`), each chunk by chunk: here on a few threads,
-    or on a cluster with a `runner`."""
+    the window (`window.first_pass`; pass `first` to reuse one made of this fleet), one for the
+    hourly profiles (`blocks.price_fleet_options`), each chunk by chunk: here on a few
+    threads, or on a cluster with a `runner`."""
     book = book or PriceBook.load()
     run_assumptions = with_data_source_proxy(assumptions or DEFAULTS, fleet)
     if len(fleet.functions) == 0 or fleet.hours == 0:
@@ -112,35 +105,6 @@ def analyze(
     )
     meta = analysis_meta(fleet, region_map)
     return Analysis(functions, priced.options, run_assumptions, book, fleet, meta, groups)
-
-
-@dataclass(frozen=True)
-class FirstPass:
-    """What an analysis reads of a fleet whatever the assumptions: the window's per-function
-    reductions (`window.window_sums`, one pass over every block of traffic) and each function's
-    trend. One per fleet: every analysis of the same fleet can share it (the optimistic and
-    pessimistic analyses beside the base one, each What-if change in the app) instead of reading
-    the traffic again; the figures are the same either way."""
-
-    function_ids: np.ndarray  # the fleet's functions, in order, when it was made
-    sums: WindowSums
-    trend: Trend
-
-    def matches(self, fleet: Fleet) -> bool:
-        """Made of a fleet with these functions, in this order."""
-        return bool(np.array_equal(self.function_ids, fleet.functions["function_id"].to_numpy()))
-
-
-def first_pass(fleet: Fleet, chunk: int = CHUNK, runner: ChunkRunner | None = None) -> FirstPass:
-    """The fleet's first pass (`FirstPass`), chunk by chunk: here, or on a cluster (`runner`)."""
-    sums = window_sums(fleet, chunk, runner)
-    return FirstPass(fleet.functions["function_id"].to_numpy(), sums, fleet_trend(fleet, sums))
-
-
-def fleet_trend(fleet: Fleet, sums: WindowSums | None = None) -> Trend:
-    """Each function's robust trend of daily invocations over the window."""
-    daily = (sums or window_sums(fleet)).daily
-    return fit_trend(daily, coverage=day_coverage(fleet.start, fleet.end))
 
 
 def with_data_source_proxy(a: Assumptions, fleet: Fleet) -> Assumptions:

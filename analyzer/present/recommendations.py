@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 
 from analyzer.core import provenance
-from analyzer.core.analyze import Analysis, analyze, first_pass
+from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.assumptions import Assumptions, optimistic, pessimistic
 from analyzer.core.columns import COLUMNS
 from analyzer.core.fleet import Fleet
@@ -22,6 +22,7 @@ from analyzer.core.pricebook import PriceBook
 from analyzer.core.recommend import Recommendations, economics
 from analyzer.core.selection import filter_mask, sort_functions
 from analyzer.core.vocabulary import HOURS_PER_MONTH, Verdict
+from analyzer.core.window import first_pass
 from analyzer.present import sentences
 from analyzer.present.summary import group_summary, recommendations_summary
 

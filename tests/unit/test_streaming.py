@@ -199,7 +199,7 @@ def test_the_first_pass_is_shared_by_every_analysis_of_a_stored_fleet(
 
 
 def test_a_first_pass_of_another_fleet_is_refused(demo: FleetData) -> None:
-    from analyzer.core.analyze import first_pass
+    from analyzer.core.window import first_pass
 
     other = demo.subset(list(demo.functions["function_id"].iloc[:5]))
     with pytest.raises(ValueError, match="another fleet"):
