@@ -204,3 +204,31 @@ def test_a_first_pass_of_another_fleet_is_refused(demo: FleetData) -> None:
     other = demo.subset(list(demo.functions["function_id"].iloc[:5]))
     with pytest.raises(ValueError, match="another fleet"):
         analyze(demo, BOOK, first=first_pass(other))
+
+
+def test_export_from_a_store_reads_it_block_by_block(
+    demo: FleetData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`export --store` analyses the store block by block, as `analyze --store` does (memory
+    follows a block, not the store): it never loads the whole traffic table, and its
+    recommendations are the in-memory fleet's, to the cent."""
+    from analyzer.present.recommendations import recommend_fleet
+
+    stored_copy(demo, tmp_path)
+
+    def whole(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("export loaded the whole store into memory")
+
+    monkeypatch.setattr(Store, "load_fleet", whole)
+    out = tmp_path / "recs.csv"
+    res = CliRunner().invoke(
+        cli,
+        ["export", "--store", "--data-dir", str(tmp_path), "--format", "csv", "--out", str(out)],
+    )
+    assert res.exit_code == 0, res.output
+    got = pd.read_csv(out).set_index("function_id")
+    expected = recommend_fleet(demo, BOOK).functions.set_index("function_id")
+    assert sorted(got.index) == sorted(expected.index)
+    assert (got["verdict"] == expected.loc[got.index, "verdict"]).all()
+    saving = expected.loc[got.index, "saving_usd_per_month"].round(2)
+    assert np.allclose(got["saving_usd_per_month"], saving, atol=0.005)
