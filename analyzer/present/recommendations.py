@@ -22,7 +22,7 @@ from analyzer.core.pricebook import PriceBook
 from analyzer.core.recommend import Recommendations, economics
 from analyzer.core.selection import filter_mask, sort_functions
 from analyzer.core.vocabulary import HOURS_PER_MONTH, Verdict
-from analyzer.core.window import first_pass
+from analyzer.core.window import FirstPass, first_pass
 from analyzer.present import sentences
 from analyzer.present.summary import group_summary, recommendations_summary
 
@@ -74,12 +74,13 @@ def recommend_fleet(
     book: PriceBook | None = None,
     assumptions: Assumptions | None = None,
     generated_at: str | None = None,
+    first: FirstPass | None = None,
 ) -> Recommendations:
     """Analyse `fleet` under the given, the optimistic and the pessimistic assumptions, then
-    recommend."""
+    recommend (`first`: the fleet's first pass, if already made)."""
     book = book or PriceBook.load()
     a = assumptions or Assumptions()
-    first = first_pass(fleet)  # read the traffic's sums once for the three
+    first = first or first_pass(fleet)  # the traffic's sums read once for the three
     base = analyze(fleet, book, a, first=first)
     opt = analyze(fleet, book, optimistic(a), first=first)
     pes = analyze(fleet, book, pessimistic(a), first=first)

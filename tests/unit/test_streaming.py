@@ -232,3 +232,29 @@ def test_export_from_a_store_reads_it_block_by_block(
     assert (got["verdict"] == expected.loc[got.index, "verdict"]).all()
     saving = expected.loc[got.index, "saving_usd_per_month"].round(2)
     assert np.allclose(got["saving_usd_per_month"], saving, atol=0.005)
+
+
+def test_a_report_from_a_store_reads_it_block_by_block(
+    demo: FleetData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`report --store` (scheduled e-mails) reads the store block by block as well: never the
+    whole traffic table; its attached CSV holds the in-memory fleet's recommendations."""
+    from analyzer.present.recommendations import recommend_fleet
+
+    stored_copy(demo, tmp_path)
+
+    def whole(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("report loaded the whole store into memory")
+
+    monkeypatch.setattr(Store, "load_fleet", whole)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    out = tmp_path / "out"
+    args = ["report", "--store", "--data-dir", str(tmp_path), "--dry-run", "--out", str(out)]
+    res = CliRunner().invoke(cli, [*args, "--attach", "csv", "--to", "a@example.com"])
+    assert res.exit_code == 0, res.output
+    (attached,) = out.glob("*.csv")
+    got = pd.read_csv(attached).set_index("function_id")
+    expected = recommend_fleet(demo, BOOK).functions.set_index("function_id")
+    assert sorted(got.index) == sorted(expected.index)
+    assert (got["verdict"] == expected.loc[got.index, "verdict"]).all()
+    assert "Outgrown" in (out / "report.txt").read_text(encoding="utf-8")
