@@ -25,7 +25,7 @@ from analyzer.adapters.pricebooks import resolve_pricebook
 from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.assumptions import FIELDS, Assumptions, optimistic, pessimistic
 from analyzer.core.demo import demo_fleet
-from analyzer.core.fleet import FleetData
+from analyzer.core.fleet import Fleet, FleetData
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.recommend import Recommendations
 from analyzer.core.vocabulary import HOURS_PER_MONTH
@@ -96,7 +96,7 @@ def _demo() -> FleetData:
     return demo_fleet()
 
 
-def set_fleet(source_id: str, fleet: FleetData) -> None:
+def set_fleet(source_id: str, fleet: Fleet) -> None:
     st.session_state["fleets"][source_id] = fleet
     st.session_state["source_id"] = source_id
     st.session_state.pop(FUNCTION_KEY, None)
@@ -111,9 +111,9 @@ def use_demo() -> None:
         st.session_state[key] = []
 
 
-def current_fleet() -> tuple[str, FleetData]:
+def current_fleet() -> tuple[str, Fleet]:
     sid = str(st.session_state.get("source_id", DEMO))
-    fleets: dict[str, FleetData] = st.session_state.get("fleets", {})
+    fleets: dict[str, Fleet] = st.session_state.get("fleets", {})
     if sid != DEMO and sid in fleets:
         return sid, fleets[sid]
     return DEMO, _demo()
@@ -277,13 +277,13 @@ def _analyses() -> Analyses:
     return Analyses()
 
 
-def _first_pass(source_id: str, fleet: FleetData) -> FirstPass:
+def _first_pass(source_id: str, fleet: Fleet) -> FirstPass:
     """The source's first pass (its traffic's sums and trends, whatever the assumptions),
     made once and shared by every analysis of it: a What-if change prices only the options."""
     return _analyses().get((source_id, "first pass"), lambda: first_pass(fleet))
 
 
-def _analyze(source_id: str, assumptions_key: str, fleet: FleetData, a: Assumptions) -> Analysis:
+def _analyze(source_id: str, assumptions_key: str, fleet: Fleet, a: Assumptions) -> Analysis:
     book = price_book()
 
     def compute() -> Analysis:
@@ -298,7 +298,7 @@ def _analyze(source_id: str, assumptions_key: str, fleet: FleetData, a: Assumpti
         return store.get(key, compute)
 
 
-def _prefetch(source_id: str, fleet: FleetData, a: Assumptions) -> None:
+def _prefetch(source_id: str, fleet: Fleet, a: Assumptions) -> None:
     book = price_book()
 
     def priced(tilted: Assumptions) -> Callable[[], Analysis]:

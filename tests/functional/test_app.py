@@ -462,3 +462,45 @@ def test_a_fleet_of_150_functions_shows_its_table_100_rows_a_page_worst_first() 
     rank = {"Outgrown": 0, "Watch": 1, "Stay": 2}  # the worst verdicts come first
     assert rank[str(first["Verdict"].iloc[-1])] <= rank[str(second["Verdict"].iloc[0])]
     assert "Monthly figures are normalised" in texts(at)  # the page below the table is drawn
+
+
+@pytest.mark.parametrize("whole", [True, False], ids=["loaded-whole", "block-by-block"])
+def test_a_stored_collection_opens_with_the_in_memory_figures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, whole: bool
+) -> None:
+    """Data source > Stored collection: a small store is loaded whole, a large one (here: a
+    limit of 0 rows) is read block by block at each analysis; the overview's figures are the
+    same either way. A new collection in the same store is a new source, never the old
+    analysis."""
+    from analyzer.adapters import store as store_mod
+    from analyzer.adapters.store import Store
+    from analyzer.core.demo import demo_fleet
+
+    monkeypatch.setenv("CROSSOVER_DATA_DIR", str(tmp_path))
+    if not whole:
+        monkeypatch.setattr(store_mod, "IN_MEMORY_ROWS", 0)
+    demo = demo_fleet()
+    meta = {k: v for k, v in demo.meta.items() if k not in ("start", "end")}
+    Store().write_streamed(demo.functions, [demo.traffic], (demo.start, demo.end), meta)
+    headline = next(t for t in texts(run_app()).splitlines() if "have outgrown Lambda" in t)
+
+    at = run_app("data_source")
+    at.radio(key="source_kind").set_value("Stored collection").run()
+    at.button(key="load_store").click().run()
+    assert not at.exception
+    said = "Loaded 67 functions" if whole else "Opened 67 functions in the store"
+    assert said in texts(at)
+    assert f"**Data:** Local store ({Store().root}) · 67 functions" in texts(at)
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception
+    assert headline in texts(at).splitlines()
+
+    # a new collection: ten times the traffic
+    busy = demo.traffic.assign(invocations=demo.traffic["invocations"] * 10)
+    Store().write_streamed(demo.functions, [busy], (demo.start, demo.end), meta)
+    at.switch_page("app_pages/data_source.py").run()
+    at.radio(key="source_kind").set_value("Stored collection").run()
+    at.button(key="load_store").click().run()
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception
+    assert headline not in texts(at).splitlines()
