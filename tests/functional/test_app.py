@@ -494,6 +494,9 @@ def test_a_stored_collection_opens_with_the_in_memory_figures(
     at.switch_page("app_pages/overview.py").run()
     assert not at.exception
     assert headline in texts(at).splitlines()
+    at.switch_page("app_pages/function.py").run()  # its charts read one function's traffic
+    assert not at.exception
+    assert "How each alternative would be sized" in texts(at)
 
     # a new collection: ten times the traffic
     busy = demo.traffic.assign(invocations=demo.traffic["invocations"] * 10)
