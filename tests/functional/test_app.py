@@ -111,6 +111,28 @@ def test_a_long_fleet_table_is_shown_a_page_of_100_at_a_time(analysis: Analysis)
     assert m.table_page(t, 0).equals(t.iloc[:100])
 
 
+def test_a_paged_table_is_ordered_as_a_whole_by_the_analysis_figures(analysis: Analysis) -> None:
+    """A header click sorts the page shown; 'Order' sorts every function, by the numbers (not
+    by the words shown: '12.0× today's run rate' sorts after '9.0×' as text)."""
+    f = analysis.functions
+    t = m.fleet_table(f)
+    assert m.order_table(t, f, "Worst first") is t
+    by_saving = m.order_table(t, f, "Saving, highest first")
+    assert list(by_saving["Saving $/month"]) == sorted(t["Saving $/month"], reverse=True)
+    assert sorted(by_saving.index) == sorted(t.index)  # every function, once
+    nearest = m.order_table(t, f, "Crossover, nearest first")
+    ks = f.set_index("function_id").loc[nearest.index, "crossover_multiple"].to_numpy()
+    known = int(np.isfinite(ks).sum())
+    assert 0 < known < len(ks)  # the demo has both
+    assert np.isfinite(ks[:known]).all() and (np.diff(ks[:known]) >= 0).all()  # none last
+    soonest = m.order_table(t, f, "Crossover date, soonest first")
+    months = f.set_index("function_id").loc[soonest.index, "months_to_crossover"].to_numpy()
+    dated = months[np.isfinite(months)]
+    assert (np.diff(dated) >= 0).all() and np.isfinite(months[: len(dated)]).all()
+    names = m.order_table(t, f, "Function name, A to Z")["Function"].str.casefold().tolist()
+    assert names == sorted(names)
+
+
 def test_fleet_table_is_worst_first_with_units_in_headers(analysis: Analysis) -> None:
     t = m.fleet_table(analysis.functions)
     assert list(t.columns) == m.FLEET_TABLE_COLUMNS
@@ -462,6 +484,15 @@ def test_a_fleet_of_150_functions_shows_its_table_100_rows_a_page_worst_first() 
     rank = {"Outgrown": 0, "Watch": 1, "Stay": 2}  # the worst verdicts come first
     assert rank[str(first["Verdict"].iloc[-1])] <= rank[str(second["Verdict"].iloc[0])]
     assert "Monthly figures are normalised" in texts(at)  # the page below the table is drawn
+
+    # ordered as a whole: the biggest Lambda bill of all 150 heads page 1, and page 1 again
+    at.selectbox(key="f_order").set_value("Lambda spend, highest first").run()
+    assert "**150 functions**, lambda spend, highest first: 1 to 100 shown" in texts(at)
+    top = at.dataframe[0].value
+    assert top["Lambda $/month"].iloc[0] == max(
+        first["Lambda $/month"].max(), second["Lambda $/month"].max()
+    )
+    assert list(top["Lambda $/month"]) == sorted(top["Lambda $/month"], reverse=True)
 
 
 @pytest.mark.parametrize("whole", [True, False], ids=["loaded-whole", "block-by-block"])
