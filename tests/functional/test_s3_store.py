@@ -27,6 +27,7 @@ from analyzer.adapters.store import Store, store_root
 from analyzer.adapters.store_lock import store_lock
 from analyzer.cli import cli
 from analyzer.core.analyze import analyze
+from analyzer.core.fleet import FleetData
 from analyzer.core.pricebook import PriceBook
 from analyzer.exceptions import StoreError
 
@@ -301,7 +302,8 @@ def test_an_s3_store_opened_by_the_app_has_a_fingerprint_a_new_collection_change
     store.write_pair(MAIN_ACCOUNT, "us-east-1", functions, traffic, (t0, t0 + pd.Timedelta("3h")))
     before = store.fingerprint()
     assert [rows for _, rows, _, _ in store.traffic_files()] == [3]
-    assert len(store.fleet().traffic) == 3  # small: loaded whole
+    whole = store.fleet()
+    assert isinstance(whole, FleetData) and len(whole.traffic) == 3  # small: loaded whole
     assert len(store.fleet(in_memory_rows=0).subset([functions["function_id"][0]]).traffic) == 3
     assert Store(URI, bucket).fingerprint() == before  # the same collection, read again
     more = _pair(5)[1]

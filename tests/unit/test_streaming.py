@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -258,3 +259,31 @@ def test_a_report_from_a_store_reads_it_block_by_block(
     assert sorted(got.index) == sorted(expected.index)
     assert (got["verdict"] == expected.loc[got.index, "verdict"]).all()
     assert "Outgrown" in (out / "report.txt").read_text(encoding="utf-8")
+
+
+def test_a_cancellable_pass_gives_the_same_figures_and_stops_when_told(
+    demo: FleetData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`runner.cancellable`: the same figures as the default runner while not stopped; once
+    stopped, no further chunk starts (no traffic is read) and the analysis raises `Cancelled`
+    (nothing half-made is returned)."""
+    import threading
+
+    from analyzer.core.runner import Cancelled, cancellable
+
+    stop = threading.Event()
+    plain = analyze(demo, BOOK, chunk=10)
+    watched = analyze(demo, BOOK, chunk=10, runner=cancellable(stop))
+    pd.testing.assert_frame_equal(watched.functions, plain.functions, check_exact=True)
+    reads: list[int] = []
+    read = FleetData.traffic_block
+
+    def counted(self: FleetData, lo: int, hi: int, *metrics: tuple[str, ...]) -> Any:
+        reads.append(lo)
+        return read(self, lo, hi, *metrics)
+
+    monkeypatch.setattr(FleetData, "traffic_block", counted)
+    stop.set()
+    with pytest.raises(Cancelled):
+        analyze(demo, BOOK, chunk=10, runner=cancellable(stop))
+    assert reads == []
