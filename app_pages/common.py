@@ -14,22 +14,25 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 from streamlit.dataframe_util import convert_anything_to_arrow_bytes
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from analyzer.adapters.pricebooks import resolve_pricebook
 from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.assumptions import FIELDS, Assumptions, optimistic, pessimistic
 from analyzer.core.demo import demo_fleet
-from analyzer.core.fleet import FleetData
+from analyzer.core.fleet import Fleet, FleetData
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.recommend import Recommendations
+from analyzer.core.runner import Cancelled, cancellable
 from analyzer.core.vocabulary import HOURS_PER_MONTH
+from analyzer.core.window import FirstPass, first_pass
 from analyzer.exceptions import CrossoverError
 from analyzer.present import app as m
 from analyzer.present import vega, vega_function
@@ -97,7 +100,7 @@ def _demo() -> FleetData:
     return demo_fleet()
 
 
-def set_fleet(source_id: str, fleet: FleetData) -> None:
+def set_fleet(source_id: str, fleet: Fleet) -> None:
     st.session_state["fleets"][source_id] = fleet
     st.session_state["source_id"] = source_id
     st.session_state.pop(FUNCTION_KEY, None)
@@ -112,9 +115,9 @@ def use_demo() -> None:
         st.session_state[key] = []
 
 
-def current_fleet() -> tuple[str, FleetData]:
+def current_fleet() -> tuple[str, Fleet]:
     sid = str(st.session_state.get("source_id", DEMO))
-    fleets: dict[str, FleetData] = st.session_state.get("fleets", {})
+    fleets: dict[str, Fleet] = st.session_state.get("fleets", {})
     if sid != DEMO and sid in fleets:
         return sid, fleets[sid]
     return DEMO, _demo()
@@ -174,7 +177,8 @@ def _key(a: Assumptions) -> str:
 
 class Analyses:
     """Every analysis this server has made, one per (source, assumptions), shared by sessions,
-    and the fleet recommendations made of them (key: source, "recommendations " + assumptions).
+    the fleet recommendations made of them (key: source, "recommendations " + assumptions) and
+    each source's first pass, which they share (key: source, "first pass").
 
     Not `st.cache_data`: an Analysis holds the fleet (millions of traffic rows for a large
     fleet) and would be pickled and copied on every hit; analyses are read-only here. The
@@ -193,10 +197,14 @@ class Analyses:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crossover-prefetch")
         self._queued: list[tuple[str, str]] = []  # prefetched keys, oldest first
         self._jobs: list[Callable[[], None]] = []  # queued, not yet handed to the thread
+        # prefetches that can be stopped while priced: key -> (the session that asked, its stop)
+        self._stops: dict[tuple[str, str], tuple[str, threading.Event]] = {}
 
-    def forget_queued(self, keep: Iterable[tuple[str, str]]) -> None:
-        """Drop the prefetches not started yet except `keep`: the user has moved on to other
-        assumptions, and a stale analysis would only slow the pages down."""
+    def forget_queued(self, keep: Iterable[tuple[str, str]], owner: str = "") -> None:
+        """Drop the prefetches not started yet except `keep`, and stop those `owner` asked for
+        that are being priced (between two chunks): the user has moved on to other
+        assumptions, and a stale analysis would only slow the pages down. Another session's
+        analyses being priced are left alone (it may still want them)."""
         wanted = set(keep)
         with self._lock:
             for key in self._queued:
@@ -204,6 +212,9 @@ class Analyses:
                 if key not in wanted and fut is not None and fut.cancel():
                     del self._futures[key]
             self._queued = [k for k in self._queued if k in wanted]
+            for key, (asked_by, stop) in self._stops.items():
+                if key not in wanted and asked_by == owner:
+                    stop.set()
 
     def _claim(self, key: tuple[str, str]) -> tuple[Future[Any], bool]:
         """The future for `key` and whether the caller must compute it (it is new or was
@@ -230,10 +241,17 @@ class Analyses:
             fut.set_exception(exc)
 
     def get(self, key: tuple[str, str], compute: Callable[[], Any]) -> Any:
-        fut, mine = self._claim(key)
-        if mine:
-            self._run(key, fut, compute)
-        return fut.result()
+        """`key`'s result: computed here if new or still queued, else waited for; one a
+        prefetch stopped before the end (`Cancelled`) is computed again, here."""
+        while True:
+            fut, mine = self._claim(key)
+            if mine:
+                self._run(key, fut, compute)
+            try:
+                return fut.result()
+            except (Cancelled, CancelledError):
+                if mine:
+                    raise
 
     def ready(self, key: tuple[str, str]) -> bool:
         """Priced and kept."""
@@ -248,19 +266,34 @@ class Analyses:
             fut = self._futures.get(key)
         return fut is not None and not fut.done()
 
-    def prefetch(self, key: tuple[str, str], compute: Callable[[], Any]) -> None:
+    def prefetch(
+        self,
+        key: tuple[str, str],
+        compute: Callable[[], Any],
+        stop: threading.Event | None = None,
+        owner: str = "",
+    ) -> None:
         """Queue `key`; it is priced once `start()` is called (at the end of the page's run,
-        so the page is not drawn while another thread holds the interpreter)."""
+        so the page is not drawn while another thread holds the interpreter). With `stop`
+        (which `compute` watches), `forget_queued` from `owner`'s session stops it while it is
+        priced."""
         with self._lock:
             if key in self._futures:
                 return
             fut: Future[Any] = Future()
             self._futures[key] = fut
             self._queued.append(key)
+            if stop is not None:
+                self._stops[key] = (owner, stop)
 
             def job() -> None:
-                if fut.set_running_or_notify_cancel():  # False: a page took it over meanwhile
-                    self._run(key, fut, compute)
+                try:
+                    if fut.set_running_or_notify_cancel():  # False: a page took it over
+                        self._run(key, fut, compute)
+                finally:
+                    with self._lock:
+                        if stop is not None and self._stops.get(key, (None, None))[1] is stop:
+                            del self._stops[key]
 
             self._jobs.append(job)
 
@@ -277,12 +310,18 @@ def _analyses() -> Analyses:
     return Analyses()
 
 
-def _analyze(source_id: str, assumptions_key: str, fleet: FleetData, a: Assumptions) -> Analysis:
+def _first_pass(source_id: str, fleet: Fleet) -> FirstPass:
+    """The source's first pass (its traffic's sums and trends, whatever the assumptions),
+    made once and shared by every analysis of it: a What-if change prices only the options."""
+    return _analyses().get((source_id, "first pass"), lambda: first_pass(fleet))
+
+
+def _analyze(source_id: str, assumptions_key: str, fleet: Fleet, a: Assumptions) -> Analysis:
     book = price_book()
 
     def compute() -> Analysis:
         log.info("analysing %s with %s", source_id, assumptions_key)
-        return analyze(fleet, book, a)
+        return analyze(fleet, book, a, first=_first_pass(source_id, fleet))
 
     store = _analyses()
     key = (source_id, assumptions_key)
@@ -292,26 +331,43 @@ def _analyze(source_id: str, assumptions_key: str, fleet: FleetData, a: Assumpti
         return store.get(key, compute)
 
 
-def _prefetch(source_id: str, fleet: FleetData, a: Assumptions) -> None:
-    book = price_book()
+def _session() -> str:
+    """This browser session's id: its own stale background analyses may be stopped."""
+    ctx = get_script_run_ctx()
+    return str(ctx.session_id) if ctx is not None else ""
 
-    def priced(tilted: Assumptions) -> Callable[[], Analysis]:
-        return lambda: analyze(fleet, book, tilted)
+
+def _prefetch(source_id: str, fleet: Fleet, a: Assumptions) -> None:
+    """Queue the optimistic and pessimistic analyses of `a` and the recommendations made of
+    the three; stop this session's background work for assumptions it has left (a What-if
+    change then has the processor to itself instead of sharing it with stale analyses)."""
+    book = price_book()
+    owner = _session()
+
+    def priced(tilted: Assumptions, stop: threading.Event) -> Callable[[], Analysis]:
+        first = _first_pass(source_id, fleet)
+        return lambda: analyze(fleet, book, tilted, first=first, runner=cancellable(stop))
 
     tilted = (optimistic(a), pessimistic(a))
     store = _analyses()
     rkey = _recommendations_key(source_id, a)
-    store.forget_queued([*((source_id, _key(t)) for t in tilted), rkey])
+    store.forget_queued([*((source_id, _key(t)) for t in tilted), rkey], owner)
     for t in tilted:
-        store.prefetch((source_id, _key(t)), priced(t))
+        stop = threading.Event()
+        store.prefetch((source_id, _key(t)), priced(t, stop), stop, owner)
+    rstop = threading.Event()
 
     def recommended() -> Recommendations:  # after the two above (one worker, in order)
         from analyzer.present.recommendations import recommend
 
-        three = [store.get((source_id, _key(t)), priced(t)) for t in (a, *tilted)]
+        three = []
+        for t in (a, *tilted):
+            if rstop.is_set():
+                raise Cancelled
+            three.append(store.get((source_id, _key(t)), priced(t, rstop)))
         return recommend(*three)
 
-    store.prefetch(rkey, recommended)
+    store.prefetch(rkey, recommended, rstop, owner)
 
 
 def _recommendations_key(source_id: str, a: Assumptions) -> tuple[str, str]:

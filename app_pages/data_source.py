@@ -147,9 +147,16 @@ with common.guarded():
         if not store.exists():
             st.info("Nothing stored yet: run `crossover collect` first.")
         elif st.button("Analyse the stored collection", key="load_store"):
-            new = store.load_fleet()
-            common.set_fleet(f"store:{store.root}", new)
-            st.success(f"Loaded {len(new)} functions from the store.")
+            stored = store.fleet()
+            # the fingerprint: a newer collection is a new source, never an older analysis
+            common.set_fleet(f"store:{store.root}#{store.fingerprint()}", stored)
+            if isinstance(stored, FleetData):
+                st.success(f"Loaded {len(stored)} functions from the store.")
+            else:
+                st.success(
+                    f"Opened {len(stored)} functions in the store: their traffic is read from it "
+                    "block by block at each analysis, not kept in memory (a large collection)."
+                )
 
     elif not common.aws_enabled():
         st.info(

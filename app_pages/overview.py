@@ -131,8 +131,16 @@ with common.guarded():
         if pages == 1:
             st.markdown(f"**{len(table)} functions**, worst first (click a column to sort):")
         else:  # a page at a time: the browser draws 100 rows, not 10,000
-            ids = common.ids_key(f)
-            if st.session_state.get("_paged") != ids:  # other functions: back to the worst
+            order = st.selectbox(
+                "Order",
+                list(m.TABLE_ORDERS),
+                key="f_order",
+                help="Orders every function, then shows them a page at a time (a click on a "
+                "column header sorts only the page shown)",
+            )
+            table = m.order_table(table, f, order)
+            ids = common.ids_key(f) + order
+            if st.session_state.get("_paged") != ids:  # other functions or order: page 1
                 st.session_state["_paged"] = ids
                 st.session_state["f_page"] = 1
             page = min(max(int(st.session_state.get("f_page") or 1), 1), pages)
@@ -140,9 +148,9 @@ with common.guarded():
             shown = m.table_page(table, page)
             first = (page - 1) * m.TABLE_PAGE_ROWS + 1
             st.markdown(
-                f"**{len(table):,} functions**, worst first: {first:,} to "
-                f"{first + len(shown) - 1:,} shown, {m.TABLE_PAGE_ROWS} a page (click a column "
-                "to sort the page; search or filter to narrow them down):"
+                f"**{len(table):,} functions**, {order.lower()}: {first:,} to "
+                f"{first + len(shown) - 1:,} shown, {m.TABLE_PAGE_ROWS} a page (search or "
+                "filter to narrow them down):"
             )
             st.number_input(f"Page (of {pages:,})", 1, pages, step=1, key="f_page")
         st.session_state["_overview_rows"] = list(shown.index)

@@ -26,6 +26,7 @@ streamed reader must agree with the writer on the sort order and row groups.)
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -62,6 +63,10 @@ ENV_DATA_DIR = "CROSSOVER_DATA_DIR"
 SCHEMA_VERSION = 1
 APP_NAME = "crossover"
 ROW_GROUP_ROWS = 131_072  # traffic rows per Parquet row group: the unit a block read skips
+# `Store.fleet`: a store of up to this many traffic rows (about 2 GB in memory; 10,000
+# functions x 30 days is 6.2 M) is loaded whole for repeated analyses, a larger one is read
+# block by block at each
+IN_MEMORY_ROWS = 8_000_000
 TRAFFIC_SCHEMA = pa.schema(
     [("function_id", pa.string()), ("timestamp", pa.timestamp("ns", tz="UTC"))]
     + [(c, pa.float64()) for c in TRAFFIC_COLUMNS if c not in ("function_id", "timestamp")]
@@ -475,6 +480,36 @@ class Store:
         info["start"], info["end"] = pd.Timestamp(start), pd.Timestamp(end)
         info.setdefault("regions", sorted(set(functions["region"])))
         return StoredFleet(self, functions, info)
+
+    def traffic_files(self) -> list[tuple[str, int, int, str]]:
+        """Each stored traffic file: (path, rows, bytes, last modified), read from the file
+        system and the files' footers only: what a reader needs to choose between loading the
+        store whole and reading it block by block, and to tell one collection from the next
+        (a write replaces a file: a new modification time)."""
+        out = []
+        for path in self.traffic_paths(self._selected_functions(None)):
+            try:
+                rows = pq.ParquetFile(path.path, filesystem=path.fs).metadata.num_rows
+                info = path.fs.get_file_info(path.path)
+            except (OSError, pa.ArrowException) as exc:
+                raise StoreError(f"cannot read {path}: {exc}") from exc
+            out.append((str(path), int(rows), int(info.size or 0), str(info.mtime)))
+        return out
+
+    def fingerprint(self) -> str:
+        """A short digest of what the store holds (its traffic files, the collection's meta
+        and windows): another collection gives another fingerprint."""
+        held = [self.traffic_files(), self._stored_meta(), self.windows()]
+        return hashlib.sha256(json.dumps(held, default=str).encode()).hexdigest()[:12]
+
+    def fleet(self, in_memory_rows: int | None = None) -> FleetData | StoredFleet:
+        """The stored fleet for repeated analyses (the app's): loaded whole when its traffic
+        has at most `in_memory_rows` rows (default IN_MEMORY_ROWS; every analysis then reads
+        memory: fastest), else read block by block at each analysis (memory follows a block,
+        not the store)."""
+        limit = IN_MEMORY_ROWS if in_memory_rows is None else in_memory_rows
+        rows = sum(n for _, n, _, _ in self.traffic_files())
+        return self.load_fleet() if rows <= limit else self.open_fleet()
 
     def _selected_functions(self, pairs: set[tuple[str, str]] | None) -> pd.DataFrame:
         """The stored functions, optionally only those of some (account, region) pairs."""

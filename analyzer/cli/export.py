@@ -12,7 +12,7 @@ from analyzer.cli.options import (
     pricebook_option,
     source_options,
 )
-from analyzer.cli.sources import load_fleet, note_commitment_rates, priced_book
+from analyzer.cli.sources import analysis_fleet, note_commitment_rates, priced_book
 from analyzer.exceptions import InputError
 
 SORT_CHOICES = ("saving", "crossover", "spend", "name")
@@ -106,7 +106,7 @@ def export_cmd(
 
     chosen = _export_format(fmt, out)
     assumptions = build_assumptions(sets, proxies, assumptions_file)
-    fleet = load_fleet(**source)
+    fleet = analysis_fleet(**source)
     book = priced_book(fleet, source, pricebook, assumptions.price_region_proxy)
     note_commitment_rates(fleet, book, assumptions)
     recommendations = filter_recommendations(

@@ -25,9 +25,9 @@ from analyzer.cli.options import (
     pricebook_option,
     source_options,
 )
-from analyzer.cli.sources import load_fleet, note_commitment_rates, priced_book
+from analyzer.cli.sources import analysis_fleet, note_commitment_rates, priced_book
 from analyzer.core.assumptions import DEFAULTS, Assumptions, from_mapping
-from analyzer.core.fleet import FleetData
+from analyzer.core.fleet import Fleet
 from analyzer.core.pricebook import PriceBook
 from analyzer.exceptions import InputError
 
@@ -226,7 +226,7 @@ def _assumptions(
 
 def _prepare(
     ctx: click.Context, opts: dict[str, Any]
-) -> tuple[ReportConfig, dict[str, Any], Assumptions, PriceBook | Callable[[FleetData], PriceBook]]:
+) -> tuple[ReportConfig, dict[str, Any], Assumptions, PriceBook | Callable[[Fleet], PriceBook]]:
     """The report settings, the data-source options, the assumptions and the price book (from
     the same data directory as the store: --data-dir, else the config's, else the default).
     With --aws the book is chosen once the fleet is collected (its regions refreshed first)."""
@@ -234,7 +234,7 @@ def _prepare(
     assumptions = _assumptions(cfg, opts["sets"], opts["proxies"], opts["assumptions_file"])
     pricebook = opts.get("pricebook") or cfg.pricebook
 
-    def book_for(fleet: FleetData) -> PriceBook:
+    def book_for(fleet: Fleet) -> PriceBook:
         """The book for the loaded fleet (with --aws, its regions refreshed first), and a note
         saying which regions' commitment discounts are AWS's real rates."""
         if source.get("aws"):
@@ -277,7 +277,7 @@ def report(ctx: click.Context, **opts: Any) -> None:
     cfg, source, assumptions, book = _prepare(ctx, opts)
     outcome = run_report(
         cfg,
-        load_fleet=functools.partial(load_fleet, **source),
+        load_fleet=functools.partial(analysis_fleet, **source),
         book=book,
         assumptions=assumptions,
         attempts=opts["attempts"],
@@ -339,7 +339,7 @@ def schedule(
         out = Path(cfg.out) / slot.astimezone(zone).strftime("%Y%m%dT%H%M%z") if cfg.out else None
         outcome = run_report(
             cfg,
-            load_fleet=functools.partial(load_fleet, **source),
+            load_fleet=functools.partial(analysis_fleet, **source),
             book=book,
             assumptions=assumptions,
             today=slot.astimezone(zone).date(),

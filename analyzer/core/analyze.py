@@ -22,21 +22,14 @@ from analyzer.core.basis import RunRateCosts, run_rate_costs
 from analyzer.core.blocks import CHUNK, PricedOptions, price_fleet_options
 from analyzer.core.commitments import lambda_discounts
 from analyzer.core.fleet import Fleet
-from analyzer.core.forecast import (
-    Forecast,
-    Trend,
-    day_coverage,
-    fit_trend,
-    forecast,
-    run_rate,
-)
+from analyzer.core.forecast import Forecast, Trend, forecast, run_rate
 from analyzer.core.lambda_cost import LambdaCost, LambdaInputs, alb_shares, proxied_regions
 from analyzer.core.options.cost import OptionTraffic
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.runner import ChunkRunner
 from analyzer.core.tune import TunedLambda, tune_lambda
 from analyzer.core.vocabulary import HOURS_PER_MONTH, SECONDS_PER_MONTH, Verdict
-from analyzer.core.window import WindowSums, window_sums
+from analyzer.core.window import FirstPass, WindowSums, first_pass, window_sums
 from analyzer.exceptions import InputError
 
 
@@ -76,21 +69,26 @@ def analyze(
     assumptions: Assumptions | None = None,
     chunk: int = CHUNK,
     runner: ChunkRunner | None = None,
+    first: FirstPass | None = None,
 ) -> Analysis:
     """The analysis of `fleet`, read block by block: one pass for the per-function sums over
-    the window (`window_sums`), one for the hourly profiles (`blocks.price_fleet_options`),
-    each chunk by chunk: here on a few threads, or on a cluster with a `runner`."""
+    the window (`window.first_pass`; pass `first` to reuse one made of this fleet), one for the
+    hourly profiles (`blocks.price_fleet_options`), each chunk by chunk: here on a few
+    threads, or on a cluster with a `runner`."""
     book = book or PriceBook.load()
     run_assumptions = with_data_source_proxy(assumptions or DEFAULTS, fleet)
     if len(fleet.functions) == 0 or fleet.hours == 0:
         raise InputError("fleet", len(fleet.functions), "has no functions with traffic to analyse")
     groups = assumption_groups(fleet, run_assumptions)
-    sums = window_sums(fleet, chunk, runner)
+    if first is None:
+        first = first_pass(fleet, chunk, runner)
+    elif not first.matches(fleet):
+        raise ValueError("the first pass given was made of another fleet")
+    sums, trend = first.sums, first.trend
     usage = monthly_usage(fleet, groups, sums)
     tuned = price_lambda(fleet, usage, book, run_assumptions, groups, sums)
     region_map = price_regions(fleet, run_assumptions)
     traffic = option_traffic(usage, tuned)
-    trend = fleet_trend(fleet, sums)
     rate = run_rate(trend)
     priced = price_fleet_options(
         fleet, groups, region_map, tuned.bill, traffic, book, chunk, rate.multiple, runner
@@ -107,12 +105,6 @@ def analyze(
     )
     meta = analysis_meta(fleet, region_map)
     return Analysis(functions, priced.options, run_assumptions, book, fleet, meta, groups)
-
-
-def fleet_trend(fleet: Fleet, sums: WindowSums | None = None) -> Trend:
-    """Each function's robust trend of daily invocations over the window."""
-    daily = (sums or window_sums(fleet)).daily
-    return fit_trend(daily, coverage=day_coverage(fleet.start, fleet.end))
 
 
 def with_data_source_proxy(a: Assumptions, fleet: Fleet) -> Assumptions:

@@ -81,8 +81,13 @@ class LambdaCost:
 
 
 def _group_codes(*keys: np.ndarray) -> tuple[np.ndarray, int]:
-    frame = pd.DataFrame({f"k{i}": k for i, k in enumerate(keys)})
-    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(frame))
+    """Codes of the distinct key tuples, numbered in order of first appearance (as factorizing
+    the tuples would; each key factorized alone, then their codes combined: far faster)."""
+    combined = np.zeros(len(keys[0]) if keys else 0, dtype=np.int64)
+    for key in keys:
+        codes, uniques = pd.factorize(np.asarray(key, dtype=object), use_na_sentinel=False)
+        combined = combined * len(uniques) + codes
+    codes, uniques = pd.factorize(combined)
     return np.asarray(codes), len(uniques)
 
 

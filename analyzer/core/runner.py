@@ -9,6 +9,7 @@ chunk ran.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
@@ -42,3 +43,23 @@ def in_process(
         return
     with ThreadPoolExecutor(threads, thread_name_prefix="crossover-chunk") as pool:
         yield from pool.map(lambda span: task(fleet, shared, span[0], span[1]), spans)
+
+
+class Cancelled(Exception):
+    """A pass stopped between two chunks: its result is no longer wanted (`cancellable`)."""
+
+
+def cancellable(stop: threading.Event, runner: ChunkRunner = in_process) -> ChunkRunner:
+    """`runner`, except that once `stop` is set no further chunk starts: the pass raises
+    `Cancelled` (at most one chunk per thread finishes first). For work nobody waits for, e.g.
+    the app's background analyses of assumptions the user has already left."""
+
+    def run(task: ChunkTask[T], fleet: Fleet, shared: Any, spans: list[tuple[int, int]]) -> Any:
+        def checked(fleet: Fleet, shared: Any, lo: int, hi: int) -> T:
+            if stop.is_set():
+                raise Cancelled
+            return task(fleet, shared, lo, hi)
+
+        return runner(checked, fleet, shared, spans)
+
+    return run

@@ -1,6 +1,7 @@
 """The first pass over a fleet: per-function reductions over the window (totals, the
 provisioned-concurrency split, daily invocations, the provisioned functions' hourly
-concurrency profile), read block by block so that memory follows the block, not the fleet."""
+concurrency profile), read block by block so that memory follows the block, not the fleet, and
+the trends made of them (`first_pass`): whatever the assumptions, so one per fleet."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from analyzer.core.fleet import MAX_BLOCK, Fleet, TrafficBlock, block_size
-from analyzer.core.forecast import daily_matrix
+from analyzer.core.forecast import Trend, daily_matrix, day_coverage, fit_trend
 from analyzer.core.lambda_line import PC_BINS, ConcurrencyProfile, concurrency_profile
 from analyzer.core.runner import ChunkRunner, in_process
 
@@ -113,3 +114,34 @@ def window_sums(
         else ConcurrencyProfile(np.zeros((0, PC_BINS)), np.zeros((0, PC_BINS)))
     )
     return WindowSums(sums, on_pc_s, daily, (pc_index, profile))
+
+
+@dataclass(frozen=True)
+class FirstPass:
+    """What an analysis reads of a fleet whatever the assumptions: the window's per-function
+    reductions (`window_sums`, one pass over every block of traffic) and each function's
+    trend. One per fleet: every analysis of the same fleet can share it (the optimistic and
+    pessimistic analyses beside the base one, each What-if change in the app) instead of reading
+    the traffic again; the figures are the same either way."""
+
+    function_ids: np.ndarray  # the fleet's functions, in order, when it was made
+    sums: WindowSums
+    trend: Trend
+
+    def matches(self, fleet: Fleet) -> bool:
+        """Made of a fleet with these functions, in this order."""
+        return bool(np.array_equal(self.function_ids, fleet.functions["function_id"].to_numpy()))
+
+
+def first_pass(
+    fleet: Fleet, chunk: int = MAX_BLOCK, runner: ChunkRunner | None = None
+) -> FirstPass:
+    """The fleet's first pass (`FirstPass`), chunk by chunk: here, or on a cluster (`runner`)."""
+    sums = window_sums(fleet, chunk, runner)
+    return FirstPass(fleet.functions["function_id"].to_numpy(), sums, fleet_trend(fleet, sums))
+
+
+def fleet_trend(fleet: Fleet, sums: WindowSums | None = None) -> Trend:
+    """Each function's robust trend of daily invocations over the window."""
+    daily = (sums or window_sums(fleet)).daily
+    return fit_trend(daily, coverage=day_coverage(fleet.start, fleet.end))

@@ -13,8 +13,9 @@ from typing import Any
 import pandas as pd
 
 from analyzer.core.analyze import Analysis
-from analyzer.core.fleet import FleetData
+from analyzer.core.fleet import Fleet
 from analyzer.core.vocabulary import HOURS_PER_MONTH, Verdict
+from analyzer.core.window import FirstPass, first_pass
 from analyzer.present.format import iso_date
 from analyzer.present.sentences import forecast_column
 from analyzer.present.summary import fleet_summary
@@ -92,12 +93,15 @@ def _rows(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): v for k, v in rec.items()} for rec in out.to_dict("records")]
 
 
-def no_data_reason(fleet: FleetData) -> str | None:
-    """Why a fleet cannot make a report (no functions, no traffic), or None when it can."""
+def no_data_reason(fleet: Fleet, first: FirstPass | None = None) -> str | None:
+    """Why a fleet cannot make a report (no functions, no traffic), or None when it can.
+    `first`: the fleet's first pass (its sums; made here if not given)."""
     if fleet.functions.empty:
         return "the data source has no functions"
-    t = fleet.traffic
-    if t.empty or "invocations" not in t or float(t["invocations"].fillna(0).sum()) <= 0:
+    if fleet.hours == 0:
+        return "the data source has no traffic (0 invocations in the window)"
+    totals = (first or first_pass(fleet)).sums.totals
+    if float(totals["invocations"].fillna(0).sum()) <= 0:
         return "the data source has no traffic (0 invocations in the window)"
     return None
 
@@ -162,7 +166,7 @@ def build_report(
     return rep
 
 
-def no_data_report(reason: str, fleet: FleetData, today: dt.date | None = None) -> ReportData:
+def no_data_report(reason: str, fleet: Fleet, today: dt.date | None = None) -> ReportData:
     return ReportData(
         date=(today or dt.date.today()).isoformat(),
         no_data=True,

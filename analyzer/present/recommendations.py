@@ -17,11 +17,12 @@ from analyzer.core import provenance
 from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.assumptions import Assumptions, optimistic, pessimistic
 from analyzer.core.columns import COLUMNS
-from analyzer.core.fleet import FleetData
+from analyzer.core.fleet import Fleet
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.recommend import Recommendations, economics
 from analyzer.core.selection import filter_mask, sort_functions
 from analyzer.core.vocabulary import HOURS_PER_MONTH, Verdict
+from analyzer.core.window import FirstPass, first_pass
 from analyzer.present import sentences
 from analyzer.present.summary import group_summary, recommendations_summary
 
@@ -69,18 +70,20 @@ def recommend(
 
 
 def recommend_fleet(
-    fleet: FleetData,
+    fleet: Fleet,
     book: PriceBook | None = None,
     assumptions: Assumptions | None = None,
     generated_at: str | None = None,
+    first: FirstPass | None = None,
 ) -> Recommendations:
     """Analyse `fleet` under the given, the optimistic and the pessimistic assumptions, then
-    recommend."""
+    recommend (`first`: the fleet's first pass, if already made)."""
     book = book or PriceBook.load()
     a = assumptions or Assumptions()
-    base = analyze(fleet, book, a)
-    opt = analyze(fleet, book, optimistic(a))
-    pes = analyze(fleet, book, pessimistic(a))
+    first = first or first_pass(fleet)  # the traffic's sums read once for the three
+    base = analyze(fleet, book, a, first=first)
+    opt = analyze(fleet, book, optimistic(a), first=first)
+    pes = analyze(fleet, book, pessimistic(a), first=first)
     return recommend(base, opt, pes, generated_at=generated_at)
 
 

@@ -111,6 +111,28 @@ def test_a_long_fleet_table_is_shown_a_page_of_100_at_a_time(analysis: Analysis)
     assert m.table_page(t, 0).equals(t.iloc[:100])
 
 
+def test_a_paged_table_is_ordered_as_a_whole_by_the_analysis_figures(analysis: Analysis) -> None:
+    """A header click sorts the page shown; 'Order' sorts every function, by the numbers (not
+    by the words shown: '12.0× today's run rate' sorts after '9.0×' as text)."""
+    f = analysis.functions
+    t = m.fleet_table(f)
+    assert m.order_table(t, f, "Worst first") is t
+    by_saving = m.order_table(t, f, "Saving, highest first")
+    assert list(by_saving["Saving $/month"]) == sorted(t["Saving $/month"], reverse=True)
+    assert sorted(by_saving.index) == sorted(t.index)  # every function, once
+    nearest = m.order_table(t, f, "Crossover, nearest first")
+    ks = f.set_index("function_id").loc[nearest.index, "crossover_multiple"].to_numpy()
+    known = int(np.isfinite(ks).sum())
+    assert 0 < known < len(ks)  # the demo has both
+    assert np.isfinite(ks[:known]).all() and (np.diff(ks[:known]) >= 0).all()  # none last
+    soonest = m.order_table(t, f, "Crossover date, soonest first")
+    months = f.set_index("function_id").loc[soonest.index, "months_to_crossover"].to_numpy()
+    dated = months[np.isfinite(months)]
+    assert (np.diff(dated) >= 0).all() and np.isfinite(months[: len(dated)]).all()
+    names = m.order_table(t, f, "Function name, A to Z")["Function"].str.casefold().tolist()
+    assert names == sorted(names)
+
+
 def test_fleet_table_is_worst_first_with_units_in_headers(analysis: Analysis) -> None:
     t = m.fleet_table(analysis.functions)
     assert list(t.columns) == m.FLEET_TABLE_COLUMNS
@@ -462,3 +484,57 @@ def test_a_fleet_of_150_functions_shows_its_table_100_rows_a_page_worst_first() 
     rank = {"Outgrown": 0, "Watch": 1, "Stay": 2}  # the worst verdicts come first
     assert rank[str(first["Verdict"].iloc[-1])] <= rank[str(second["Verdict"].iloc[0])]
     assert "Monthly figures are normalised" in texts(at)  # the page below the table is drawn
+
+    # ordered as a whole: the biggest Lambda bill of all 150 heads page 1, and page 1 again
+    at.selectbox(key="f_order").set_value("Lambda spend, highest first").run()
+    assert "**150 functions**, lambda spend, highest first: 1 to 100 shown" in texts(at)
+    top = at.dataframe[0].value
+    assert top["Lambda $/month"].iloc[0] == max(
+        first["Lambda $/month"].max(), second["Lambda $/month"].max()
+    )
+    assert list(top["Lambda $/month"]) == sorted(top["Lambda $/month"], reverse=True)
+
+
+@pytest.mark.parametrize("whole", [True, False], ids=["loaded-whole", "block-by-block"])
+def test_a_stored_collection_opens_with_the_in_memory_figures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, whole: bool
+) -> None:
+    """Data source > Stored collection: a small store is loaded whole, a large one (here: a
+    limit of 0 rows) is read block by block at each analysis; the overview's figures are the
+    same either way. A new collection in the same store is a new source, never the old
+    analysis."""
+    from analyzer.adapters import store as store_mod
+    from analyzer.adapters.store import Store
+    from analyzer.core.demo import demo_fleet
+
+    monkeypatch.setenv("CROSSOVER_DATA_DIR", str(tmp_path))
+    if not whole:
+        monkeypatch.setattr(store_mod, "IN_MEMORY_ROWS", 0)
+    demo = demo_fleet()
+    meta = {k: v for k, v in demo.meta.items() if k not in ("start", "end")}
+    Store().write_streamed(demo.functions, [demo.traffic], (demo.start, demo.end), meta)
+    headline = next(t for t in texts(run_app()).splitlines() if "have outgrown Lambda" in t)
+
+    at = run_app("data_source")
+    at.radio(key="source_kind").set_value("Stored collection").run()
+    at.button(key="load_store").click().run()
+    assert not at.exception
+    said = "Loaded 67 functions" if whole else "Opened 67 functions in the store"
+    assert said in texts(at)
+    assert f"**Data:** Local store ({Store().root}) · 67 functions" in texts(at)
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception
+    assert headline in texts(at).splitlines()
+    at.switch_page("app_pages/function.py").run()  # its charts read one function's traffic
+    assert not at.exception
+    assert "How each alternative would be sized" in texts(at)
+
+    # a new collection: ten times the traffic
+    busy = demo.traffic.assign(invocations=demo.traffic["invocations"] * 10)
+    Store().write_streamed(demo.functions, [busy], (demo.start, demo.end), meta)
+    at.switch_page("app_pages/data_source.py").run()
+    at.radio(key="source_kind").set_value("Stored collection").run()
+    at.button(key="load_store").click().run()
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception
+    assert headline not in texts(at).splitlines()

@@ -27,6 +27,7 @@ from analyzer.adapters.store import Store, store_root
 from analyzer.adapters.store_lock import store_lock
 from analyzer.cli import cli
 from analyzer.core.analyze import analyze
+from analyzer.core.fleet import FleetData
 from analyzer.core.pricebook import PriceBook
 from analyzer.exceptions import StoreError
 
@@ -288,3 +289,23 @@ def test_a_streamed_s3_store_analyses_block_by_block_like_a_local_one(
     pd.testing.assert_frame_equal(got["s3"].options, got["local"].options, check_exact=True)
     assert len(got["s3"].functions) == 300
     assert not [k for k in objects(bucket) if k.endswith(".tmp")]
+
+
+def test_an_s3_store_opened_by_the_app_has_a_fingerprint_a_new_collection_changes(
+    bucket: str,
+) -> None:
+    """What the app's Stored collection reads of a store in S3 (the files' footers and
+    modification times, `Store.fleet` / `Store.fingerprint`): a new collection is a new source."""
+    store = Store(URI, bucket)
+    functions, traffic = _pair(3)
+    t0 = traffic["timestamp"].min()
+    store.write_pair(MAIN_ACCOUNT, "us-east-1", functions, traffic, (t0, t0 + pd.Timedelta("3h")))
+    before = store.fingerprint()
+    assert [rows for _, rows, _, _ in store.traffic_files()] == [3]
+    whole = store.fleet()
+    assert isinstance(whole, FleetData) and len(whole.traffic) == 3  # small: loaded whole
+    assert len(store.fleet(in_memory_rows=0).subset([functions["function_id"][0]]).traffic) == 3
+    assert Store(URI, bucket).fingerprint() == before  # the same collection, read again
+    more = _pair(5)[1]
+    store.write_pair(MAIN_ACCOUNT, "us-east-1", functions, more, (t0, t0 + pd.Timedelta("5h")))
+    assert store.fingerprint() != before

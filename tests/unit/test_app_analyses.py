@@ -52,3 +52,49 @@ def test_prefetch_take_over_and_forget() -> None:
     assert got == "busy"  # waited for, not recomputed
     assert store.ready(("s", "busy")) and not store.ready(("s", "stale"))
     assert ran == ["never@MainThread", "busy@crossover-prefetch"]
+
+
+def test_a_sessions_stale_analysis_is_stopped_while_priced_and_another_sessions_is_not() -> None:
+    """A What-if change stops this session's background analyses of the assumptions it left,
+    between two chunks (`runner.cancellable`), so the new analysis has the processor to itself;
+    an analysis another session asked for runs on; one stopped is priced again when asked."""
+    from analyzer.core.runner import Cancelled
+
+    store = Analyses()
+    started = threading.Event()
+
+    def chunks(stop: threading.Event) -> Any:
+        def run() -> Any:  # an analysis checking `stop` between its chunks
+            started.set()
+            for _ in range(500):
+                if stop.is_set():
+                    raise Cancelled
+                time.sleep(0.01)
+            return "finished"
+
+        return run
+
+    mine, theirs = threading.Event(), threading.Event()
+    store.prefetch(("s", "theirs"), chunks(theirs), theirs, owner="other session")
+    store.prefetch(("s", "mine"), chunks(mine), mine, owner="me")
+    store.start()
+    assert started.wait(5)  # "theirs" is being priced, "mine" queued behind it
+    store.forget_queued([("s", "wanted")], owner="me")
+    assert not theirs.is_set()  # another session's analysis is left alone
+    assert not store.pending(("s", "mine"))  # mine was still queued: dropped
+    theirs.set()  # (the other session moves on too)
+    time.sleep(0.2)
+    assert not store.pending(("s", "theirs"))
+
+    running = threading.Event()
+    store.prefetch(("s", "stale"), chunks(running), running, owner="me")
+    started.clear()
+    store.start()
+    assert started.wait(5)
+    store.forget_queued([("s", "wanted")], owner="me")  # the user moved on
+    assert running.is_set()
+    deadline = time.monotonic() + 5
+    while store.pending(("s", "stale")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not store.pending(("s", "stale")) and not store.ready(("s", "stale"))
+    assert store.get(("s", "stale"), lambda: "priced again") == "priced again"

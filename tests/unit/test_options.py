@@ -270,3 +270,29 @@ def test_ruling_out_dominated_candidates_changes_no_cheapest_cost_or_choice() ->
             assert np.array_equal(cost.min(axis=1), cost_kept.min(axis=1))
             assert np.array_equal(np.argmin(cost, axis=1), np.argmin(cost_kept, axis=1))
         assert np.isinf(kept).sum() > np.isinf(r).sum()  # and some were ruled out
+
+
+def test_static_sizing_prices_the_peak_hour_exactly_as_every_hour() -> None:
+    """A static fleet is sized for its busiest hour: pricing n(r x peak) once equals the most
+    units of any hour, to the last bit, also where r x demand lands on a whole unit (the
+    rounding that could turn a unit). Checked against pricing every hour of every candidate."""
+    from analyzer.core.options.demand import units_of
+    from analyzer.core.options.shortlist import Shortlist, cheapest_compute
+
+    rng = np.random.default_rng(11)
+    f, q, s = 300, 24, 7
+    base = rng.uniform(0.0, 6.0, (f, q))
+    base[:, 3] = rng.integers(1, 6, f) / 4.0  # hours whose demand x r is a whole number
+    excess = rng.uniform(0.0, 1.0, (f, q)) * (rng.uniform(size=(f, 1)) < 0.5)
+    per_candidate = rng.choice([0.25, 0.5, 1.0, 2.0, 0.1, 1 / 3], (f, 5))
+    per_candidate[rng.uniform(size=(f, 5)) < 0.2] = np.inf  # not allowed
+    idx = np.sort(rng.integers(0, 5, (f, s)), axis=1)  # some candidates named twice
+    r = np.take_along_axis(per_candidate, idx, axis=1)
+    price = np.take_along_axis(rng.uniform(0.01, 0.5, (f, 5)), idx, axis=1)
+    k = rng.choice([0.5, 1.0, 2.0, 4.0], f)
+    usd, col = cheapest_compute(base, excess, Shortlist(idx, r, price), k, 2, False)
+    demand = k[:, None] * base + np.sqrt(k)[:, None] * excess
+    per_hour = units_of(demand[:, None, :] * np.where(np.isfinite(r), r, 0.0)[..., None], 2)
+    every = np.where(np.isfinite(r), per_hour.max(axis=2) * q * price * (730 / q), np.inf)
+    assert np.array_equal(usd, every.min(axis=1))
+    assert np.array_equal(col, np.argmin(every, axis=1))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -165,3 +166,124 @@ def test_a_traffic_file_not_as_the_store_writes_it_is_normalised_not_misread(
     pd.testing.assert_frame_equal(
         got[kept], expected[kept], check_exact=False, rtol=1e-12, check_dtype=False
     )
+
+
+def test_the_first_pass_is_shared_by_every_analysis_of_a_stored_fleet(
+    demo: FleetData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The three analyses behind the recommendations (base, optimistic, pessimistic) read the
+    traffic's sums once, not three times, and give the figures of three separate analyses."""
+    from analyzer.core.assumptions import Assumptions, optimistic, pessimistic
+    from analyzer.present.recommendations import recommend, recommend_fleet
+
+    fleet = stored_copy(demo, tmp_path).open_fleet()
+    a = Assumptions()
+    alone = recommend(
+        analyze(fleet, BOOK, a),
+        analyze(fleet, BOOK, optimistic(a)),
+        analyze(fleet, BOOK, pessimistic(a)),
+    )
+    reads: list[tuple[str, ...]] = []
+    read = type(fleet).traffic_block
+
+    def counted(self: object, lo: int, hi: int, *metrics: tuple[str, ...]) -> object:
+        reads.append(metrics[0] if metrics else ("every metric",))
+        return read(self, lo, hi, *metrics)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(type(fleet), "traffic_block", counted)
+    shared = recommend_fleet(fleet, BOOK, a)
+    first_pass_reads = [m for m in reads if "invocations" in m]  # the sums' columns
+    pricing_reads = [m for m in reads if "invocations" not in m]  # the hourly profiles'
+    assert len(first_pass_reads) == 1  # the demo is one block: read once, not once per analysis
+    assert len(pricing_reads) == 3
+    pd.testing.assert_frame_equal(shared.functions, alone.functions, check_exact=True)
+
+
+def test_a_first_pass_of_another_fleet_is_refused(demo: FleetData) -> None:
+    from analyzer.core.window import first_pass
+
+    other = demo.subset(list(demo.functions["function_id"].iloc[:5]))
+    with pytest.raises(ValueError, match="another fleet"):
+        analyze(demo, BOOK, first=first_pass(other))
+
+
+def test_export_from_a_store_reads_it_block_by_block(
+    demo: FleetData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`export --store` analyses the store block by block, as `analyze --store` does (memory
+    follows a block, not the store): it never loads the whole traffic table, and its
+    recommendations are the in-memory fleet's, to the cent."""
+    from analyzer.present.recommendations import recommend_fleet
+
+    stored_copy(demo, tmp_path)
+
+    def whole(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("export loaded the whole store into memory")
+
+    monkeypatch.setattr(Store, "load_fleet", whole)
+    out = tmp_path / "recs.csv"
+    res = CliRunner().invoke(
+        cli,
+        ["export", "--store", "--data-dir", str(tmp_path), "--format", "csv", "--out", str(out)],
+    )
+    assert res.exit_code == 0, res.output
+    got = pd.read_csv(out).set_index("function_id")
+    expected = recommend_fleet(demo, BOOK).functions.set_index("function_id")
+    assert sorted(got.index) == sorted(expected.index)
+    assert (got["verdict"] == expected.loc[got.index, "verdict"]).all()
+    saving = expected.loc[got.index, "saving_usd_per_month"].round(2)
+    assert np.allclose(got["saving_usd_per_month"], saving, atol=0.005)
+
+
+def test_a_report_from_a_store_reads_it_block_by_block(
+    demo: FleetData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`report --store` (scheduled e-mails) reads the store block by block as well: never the
+    whole traffic table; its attached CSV holds the in-memory fleet's recommendations."""
+    from analyzer.present.recommendations import recommend_fleet
+
+    stored_copy(demo, tmp_path)
+
+    def whole(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("report loaded the whole store into memory")
+
+    monkeypatch.setattr(Store, "load_fleet", whole)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    out = tmp_path / "out"
+    args = ["report", "--store", "--data-dir", str(tmp_path), "--dry-run", "--out", str(out)]
+    res = CliRunner().invoke(cli, [*args, "--attach", "csv", "--to", "a@example.com"])
+    assert res.exit_code == 0, res.output
+    (attached,) = out.glob("*.csv")
+    got = pd.read_csv(attached).set_index("function_id")
+    expected = recommend_fleet(demo, BOOK).functions.set_index("function_id")
+    assert sorted(got.index) == sorted(expected.index)
+    assert (got["verdict"] == expected.loc[got.index, "verdict"]).all()
+    assert "Outgrown" in (out / "report.txt").read_text(encoding="utf-8")
+
+
+def test_a_cancellable_pass_gives_the_same_figures_and_stops_when_told(
+    demo: FleetData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`runner.cancellable`: the same figures as the default runner while not stopped; once
+    stopped, no further chunk starts (no traffic is read) and the analysis raises `Cancelled`
+    (nothing half-made is returned)."""
+    import threading
+
+    from analyzer.core.runner import Cancelled, cancellable
+
+    stop = threading.Event()
+    plain = analyze(demo, BOOK, chunk=10)
+    watched = analyze(demo, BOOK, chunk=10, runner=cancellable(stop))
+    pd.testing.assert_frame_equal(watched.functions, plain.functions, check_exact=True)
+    reads: list[int] = []
+    read = FleetData.traffic_block
+
+    def counted(self: FleetData, lo: int, hi: int, *metrics: tuple[str, ...]) -> Any:
+        reads.append(lo)
+        return read(self, lo, hi, *metrics)
+
+    monkeypatch.setattr(FleetData, "traffic_block", counted)
+    stop.set()
+    with pytest.raises(Cancelled):
+        analyze(demo, BOOK, chunk=10, runner=cancellable(stop))
+    assert reads == []

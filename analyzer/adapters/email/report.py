@@ -37,8 +37,9 @@ from analyzer.adapters.pricebooks import resolve_pricebook
 from analyzer.adapters.report_config import ReportConfig
 from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.assumptions import Assumptions
-from analyzer.core.fleet import FleetData
+from analyzer.core.fleet import Fleet
 from analyzer.core.pricebook import PriceBook
+from analyzer.core.window import FirstPass, first_pass
 from analyzer.exceptions import ExportError, StoreError
 from analyzer.present.email_body import ReportData, build_report, no_data_reason, no_data_report
 
@@ -81,17 +82,22 @@ class ReportOutcome:
 
 
 def export_attachments(
-    fleet: FleetData, book: PriceBook, a: Assumptions, formats: tuple[str, ...], date: str
+    fleet: Fleet,
+    book: PriceBook,
+    a: Assumptions,
+    formats: tuple[str, ...],
+    date: str,
+    first: FirstPass | None = None,
 ) -> tuple[Analysis, list[Attachment]]:
-    """The recommendations (which analyse the fleet once per assumption set) and the
-    attachments rendered by the export adapters."""
+    """The recommendations (which analyse the fleet once per assumption set, on one first
+    pass) and the attachments rendered by the export adapters."""
     try:
         from analyzer.adapters.export import render
         from analyzer.present.recommendations import recommend_fleet
     except ImportError as exc:
         raise ExportError(f"attachments need the export adapters, missing here: {exc}") from exc
-    recs = recommend_fleet(fleet, book, a)
-    analysis = recs.analysis if recs.analysis is not None else analyze(fleet, book, a)
+    recs = recommend_fleet(fleet, book, a, first=first)
+    analysis = recs.analysis if recs.analysis is not None else analyze(fleet, book, a, first=first)
     try:
         from analyzer.adapters.export import FORMATS
     except ImportError:  # pragma: no cover - older export package
@@ -130,8 +136,8 @@ def _record(cfg: ReportConfig, analysis: Analysis, when: dt.datetime) -> StorePa
 def run_report(
     cfg: ReportConfig,
     *,
-    load_fleet: Callable[[], FleetData],
-    book: PriceBook | Callable[[FleetData], PriceBook] | None = None,
+    load_fleet: Callable[[], Fleet],
+    book: PriceBook | Callable[[Fleet], PriceBook] | None = None,
     assumptions: Assumptions | None = None,
     today: dt.date | None = None,
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
@@ -162,7 +168,9 @@ def run_report(
     fleet = load_fleet()
     if callable(book):
         book = book(fleet)
-    reason = no_data_reason(fleet)
+    # the traffic's sums, read once (a stored fleet is read block by block, not loaded whole)
+    first = first_pass(fleet) if len(fleet.functions) and fleet.hours else None
+    reason = no_data_reason(fleet, first)
     analysis: Analysis | None = None
     attachments: list[Attachment] = []
     png: bytes | None = None
@@ -172,9 +180,11 @@ def run_report(
         rep = no_data_report(reason, fleet, date)
     else:
         if cfg.attach:
-            analysis, attachments = export_attachments(fleet, book, a, cfg.attach, date.isoformat())
+            analysis, attachments = export_attachments(
+                fleet, book, a, cfg.attach, date.isoformat(), first
+            )
         else:
-            analysis, attachments = analyze(fleet, book, a), []
+            analysis, attachments = analyze(fleet, book, a, first=first), []
         previous, notes = _previous(cfg)
         rep = build_report(analysis, previous, top=cfg.top, today=date)
         rep.notes.extend(notes)

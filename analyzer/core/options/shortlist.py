@@ -6,7 +6,7 @@ the monthly basis (HOURS_PER_MONTH), with n the units of `demand.unit_counts`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,6 +36,19 @@ class Shortlist:
     idx: np.ndarray
     r: np.ndarray  # F x S units per request
     price: np.ndarray  # F x S effective USD per unit-hour
+    # F x S: a column naming the same candidate as an earlier column of its row (priced once);
+    # found once here, not at every pricing
+    repeat: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        f, s = self.idx.shape
+        order = np.argsort(self.idx, axis=1, kind="stable")
+        ranked = np.take_along_axis(self.idx, order, axis=1)
+        repeat = np.zeros((f, s), dtype=bool)
+        np.put_along_axis(
+            repeat, order, np.pad(ranked[:, 1:] == ranked[:, :-1], ((0, 0), (1, 0))), axis=1
+        )
+        object.__setattr__(self, "repeat", repeat)
 
     def where(self, take: np.ndarray, other: Shortlist) -> Shortlist:
         """Rows of `other` where `take` (F,) is true, else this shortlist's rows."""
@@ -48,7 +61,15 @@ class Shortlist:
 
     def rows(self, rows: np.ndarray) -> Shortlist:
         """The shortlists of some of the functions."""
-        return Shortlist(self.idx[rows], self.r[rows], self.price[rows])
+        out = object.__new__(Shortlist)  # the rows' repeats are those rows of this one's
+        for name, value in (
+            ("idx", self.idx[rows]),
+            ("r", self.r[rows]),
+            ("price", self.price[rows]),
+            ("repeat", self.repeat[rows]),
+        ):
+            object.__setattr__(out, name, value)
+        return out
 
     def with_rows(self, rows: np.ndarray, other: Shortlist) -> Shortlist:
         """A new shortlist: `other`'s rows (one per entry of `rows`) in place of those rows."""
@@ -131,30 +152,27 @@ def cheapest_compute(
     demand = kk * base + np.sqrt(kk) * excess  # p(k), F x Q
     finite = np.isfinite(chosen.r)
     per_request = np.where(finite, chosen.r, 0.0)
-    order = np.argsort(chosen.idx, axis=1, kind="stable")
-    ranked = np.take_along_axis(chosen.idx, order, axis=1)
-    repeat = np.zeros((f, s), dtype=bool)  # a later column naming the same candidate
-    np.put_along_axis(
-        repeat, order, np.pad(ranked[:, 1:] == ranked[:, :-1], ((0, 0), (1, 0))), axis=1
-    )
     usd = np.full((f, s), np.inf)
+    # Static: max_h n(r p_h) = n(r max_h p_h), exactly (rounding, ceil and max are monotone),
+    # so a candidate needs no per-hour work.
+    peak = demand.max(axis=1) if not autoscaling else None
 
     def price(keep: np.ndarray) -> None:
         at, col = np.nonzero(keep)
         if at.size == 0:
             return
-        units = demand[at]
-        units *= per_request[at, col][:, None]
-        units_of(units, min_instances)
-        if not autoscaling:
-            unit_hours = units.max(axis=1) * hours
+        if peak is not None:
+            unit_hours = units_of(peak[at] * per_request[at, col], min_instances) * hours
         else:
+            units = demand[at]
+            units *= per_request[at, col][:, None]
+            units_of(units, min_instances)
             if weights is not None:
                 units *= weights[at]
             unit_hours = units.sum(axis=1)
         usd[at, col] = unit_hours * chosen.price[at, col] * to_month
 
-    candidates = finite & ~repeat
+    candidates = finite & ~chosen.repeat
     if autoscaling:
         total = (demand * weights).sum(axis=1) if weights is not None else demand.sum(axis=1)
         low = np.maximum(min_instances * hours, per_request * total[:, None] - hours * EPS)

@@ -63,6 +63,7 @@ from analyzer.present.app.source import (
 )
 from analyzer.present.app.tables import (
     FLEET_TABLE_COLUMNS,
+    TABLE_ORDERS,
     TABLE_PAGE_ROWS,
     assumption_table,
     crossover_text,
@@ -71,6 +72,7 @@ from analyzer.present.app.tables import (
     lambda_breakdown,
     option_breakdown,
     options_table,
+    order_table,
     page_count,
     price_table,
     sizing_text,
@@ -88,6 +90,7 @@ __all__ = [
     "LOAD_BALANCER_LABELS",
     "PRICING_LABELS",
     "STATE_PREFIX",
+    "TABLE_ORDERS",
     "TABLE_PAGE_ROWS",
     "TARGET_LABELS",
     "VERDICT_LABELS",
@@ -123,6 +126,7 @@ __all__ = [
     "money",
     "option_breakdown",
     "options_table",
+    "order_table",
     "page_count",
     "price_table",
     "sensitivity",

@@ -37,8 +37,8 @@ def source_name(source_id: str) -> str:
     if kind == "csv":
         files = rest.rsplit(":", 1)[0]
         return "CSV upload: " + " + ".join(files.split("+"))
-    if kind == "store":
-        return f"Local store ({rest})"
+    if kind == "store":  # store:ROOT#FINGERPRINT
+        return f"Local store ({rest.rsplit('#', 1)[0]})"
     if kind == "aws":
         return f"Live AWS (collected {rest[:16].replace('T', ' ')})" if rest else "Live AWS"
     return source_id

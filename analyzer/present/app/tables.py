@@ -84,6 +84,38 @@ def page_count(rows: int, per_page: int = TABLE_PAGE_ROWS) -> int:
     return max(1, -(-rows // per_page))
 
 
+TABLE_ORDERS: dict[str, tuple[str, bool] | None] = {
+    "Worst first": None,  # the table's own order: verdict, then saving, then Lambda spend
+    "Saving, highest first": ("saving_usd_per_month", False),
+    "Lambda spend, highest first": ("lambda_usd_per_month", False),
+    "Crossover, nearest first": ("crossover_multiple", True),
+    "Crossover date, soonest first": ("months_to_crossover", True),
+    "Traffic, highest first": ("monthly_invocations", False),
+    "Function name, A to Z": ("name", True),
+}
+"""How a paged table can be ordered as a whole (a column header sorts only the page shown):
+label -> (column of the analysis's functions, ascending); missing values last."""
+
+
+def order_table(table: pd.DataFrame, functions: pd.DataFrame, order: str) -> pd.DataFrame:
+    """`table` (`fleet_table`, index function_id) in the order `order` of TABLE_ORDERS, by the
+    analysis's own figures in `functions` (not the words shown), ties in the table's order."""
+    how = TABLE_ORDERS[order]
+    if how is None:
+        return table
+    column, ascending = how
+    values = functions.set_index("function_id").loc[table.index, column]
+    position = np.arange(len(table))
+    if not pd.api.types.is_numeric_dtype(values):  # names: case-insensitive
+        ranked = values.astype(str).str.casefold().rank(method="first").to_numpy()
+        keys: tuple[np.ndarray, ...] = (position, ranked if ascending else -ranked)
+    else:
+        key = values.to_numpy(dtype=float)
+        missing = ~np.isfinite(key)
+        keys = (position, np.where(missing, 0.0, key if ascending else -key), missing)
+    return table.iloc[np.lexsort(keys)]
+
+
 def table_page(table: pd.DataFrame, page: int, per_page: int = TABLE_PAGE_ROWS) -> pd.DataFrame:
     """Page `page` (from 1; out-of-range pages are clamped) of `table`, in its order."""
     page = min(max(int(page), 1), page_count(len(table), per_page))
