@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from analyzer.adapters.pricebooks import resolve_pricebook
 from analyzer.core.analyze import analyze
@@ -206,8 +207,18 @@ def test_overview_chart_renders_and_a_filter_changes_the_table(
 
     _open_filters(page)
     env_filter = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Environment")
-    env_filter.locator("input").click()
-    env_filter.locator("input").fill("dev")
+    # Type, then Enter once the list shows "dev" highlighted, as a person does. On a busy
+    # machine the page may still be redrawing from an earlier run (the chart below the opened
+    # filters resizes) and clear what was typed: then type it again, as a person would.
+    highlighted = page.locator('[role="option"][data-focused="true"]').filter(has_text="dev")
+    for _ in range(5):
+        env_filter.locator("input").click()
+        env_filter.locator("input").fill("dev")
+        try:
+            highlighted.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            _wait_ready(page)
     page.keyboard.press("Enter")
     page.get_by_text(f"{n_dev} functions, worst first").wait_for(timeout=30_000)
     assert n_dev < n_all
