@@ -14,6 +14,7 @@ from app_pages import common
 # and the app loads nothing from outside the machine it runs on.
 st.set_page_config(page_title="Crossover", page_icon=common.page_icon(), layout="wide")
 common.init_state()
+st.html(common.PAGE_STYLE)  # a style only: nothing drawn, nothing fetched
 
 pages = st.navigation(
     [

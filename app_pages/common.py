@@ -43,6 +43,13 @@ DEMO = "demo"
 FILTER_KEYS = {key: f"f_{key}" for key in m.FILTER_COLUMNS}
 FUNCTION_KEY = "fn"
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # as .streamlit/config.toml's server.maxUploadSize
+# A figure's value wraps onto a second line rather than being cut with an ellipsis on a phone
+# ("already past the cros…", "$1,77…"): every figure is read whole.
+PAGE_STYLE = (
+    '<style>[data-testid="stMetricValue"], [data-testid="stMetricValue"] * '
+    "{white-space: normal !important; overflow: visible !important; "
+    "text-overflow: clip !important; overflow-wrap: anywhere;}</style>"
+)
 
 
 # -- state ------------------------------------------------------------------------------------

@@ -507,6 +507,16 @@ def test_a_phone_shows_the_function_page_totals_whole(app_url: str, browser: Bro
     totals = page.locator('[data-testid="stVegaLiteChart"] [aria-roledescription="text mark"]')
     assert totals.filter(has_text="$").count() >= 2  # Lambda's total and an option's
     assert clipped == []
+    # every figure read whole: a long one ("already past the crossover") wraps, never "…"
+    cut = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
+             .filter(v => [v, ...v.querySelectorAll('*')].some(
+                 e => e.scrollWidth > e.clientWidth + 1))
+             .map(v => v.innerText)"""
+    )
+    dated = page.locator('[data-testid="stMetric"]').filter(has_text="Projected crossover date")
+    assert dated.count() == 1
+    assert cut == []
     page.close()
 
 
