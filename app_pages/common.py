@@ -205,22 +205,28 @@ class Analyses:
         self._queued: list[tuple[str, str]] = []  # prefetched keys, oldest first
         self._jobs: list[Callable[[], None]] = []  # queued, not yet handed to the thread
         # prefetches that can be stopped while priced: key -> (the session that asked, its stop)
-        self._stops: dict[tuple[str, str], tuple[str, threading.Event]] = {}
+        self._stops: dict[tuple[str, str], tuple[set[str], threading.Event]] = {}
 
     def forget_queued(self, keep: Iterable[tuple[str, str]], owner: str = "") -> None:
         """Drop the prefetches not started yet except `keep`, and stop those `owner` asked for
         that are being priced (between two chunks): the user has moved on to other
-        assumptions, and a stale analysis would only slow the pages down. Another session's
-        analyses being priced are left alone (it may still want them)."""
+        assumptions, and a stale analysis would only slow the pages down. What another session
+        asked for too is left alone (it may still want it)."""
         wanted = set(keep)
         with self._lock:
+            for key, (asked_by, _) in self._stops.items():
+                if key not in wanted:
+                    asked_by.discard(owner)
             for key in self._queued:
                 fut = self._futures.get(key)
-                if key not in wanted and fut is not None and fut.cancel():
+                still_wanted = key in wanted or bool(self._stops.get(key, (set(), None))[0])
+                if not still_wanted and fut is not None and fut.cancel():
                     del self._futures[key]
-            self._queued = [k for k in self._queued if k in wanted]
+            self._queued = [
+                k for k in self._queued if k in wanted or self._stops.get(k, (set(), None))[0]
+            ]
             for key, (asked_by, stop) in self._stops.items():
-                if key not in wanted and asked_by == owner:
+                if key not in wanted and not asked_by:  # nobody asks for it any more
                     stop.set()
 
     def _claim(self, key: tuple[str, str]) -> tuple[Future[Any], bool]:
@@ -286,12 +292,14 @@ class Analyses:
         priced."""
         with self._lock:
             if key in self._futures:
+                if key in self._stops:  # being priced for another session: for this one too
+                    self._stops[key][0].add(owner)
                 return
             fut: Future[Any] = Future()
             self._futures[key] = fut
             self._queued.append(key)
             if stop is not None:
-                self._stops[key] = (owner, stop)
+                self._stops[key] = ({owner}, stop)
 
             def job() -> None:
                 try:
@@ -352,13 +360,16 @@ def _prefetch(source_id: str, fleet: Fleet, a: Assumptions) -> None:
     owner = _session()
 
     def priced(tilted: Assumptions, stop: threading.Event) -> Callable[[], Analysis]:
-        first = _first_pass(source_id, fleet)
-        return lambda: analyze(fleet, book, tilted, first=first, runner=cancellable(stop))
+        def compute() -> Analysis:  # on the worker: the first pass too, if it was dropped
+            first = _first_pass(source_id, fleet)
+            return analyze(fleet, book, tilted, first=first, runner=cancellable(stop))
+
+        return compute
 
     tilted = (optimistic(a), pessimistic(a))
     store = _analyses()
     rkey = _recommendations_key(source_id, a)
-    store.forget_queued([*((source_id, _key(t)) for t in tilted), rkey], owner)
+    _stop_stale(source_id, a)
     for t in tilted:
         stop = threading.Event()
         store.prefetch((source_id, _key(t)), priced(t, stop), stop, owner)
@@ -377,6 +388,12 @@ def _prefetch(source_id: str, fleet: Fleet, a: Assumptions) -> None:
     store.prefetch(rkey, recommended, rstop, owner)
 
 
+def _stop_stale(source_id: str, a: Assumptions) -> None:
+    """Drop or stop this session's background work for assumptions other than `a`."""
+    keep = [(source_id, _key(t)) for t in (optimistic(a), pessimistic(a))]
+    _analyses().forget_queued([*keep, _recommendations_key(source_id, a)], _session())
+
+
 def _recommendations_key(source_id: str, a: Assumptions) -> tuple[str, str]:
     return source_id, "recommendations " + _key(a)
 
@@ -392,6 +409,8 @@ def analysis(a: Assumptions | None = None) -> Analysis:
     user = a is None
     a = assumptions() if a is None else a
     sid, fleet = current_fleet()
+    if user:  # before the new analysis: it has the processor to itself
+        _stop_stale(sid, a)
     out = _analyze(sid, _key(a), fleet, a)
     if user:
         _prefetch(sid, fleet, a)

@@ -147,9 +147,11 @@ with common.guarded():
         if not store.exists():
             st.info("Nothing stored yet: run `crossover collect` first.")
         elif st.button("Analyse the stored collection", key="load_store"):
+            # the fingerprint (taken first): a newer collection is a new source, never shown an
+            # older analysis
+            fingerprint = store.fingerprint()
             stored = store.fleet()
-            # the fingerprint: a newer collection is a new source, never an older analysis
-            common.set_fleet(f"store:{store.root}#{store.fingerprint()}", stored)
+            common.set_fleet(f"store:{store.root}#{fingerprint}", stored)
             if isinstance(stored, FleetData):
                 st.success(f"Loaded {len(stored)} functions from the store.")
             else:

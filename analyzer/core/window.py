@@ -14,6 +14,7 @@ from analyzer.core.fleet import MAX_BLOCK, Fleet, TrafficBlock, block_size
 from analyzer.core.forecast import Trend, daily_matrix, day_coverage, fit_trend
 from analyzer.core.lambda_line import PC_BINS, ConcurrencyProfile, concurrency_profile
 from analyzer.core.runner import ChunkRunner, in_process
+from analyzer.exceptions import InputError
 
 
 def totals(fleet: Fleet) -> pd.DataFrame:
@@ -125,20 +126,27 @@ class FirstPass:
     the traffic again; the figures are the same either way."""
 
     function_ids: np.ndarray  # the fleet's functions, in order, when it was made
+    window: tuple[pd.Timestamp, pd.Timestamp]  # and its window
     sums: WindowSums
     trend: Trend
 
     def matches(self, fleet: Fleet) -> bool:
-        """Made of a fleet with these functions, in this order."""
-        return bool(np.array_equal(self.function_ids, fleet.functions["function_id"].to_numpy()))
+        """Made of a fleet with these functions, in this order, over this window."""
+        return self.window == (fleet.start, fleet.end) and bool(
+            np.array_equal(self.function_ids, fleet.functions["function_id"].to_numpy())
+        )
 
 
 def first_pass(
     fleet: Fleet, chunk: int = MAX_BLOCK, runner: ChunkRunner | None = None
 ) -> FirstPass:
-    """The fleet's first pass (`FirstPass`), chunk by chunk: here, or on a cluster (`runner`)."""
+    """The fleet's first pass (`FirstPass`), chunk by chunk: here, or on a cluster (`runner`).
+    A fleet with no function or no hour of traffic has nothing to analyse (`InputError`)."""
+    if len(fleet.functions) == 0 or fleet.hours == 0:
+        raise InputError("fleet", len(fleet.functions), "has no functions with traffic to analyse")
     sums = window_sums(fleet, chunk, runner)
-    return FirstPass(fleet.functions["function_id"].to_numpy(), sums, fleet_trend(fleet, sums))
+    ids = fleet.functions["function_id"].to_numpy()
+    return FirstPass(ids, (fleet.start, fleet.end), sums, fleet_trend(fleet, sums))
 
 
 def fleet_trend(fleet: Fleet, sums: WindowSums | None = None) -> Trend:

@@ -98,3 +98,27 @@ def test_a_sessions_stale_analysis_is_stopped_while_priced_and_another_sessions_
         time.sleep(0.01)
     assert not store.pending(("s", "stale")) and not store.ready(("s", "stale"))
     assert store.get(("s", "stale"), lambda: "priced again") == "priced again"
+
+
+def test_an_analysis_two_sessions_asked_for_runs_on_when_one_moves_on() -> None:
+    """Two visitors on the same assumptions share one background analysis: the one who
+    changes an assumption does not stop it for the other."""
+    store = Analyses()
+    started, stop = threading.Event(), threading.Event()
+
+    def run() -> Any:
+        started.set()
+        for _ in range(300):
+            if stop.is_set():
+                return "stopped"
+            time.sleep(0.01)
+        return "finished"
+
+    store.prefetch(("s", "shared"), run, stop, owner="a")
+    store.prefetch(("s", "shared"), lambda: "never", threading.Event(), owner="b")
+    store.start()
+    assert started.wait(5)
+    store.forget_queued([], owner="a")  # visitor a moves on
+    assert not stop.is_set()
+    store.forget_queued([], owner="b")  # and b: nobody asks for it any more
+    assert stop.is_set()

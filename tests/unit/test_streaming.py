@@ -6,6 +6,7 @@ memory follows the block. A user must not be able to tell the two apart in any f
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 from pathlib import Path
@@ -287,3 +288,17 @@ def test_a_cancellable_pass_gives_the_same_figures_and_stops_when_told(
     with pytest.raises(Cancelled):
         analyze(demo, BOOK, chunk=10, runner=cancellable(stop))
     assert reads == []
+
+
+def test_a_first_pass_of_another_window_is_refused_and_an_empty_fleet_is_one_line(
+    demo: FleetData,
+) -> None:
+    from analyzer.core.window import first_pass
+    from analyzer.exceptions import InputError
+    from analyzer.present.recommendations import recommend_fleet
+
+    later = dataclasses.replace(demo, meta={**demo.meta, "start": demo.start + pd.Timedelta("1D")})
+    with pytest.raises(ValueError, match="another fleet"):
+        analyze(later, BOOK, first=first_pass(demo))
+    with pytest.raises(InputError, match="has no functions with traffic to analyse"):
+        recommend_fleet(demo.subset([]), BOOK)
