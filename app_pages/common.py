@@ -33,7 +33,7 @@ from analyzer.core.recommend import Recommendations
 from analyzer.core.runner import Cancelled, cancellable
 from analyzer.core.vocabulary import HOURS_PER_MONTH
 from analyzer.core.window import FirstPass, first_pass
-from analyzer.exceptions import CrossoverError
+from analyzer.exceptions import CrossoverError, StoreError
 from analyzer.present import app as m
 from analyzer.present import vega, vega_function
 
@@ -155,6 +155,9 @@ def _resolve() -> tuple[Assumptions, str | None, tuple[str, ...]]:
     try:
         a = m.assumptions_from_widgets(values)
         _analyze(sid, _key(a), fleet, a)
+    except StoreError:  # the data source's problem, not the assumptions': the page says it
+        state["last_good_assumptions"] = a
+        result = (a, None, ())
     except CrossoverError as exc:
         log.info("what-if input refused: %s", exc)
         problem = f"{exc}. Showing the last valid analysis."
@@ -331,11 +334,25 @@ def _first_pass(source_id: str, fleet: Fleet) -> FirstPass:
     return _analyses().get((source_id, "first pass"), lambda: first_pass(fleet))
 
 
+def _unchanged(source_id: str, fleet: Fleet) -> None:
+    """A stored collection read block by block is read again at each analysis: one written
+    since it was opened would mix two collections in one analysis, so it is refused."""
+    from analyzer.adapters.store import StoredFleet
+
+    if isinstance(fleet, StoredFleet) and "#" in source_id:
+        if fleet.store.fingerprint() != source_id.rsplit("#", 1)[1]:
+            raise StoreError(
+                "the stored collection has changed since it was opened: open it again "
+                "(Data source > Stored collection)"
+            )
+
+
 def _analyze(source_id: str, assumptions_key: str, fleet: Fleet, a: Assumptions) -> Analysis:
     book = price_book()
 
     def compute() -> Analysis:
         log.info("analysing %s with %s", source_id, assumptions_key)
+        _unchanged(source_id, fleet)
         return analyze(fleet, book, a, first=_first_pass(source_id, fleet))
 
     store = _analyses()
@@ -361,6 +378,7 @@ def _prefetch(source_id: str, fleet: Fleet, a: Assumptions) -> None:
 
     def priced(tilted: Assumptions, stop: threading.Event) -> Callable[[], Analysis]:
         def compute() -> Analysis:  # on the worker: the first pass too, if it was dropped
+            _unchanged(source_id, fleet)
             first = _first_pass(source_id, fleet)
             return analyze(fleet, book, tilted, first=first, runner=cancellable(stop))
 
