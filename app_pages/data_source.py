@@ -149,8 +149,9 @@ with common.guarded():
         elif st.button("Analyse the stored collection", key="load_store"):
             # the fingerprint (taken first): a newer collection is a new source, never shown an
             # older analysis
-            fingerprint = store.fingerprint()
-            stored = store.fleet()
+            files = store.traffic_files()  # listed once, for both
+            fingerprint = store.fingerprint(files)
+            stored = store.fleet(files=files)
             common.set_fleet(f"store:{store.root}#{fingerprint}", stored)
             if isinstance(stored, FleetData):
                 st.success(f"Loaded {len(stored)} functions from the store.")

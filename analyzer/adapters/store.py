@@ -496,19 +496,27 @@ class Store:
             out.append((str(path), int(rows), int(info.size or 0), str(info.mtime)))
         return out
 
-    def fingerprint(self) -> str:
-        """A short digest of what the store holds (its traffic files, the collection's meta
-        and windows): another collection gives another fingerprint."""
-        held = [self.traffic_files(), self._stored_meta(), self.windows()]
+    def fingerprint(self, files: list[tuple[str, int, int, str]] | None = None) -> str:
+        """A short digest of what the store holds (its traffic files, `traffic_files` unless
+        given, the collection's meta and windows): another collection gives another one."""
+        held = [
+            self.traffic_files() if files is None else files,
+            self._stored_meta(),
+            self.windows(),
+        ]
         return hashlib.sha256(json.dumps(held, default=str).encode()).hexdigest()[:12]
 
-    def fleet(self, in_memory_rows: int | None = None) -> FleetData | StoredFleet:
+    def fleet(
+        self,
+        in_memory_rows: int | None = None,
+        files: list[tuple[str, int, int, str]] | None = None,
+    ) -> FleetData | StoredFleet:
         """The stored fleet for repeated analyses (the app's): loaded whole when its traffic
-        has at most `in_memory_rows` rows (default IN_MEMORY_ROWS; every analysis then reads
-        memory: fastest), else read block by block at each analysis (memory follows a block,
-        not the store)."""
+        (`traffic_files` unless given) has at most `in_memory_rows` rows (default
+        IN_MEMORY_ROWS; every analysis then reads memory: fastest), else read block by block at
+        each analysis (memory follows a block, not the store)."""
         limit = IN_MEMORY_ROWS if in_memory_rows is None else in_memory_rows
-        rows = sum(n for _, n, _, _ in self.traffic_files())
+        rows = sum(n for _, n, _, _ in (self.traffic_files() if files is None else files))
         return self.load_fleet() if rows <= limit else self.open_fleet()
 
     def _selected_functions(self, pairs: set[tuple[str, str]] | None) -> pd.DataFrame:
