@@ -149,7 +149,6 @@ def first_pass(
     return FirstPass(ids, (fleet.start, fleet.end), sums, fleet_trend(fleet, sums))
 
 
-def fleet_trend(fleet: Fleet, sums: WindowSums | None = None) -> Trend:
-    """Each function's robust trend of daily invocations over the window."""
-    daily = (sums or window_sums(fleet)).daily
-    return fit_trend(daily, coverage=day_coverage(fleet.start, fleet.end))
+def fleet_trend(fleet: Fleet, sums: WindowSums) -> Trend:
+    """Each function's robust trend of daily invocations over the window (from `sums`)."""
+    return fit_trend(sums.daily, coverage=day_coverage(fleet.start, fleet.end))
