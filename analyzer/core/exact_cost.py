@@ -36,11 +36,10 @@ from analyzer.core.options.demand import (
     Demand,
     Profile,
     compress_profile,
-    units_of,
+    pair_unit_hours,
 )
 from analyzer.core.vocabulary import HOURS_PER_MONTH
 
-BATCH_CELLS = 4_000_000  # rows x candidates x hours priced at once
 LOWER_BINS = 6
 
 
@@ -294,17 +293,6 @@ class ExactCost:
         if at.size == 0:
             return out
         r = kind.per_request[rows[at], cand]
-        unit_hours = np.empty(at.size)
-        step = max(1, BATCH_CELLS // max(1, self.hours))
-        for lo in range(0, at.size, step):
-            part = slice(lo, min(at.size, lo + step))
-            # p(k) once per row (a row has several kept candidates), then each pair's units.
-            row_of, pair_row = np.unique(at[part], return_inverse=True)
-            sel = rows[row_of]
-            kk = k[row_of][:, None]
-            peak = kk * self.base[sel] + np.sqrt(kk) * self.excess[sel]
-            x = peak[pair_row]
-            x *= r[part][:, None]
-            unit_hours[part] = units_of(x, kind.min_instances).sum(axis=1)
+        unit_hours = pair_unit_hours(self.base, self.excess, rows[at], k[at], r, kind.min_instances)
         out[at, cand] = unit_hours * kind.price[rows[at], cand] * self._to_month()
         return out

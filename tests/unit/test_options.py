@@ -296,3 +296,37 @@ def test_static_sizing_prices_the_peak_hour_exactly_as_every_hour() -> None:
     every = np.where(np.isfinite(r), per_hour.max(axis=2) * q * price * (730 / q), np.inf)
     assert np.array_equal(usd, every.min(axis=1))
     assert np.array_equal(col, np.argmin(every, axis=1))
+
+
+def test_unit_hours_of_pairs_by_hand_and_as_every_hour_counted() -> None:
+    """The unit-hours of (function, k, candidate) pairs: by hand on two hours, then
+    equal to the last bit to counting every hour with `unit_counts`, weights included, also
+    where r x demand lands on a whole unit (the rounding that could turn a unit)."""
+    from analyzer.core.options.demand import pair_unit_hours
+
+    base, excess = np.array([[1.0, 2.5]]), np.array([[0.5, 0.0]])
+    # k = 4: p = 4 x 1 + 2 x 0.5 = 5 and 4 x 2.5 = 10; r = 0.5: 2.5 -> 3 units, 5 -> 5 units
+    one = np.array([0])
+    assert pair_unit_hours(base, excess, one, np.array([4.0]), np.array([0.5]), 1)[0] == 8.0
+    weights = np.array([[2.0, 3.0]])  # a compressed profile: 2 and 3 hours
+    assert (
+        pair_unit_hours(base, excess, one, np.array([4.0]), np.array([0.5]), 1, weights)[0]
+        == 2 * 3 + 3 * 5
+    )
+    assert pair_unit_hours(base, excess, one, np.array([4.0]), np.array([0.5]), 4)[0] == 9.0
+
+    rng = np.random.default_rng(5)
+    f, h, pairs = 40, 72, 9000  # more pairs than one batch counts
+    base, excess = rng.uniform(0.0, 6.0, (f, h)), rng.uniform(0.0, 1.0, (f, h))
+    base[:, 5] = rng.integers(1, 6, f) / 4.0  # whole units at k = 1 with r = 4 or 2
+    weights = rng.integers(1, 9, (f, h)).astype(float)
+    rows = rng.integers(0, f, pairs)
+    k = rng.choice([0.25, 1.0, 2.0, 3.7], pairs)
+    r = rng.choice([0.25, 0.5, 1 / 3, 2.0, 4.0], pairs)
+    for m in (0, 2):
+        counted = unit_counts(base[rows], excess[rows], r, k, m)
+        assert np.array_equal(pair_unit_hours(base, excess, rows, k, r, m), counted.sum(axis=1))
+        assert np.array_equal(
+            pair_unit_hours(base, excess, rows, k, r, m, weights),
+            (counted * weights[rows]).sum(axis=1),
+        )

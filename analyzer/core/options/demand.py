@@ -205,6 +205,40 @@ def units_of(x: np.ndarray, min_instances: int) -> np.ndarray:
     return np.maximum(x, min_instances, out=x)
 
 
+PAIR_BATCH_CELLS = 1 << 18  # pairs x hours counted at once: the temporaries stay in cache
+
+
+def pair_unit_hours(
+    base: np.ndarray,
+    excess: np.ndarray,
+    rows: np.ndarray,
+    k: np.ndarray,
+    per_request: np.ndarray,
+    min_instances: int,
+    weights: np.ndarray | None = None,
+) -> np.ndarray:
+    """Per pair i (a row of base/excess F x H, a multiple k_i, r_i units per concurrent request):
+    sum_h w_h n_h, n_h = max(min_instances, ceil(r_i p_h(k_i))) as `unit_counts` counts them
+    (w_h = 1 without `weights`, F x H hours per bin of a compressed profile). Whole units, so
+    every sum is exact whatever its order. Counted PAIR_BATCH_CELLS at a time: with larger
+    temporaries (the exact costs counted 4 M cells at once) each cell cost about 1.5 times as
+    much at 2,000 to 6,000 pairs of 720 hours, the arrays leaving the processor's cache."""
+    out = np.empty(len(rows))
+    step = max(1, PAIR_BATCH_CELLS // max(1, base.shape[1]))
+    for lo in range(0, len(rows), step):
+        part = slice(lo, lo + step)
+        at = rows[part]
+        kk = k[part][:, None]
+        x = kk * base[at]  # p(k) r, as unit_counts computes it: the same rounding
+        x += np.sqrt(kk) * excess[at]
+        x *= per_request[part][:, None]
+        units_of(x, min_instances)
+        if weights is not None:
+            x *= weights[at]
+        out[part] = x.sum(axis=1)
+    return out
+
+
 @dataclass(frozen=True)
 class Profile:
     """A demand profile summarised in Q bins per function (see `compress_profile`)."""

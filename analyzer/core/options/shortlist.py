@@ -17,6 +17,7 @@ from analyzer.core.options.demand import (
     SLACK,
     Demand,
     compress_profile,
+    pair_unit_hours,
     undominated,
     units_of,
 )
@@ -164,12 +165,9 @@ def cheapest_compute(
         if peak is not None:
             unit_hours = units_of(peak[at] * per_request[at, col], min_instances) * hours
         else:
-            units = demand[at]
-            units *= per_request[at, col][:, None]
-            units_of(units, min_instances)
-            if weights is not None:
-                units *= weights[at]
-            unit_hours = units.sum(axis=1)
+            unit_hours = pair_unit_hours(
+                base, excess, at, k[at], per_request[at, col], min_instances, weights
+            )
         usd[at, col] = unit_hours * chosen.price[at, col] * to_month
 
     candidates = finite & ~chosen.repeat
