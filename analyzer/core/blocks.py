@@ -34,7 +34,7 @@ from analyzer.core.options.cost import (
 from analyzer.core.options.demand import Demand, compress_profile, demand
 from analyzer.core.options.shortlist import SHORTLIST_DOWN, Shortlist, shortlist
 from analyzer.core.pricebook import PriceBook
-from analyzer.core.runner import ChunkRunner, in_process
+from analyzer.core.runner import ChunkRunner, checkpoint, in_process
 
 CHUNK = MAX_BLOCK
 PROFILE_BINS = 64
@@ -214,6 +214,7 @@ def price_chunk(
     cache = cache or thread_cache(context.book)
     out = []
     for block in chunk_blocks(fleet, context.groups, context.region_map, lo, hi):
+        checkpoint()  # a background pass stopped meanwhile ends between blocks and steps
         rows = block.rows
         out.append(
             analyse_block(
@@ -277,7 +278,9 @@ def analyse_block(
         profile_rows = profile.rows(rows)
         return lambda k: cheapest_option_usd(k, pricings, profile_rows, a, rows)
 
+    checkpoint()
     estimate = solve_crossover(lambda_line, provisioned, a.max_multiple)
+    checkpoint()
     k_star = refine_crossover(
         lambda_line,
         lambda rows: lambda k: exact.cost(rows, k),

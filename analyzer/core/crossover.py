@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analyzer.core.lambda_line import LambdaLine
+from analyzer.core.runner import checkpoint
 
 FIXED_POINT_ITERS = 40
 GRID_POINTS = 32  # fallback scan, quadratic in log k from where the iteration stopped
@@ -100,6 +101,7 @@ def solve_crossover(
     for _ in range(FIXED_POINT_ITERS):
         if not active.any():
             break
+        checkpoint()  # a background pass stopped meanwhile ends here
         search.step(k, p_k, result, active)
     rows = np.flatnonzero(active)
     if rows.size:
@@ -309,6 +311,7 @@ def refine_crossover(
     proved = np.zeros(n, dtype=bool)
     estimate = estimate.astype(float).copy()
     for _ in range(PULL_BACK_ROUNDS):  # an earlier crossing on the path becomes the estimate
+        checkpoint()
         earlier = _crossing_on_path(lambda_line, decide, estimate, down, rows)
         moved = np.isfinite(earlier)
         estimate[rows[moved]] = earlier[moved]
@@ -412,6 +415,7 @@ def _first_step_across(
     before, after = near.copy(), far.copy()
     todo = np.arange(rows.size)
     while todo.size:
+        checkpoint()
         d = down[todo]
         step = np.where(d, before[todo] / (1 + CLOSE_ENOUGH), before[todo] * (1 + CLOSE_ENOUGH))
         at_far = np.where(d, step <= far[todo], step >= far[todo])

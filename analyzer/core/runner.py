@@ -46,19 +46,36 @@ def in_process(
 
 
 class Cancelled(Exception):
-    """A pass stopped between two chunks: its result is no longer wanted (`cancellable`)."""
+    """A pass stopped before its end (`checkpoint`): its result is no longer wanted (`cancellable`)."""
+
+
+_PASS = threading.local()  # the stop of the cancellable pass this thread is working for
+
+
+def checkpoint() -> None:
+    """Raise `Cancelled` if the pass this thread works for has been stopped (`cancellable`);
+    the engine calls it between the steps of a chunk, so a stopped pass ends within one step
+    instead of one chunk. Nothing happens outside a cancellable pass."""
+    stop = getattr(_PASS, "stop", None)
+    if stop is not None and stop.is_set():
+        raise Cancelled
 
 
 def cancellable(stop: threading.Event, runner: ChunkRunner = in_process) -> ChunkRunner:
-    """`runner`, except that once `stop` is set no further chunk starts: the pass raises
-    `Cancelled` (at most one chunk per thread finishes first). For work nobody waits for, e.g.
-    the app's background analyses of assumptions the user has already left."""
+    """`runner`, except that once `stop` is set the pass raises `Cancelled`: no further chunk
+    starts, and the chunks being priced stop at their next `checkpoint` (a step of the
+    crossover walk at most). For work nobody waits for, e.g. the app's background analyses of
+    assumptions the user has already left. Runs the chunks here (threads): a cluster's
+    workers cannot see `stop`."""
 
     def run(task: ChunkTask[T], fleet: Fleet, shared: Any, spans: list[tuple[int, int]]) -> Any:
         def checked(fleet: Fleet, shared: Any, lo: int, hi: int) -> T:
-            if stop.is_set():
-                raise Cancelled
-            return task(fleet, shared, lo, hi)
+            _PASS.stop = stop
+            try:
+                checkpoint()
+                return task(fleet, shared, lo, hi)
+            finally:
+                _PASS.stop = None
 
         return runner(checked, fleet, shared, spans)
 

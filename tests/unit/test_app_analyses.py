@@ -56,7 +56,7 @@ def test_prefetch_take_over_and_forget() -> None:
 
 def test_a_sessions_stale_analysis_is_stopped_while_priced_and_another_sessions_is_not() -> None:
     """A What-if change stops this session's background analyses of the assumptions it left,
-    between two chunks (`runner.cancellable`), so the new analysis has the processor to itself;
+    at its next step (`runner.cancellable`), so the new analysis has the processor to itself;
     an analysis another session asked for runs on; one stopped is priced again when asked."""
     from analyzer.core.runner import Cancelled
 

@@ -290,6 +290,46 @@ def test_a_cancellable_pass_gives_the_same_figures_and_stops_when_told(
     assert reads == []
 
 
+def test_a_stopped_pass_ends_inside_the_chunk_it_is_pricing(
+    demo: FleetData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopped while a chunk is being priced (here the whole demo in one chunk, so no chunk is
+    left to skip), the pass ends at the chunk's next step: the exact refinement of the
+    crossover never starts, and `Cancelled` is raised (the app's stale background analyses
+    then give the processor back within a step, not a chunk). Unstopped, the same figures."""
+    import threading
+
+    from analyzer.core import blocks
+    from analyzer.core.runner import Cancelled, cancellable
+
+    stop = threading.Event()
+    calls: list[str] = []
+    solve, refine = blocks.solve_crossover, blocks.refine_crossover
+
+    def estimate(*args: Any, **kwargs: Any) -> Any:
+        calls.append("estimate")
+        out = solve(*args, **kwargs)
+        stop.set()  # the user moves on while this chunk is being priced
+        return out
+
+    def refined(*args: Any, **kwargs: Any) -> Any:
+        calls.append("refine")
+        return refine(*args, **kwargs)
+
+    monkeypatch.setattr(blocks, "solve_crossover", estimate)
+    monkeypatch.setattr(blocks, "refine_crossover", refined)
+    one_chunk = len(demo.functions)
+    with pytest.raises(Cancelled):
+        analyze(demo, BOOK, chunk=one_chunk, runner=cancellable(stop))
+    assert calls and "refine" not in calls
+    calls.clear()
+    stop.clear()
+    monkeypatch.setattr(blocks, "solve_crossover", solve)
+    plain = analyze(demo, BOOK, chunk=one_chunk)
+    watched = analyze(demo, BOOK, chunk=one_chunk, runner=cancellable(stop))
+    pd.testing.assert_frame_equal(watched.functions, plain.functions, check_exact=True)
+
+
 def test_a_first_pass_of_another_window_is_refused_and_an_empty_fleet_is_one_line(
     demo: FleetData,
 ) -> None:
