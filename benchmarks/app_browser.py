@@ -223,9 +223,11 @@ def interactions(page: Page, out: dict[str, float]) -> None:
         page,
     )
     toggle = page.locator('[data-testid="stCheckbox"]').filter(has_text="Autoscaling").first
+    # Done when the page names the change it was priced with ("Changed: <control>: <value>"),
+    # drawn after the new analysis: not the sidebar of a run still under way.
     out["what-if: autoscaling off (peak-hour sizing)"] = timed(
         lambda: toggle.click(),
-        lambda: shown(page.get_by_text("assumption(s) changed")),
+        lambda: shown(page.get_by_text("Changed: Autoscaling")),
         page,
     )
     reset = page.get_by_role("button", name="Reset to defaults")
@@ -241,7 +243,7 @@ def interactions(page: Page, out: dict[str, float]) -> None:
         page.keyboard.press("Enter")
 
     out["what-if: change the commitment (hourly sizing)"] = timed(
-        next_commitment, lambda: shown(page.get_by_text("assumption(s) changed")), page
+        next_commitment, lambda: shown(page.get_by_text("Changed: Pricing commitment")), page
     )
     reset.click()
     shown(defaults)
