@@ -63,6 +63,34 @@ def test_traffic_is_sorted_by_function_order_then_hour_and_hours_add_up() -> Non
     pd.testing.assert_frame_equal(traffic, before)  # the caller's frame is not modified
 
 
+@pytest.mark.parametrize("hours_in_order", [True, False])
+def test_traffic_of_one_row_per_hour_out_of_function_order_is_sorted_as_any_other(
+    hours_in_order: bool,
+) -> None:
+    """A store lists its functions in another order than its files (one row per function and
+    hour, no hour to add up): sorted by the inventory's order, then hour, exactly as rows
+    that need adding up are, a ghost's rows dropped; with a function's hours out of order too."""
+    a, b, ghost = "1:us-east-1:a", "1:us-east-1:b", "1:us-east-1:ghost"
+    hours = [T0 + pd.Timedelta(hours=h) for h in range(3)]
+    a_hours = hours if hours_in_order else hours[::-1]
+    traffic = pd.DataFrame(
+        {
+            "function_id": [a, a, a, ghost, b, b, b],
+            "timestamp": [*a_hours, T0, *hours],
+            "invocations": [1.0, 2.0, 3.0, 99.0, 10.0, 20.0, 30.0],
+        }
+    )
+    fleet = FleetData(functions("b", "a"), traffic)
+    t = fleet.traffic
+    assert list(t.columns) == list(TRAFFIC_COLUMNS)
+    assert list(t["function_id"].astype(str)) == [b, b, b, a, a, a]
+    assert list(t["timestamp"]) == hours + hours
+    a_sums = [1.0, 2.0, 3.0] if hours_in_order else [3.0, 2.0, 1.0]
+    assert list(t["invocations"]) == [10.0, 20.0, 30.0, *a_sums]
+    assert list(fleet.traffic_codes()) == [0, 0, 0, 1, 1, 1]
+    assert fleet.traffic["function_id"].isin([a]).sum() == 3  # matched by id, as strings are
+
+
 def test_traffic_of_unknown_functions_is_dropped() -> None:
     traffic = pd.DataFrame(
         {"function_id": ["1:us-east-1:ghost", "1:us-east-1:a"], "timestamp": [T0, T0]}
