@@ -212,9 +212,9 @@ class Analyses:
 
     def forget_queued(self, keep: Iterable[tuple[str, str]], owner: str = "") -> None:
         """Drop the prefetches not started yet except `keep`, and stop those `owner` asked for
-        that are being priced (at their next step, `runner.checkpoint`): the user has moved on to other
-        assumptions, and a stale analysis would only slow the pages down. What another session
-        asked for too is left alone (it may still want it)."""
+        that are being priced (at their next step, `runner.checkpoint`): the user has moved on
+        to other assumptions, and a stale analysis would only slow the pages down. What another
+        session asked for too is left alone (it may still want it)."""
         wanted = set(keep)
         with self._lock:
             for key, (asked_by, _) in self._stops.items():

@@ -46,7 +46,8 @@ def in_process(
 
 
 class Cancelled(Exception):
-    """A pass stopped before its end (`checkpoint`): its result is no longer wanted (`cancellable`)."""
+    """A pass stopped before its end (`checkpoint`): its result is no longer wanted
+    (`cancellable`)."""
 
 
 _PASS = threading.local()  # the stop of the cancellable pass this thread is working for
