@@ -57,6 +57,7 @@ TANGENT = 0.25
 TANGENT_RATIOS = (1.1, 1.03)
 BRACKETS = (0.01, 0.04, 0.16, 0.64)  # widths tried around an estimate, narrowest first
 BOUND_STEPS = 2  # steps on the cheap bounds between two exact evaluations
+STEP_BATCH = 8  # steps of CLOSE_ENOUGH decided at once when looking for the first crossing
 
 CostAt = Callable[[np.ndarray], np.ndarray]
 ProvisionedCost = Callable[[np.ndarray], CostAt]
@@ -411,23 +412,36 @@ def _first_step_across(
     """For brackets known to hold a crossing (Lambda on today's side at `near`, on the other
     side at `far`): steps of CLOSE_ENOUGH from `near` towards `far`, row by row until Lambda is
     on the other side. Returns the first such step's ends (before, after), so that bisection
-    finds the crossing nearest today's traffic rather than any crossing in the bracket."""
+    finds the crossing nearest today's traffic rather than any crossing in the bracket.
+    Each row's next STEP_BATCH steps are decided in one call (a bracket of 4 % holds about 8
+    steps, one of 64 % about 100): the same steps and decisions as one step at a time, in a
+    tenth of the calls, for a few steps decided past the first crossing."""
     before, after = near.copy(), far.copy()
     todo = np.arange(rows.size)
     while todo.size:
         checkpoint()
         d = down[todo]
-        step = np.where(d, before[todo] / (1 + CLOSE_ENOUGH), before[todo] * (1 + CLOSE_ENOUGH))
-        at_far = np.where(d, step <= far[todo], step >= far[todo])
+        steps = np.empty((STEP_BATCH, todo.size))
+        step = before[todo]
+        for i in range(STEP_BATCH):  # each from the one before, as when stepping one by one
+            step = np.where(d, step / (1 + CLOSE_ENOUGH), step * (1 + CLOSE_ENOUGH))
+            steps[i] = step
+        at_far = np.where(d, steps <= far[todo], steps >= far[todo])  # STEP_BATCH x rows
         crossed = at_far.copy()
-        check = np.flatnonzero(~at_far)
-        cheaper = affordable(rows[todo[check]])(
-            step[check], line.rows(todo[check]).at(step[check])
+        check_step, check_row = np.nonzero(~at_far)
+        k = steps[check_step, check_row]
+        cheaper = affordable(rows[todo[check_row]])(
+            k, line.rows(todo[check_row]).at(k)
         )  # P <= L: Lambda dearer, the other side going up, today's side going down
-        crossed[check] = cheaper != d[check]
-        after[todo[crossed & ~at_far]] = step[crossed & ~at_far]
-        before[todo[~crossed]] = step[~crossed]
-        todo = todo[~crossed]
+        crossed[check_step, check_row] = cheaper != d[check_row]
+        found = crossed.any(axis=0)
+        first = np.argmax(crossed, axis=0)  # the first step across (STEP_BATCH: none)
+        last = np.where(found, first, STEP_BATCH) - 1  # the last step still on today's side
+        moved = last >= 0
+        before[todo[moved]] = steps[last[moved], np.flatnonzero(moved)]
+        inside = found & ~at_far[first, np.arange(todo.size)]
+        after[todo[inside]] = steps[first[inside], np.flatnonzero(inside)]
+        todo = todo[~found]
     return before, after
 
 

@@ -170,3 +170,47 @@ def test_provisioned_concurrency_spills_over_hour_by_hour_as_traffic_grows() -> 
     grid = np.arange(1.0, 3.0, 1e-4)
     first = grid[np.argmax(line.rows(np.zeros(grid.size, dtype=int)).at(grid) >= 200.0)]
     assert k_star[0] == pytest.approx(first, rel=crossover.BRACKET_TOL)
+
+
+def test_the_first_step_across_a_wide_bracket_is_the_crossing_nearest_today() -> None:
+    """`crossover._first_step_across` walks 1% steps from today's side of a bracket: with L = 10k
+    and several crossings inside, each row stops at the step that first crosses, whether that
+    is the first step, the ninth (past one batch of steps) or one near the far end; going down
+    too. (before, after) are consecutive 1% steps from `near` around the first crossing."""
+    line = LambdaLine(np.zeros(5), np.full(5, 10.0), np.zeros(5))
+    # Up from 1.0 towards far: P = 10.05 (crossed at the first step), P = 12 up to 1.25 (L
+    # meets it at 1.2; it crosses again at 1.5), P = 15.5 up to 1.6 (L meets it at 1.55), and
+    # no crossing before far = 1.03. Down from 1.0: L < P = 9.3 below k = 0.93.
+    pieces: list[Step] = [
+        steps(then=10.05),
+        steps((1.25, 12.0), (1.5, 100.0), then=15.0),
+        steps((1.6, 15.5), then=1e9),
+        steps(then=1e9),
+        steps((0.5, 5.0), then=9.3),
+    ]
+    near = np.array([1.0, 1.0, 1.0, 1.0, 1.0])
+    far = np.array([1.64, 1.64, 1.64, 1.03, 0.5])
+    down = np.array([False, False, False, False, True])
+
+    def affordable(rows: np.ndarray) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        return lambda k, usd: np.array(
+            [pieces[r](float(x)) <= u for r, x, u in zip(rows, k, usd, strict=True)]
+        )
+
+    before, after = crossover._first_step_across(line, affordable, np.arange(5), near, far, down)
+
+    def step(k: float, n: int, up: bool = True) -> float:  # n steps of 1% from k, one by one
+        for _ in range(n):
+            k = k * 1.01 if up else k / 1.01
+        return k
+
+    # Row 0: L(1.01) = 10.1 >= 10.05 at the first step: before stays at near.
+    assert before[0] == 1.0 and after[0] == 1.01
+    # Row 1: L(k) = 10k >= 12 first at step 19 (1.01^19 = 1.2081; step 18 is 1.1961).
+    assert before[1] == step(1.0, 18) and after[1] == step(1.0, 19)
+    # Row 2: L >= 15.5 first at step 45 (1.5648; step 44 is 1.5493 < 1.55).
+    assert before[2] == step(1.0, 44) and after[2] == step(1.0, 45)
+    # Row 3: never crosses before far = 1.03: the step past it (1.0303) stops the walk.
+    assert before[3] == step(1.0, 2) and after[3] == 1.03
+    # Row 4, going down: L = 10k < 9.3 first at step 8 (0.9235; step 7 is 0.9327).
+    assert before[4] == step(1.0, 7, up=False) and after[4] == step(1.0, 8, up=False)
