@@ -26,11 +26,12 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from analyzer.adapters.pricebooks import resolve_pricebook
 from analyzer.core.analyze import Analysis, analyze
 from analyzer.core.assumptions import FIELDS, Assumptions, optimistic, pessimistic
+from analyzer.core.blocks import CHUNK
 from analyzer.core.demo import demo_fleet
 from analyzer.core.fleet import Fleet, FleetData
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.recommend import Recommendations
-from analyzer.core.runner import Cancelled, cancellable
+from analyzer.core.runner import Cancelled, cancellable, reporting
 from analyzer.core.vocabulary import HOURS_PER_MONTH
 from analyzer.core.window import FirstPass, first_pass
 from analyzer.exceptions import CrossoverError, StoreError
@@ -154,6 +155,8 @@ def _resolve() -> tuple[Assumptions, str | None, tuple[str, ...]]:
     result: tuple[Assumptions, str | None, tuple[str, ...]]
     try:
         a = m.assumptions_from_widgets(values)
+        if not _analyses().ready((sid, _key(a))):  # a new analysis: it has the processor to
+            _stop_stale(sid, a)  # itself, not beside this session's background work it leaves
         _analyze(sid, _key(a), fleet, a)
     except StoreError:  # the data source's problem, not the assumptions': the page says it
         state["last_good_assumptions"] = a
@@ -347,20 +350,35 @@ def _unchanged(source_id: str, fleet: Fleet) -> None:
             )
 
 
+PROGRESS_FROM = 2 * CHUNK
+"""A fleet of at least this many functions shows how many are priced while the page waits for
+its analysis (one chunk at a time: 2 chunks and more take seconds)."""
+
+
 def _analyze(source_id: str, assumptions_key: str, fleet: Fleet, a: Assumptions) -> Analysis:
     book = price_book()
+    bar: Any = None  # the page's progress bar, drawn when a large fleet is priced here
+
+    def show(done: int, total: int) -> None:
+        if bar is not None and total >= PROGRESS_FROM:
+            bar.progress(done / total, text=f"Priced {done:,} of {total:,} functions")
 
     def compute() -> Analysis:
         log.info("analysing %s with %s", source_id, assumptions_key)
         _unchanged(source_id, fleet)
-        return analyze(fleet, book, a, first=_first_pass(source_id, fleet))
+        first = _first_pass(source_id, fleet)
+        return analyze(fleet, book, a, first=first, runner=reporting(show))
 
     store = _analyses()
     key = (source_id, assumptions_key)
     if store.ready(key):
         return store.get(key, compute)
     with st.spinner("Pricing every function…"):
-        return store.get(key, compute)
+        bar = st.empty()
+        try:
+            return store.get(key, compute)
+        finally:
+            bar.empty()
 
 
 def _session() -> str:
@@ -427,7 +445,7 @@ def analysis(a: Assumptions | None = None) -> Analysis:
     user = a is None
     a = assumptions() if a is None else a
     sid, fleet = current_fleet()
-    if user:  # before the new analysis: it has the processor to itself
+    if user:  # (`_resolve` has stopped it before pricing `a`; here when `a` was resolved earlier)
         _stop_stale(sid, a)
     out = _analyze(sid, _key(a), fleet, a)
     if user:

@@ -45,6 +45,22 @@ def in_process(
         yield from pool.map(lambda span: task(fleet, shared, span[0], span[1]), spans)
 
 
+def reporting(report: Callable[[int, int], None], runner: ChunkRunner = in_process) -> ChunkRunner:
+    """`runner`, calling `report(functions done, functions in the pass)` as each chunk's result
+    arrives (in chunk order, in the thread that reads the results): e.g. the app's progress bar
+    while a large fleet is priced. The results are `runner`'s, unchanged."""
+
+    def run(task: ChunkTask[T], fleet: Fleet, shared: Any, spans: list[tuple[int, int]]) -> Any:
+        total = sum(hi - lo for lo, hi in spans)
+        done = 0
+        for (lo, hi), result in zip(spans, runner(task, fleet, shared, spans), strict=True):
+            done += hi - lo
+            report(done, total)
+            yield result
+
+    return run
+
+
 class Cancelled(Exception):
     """A pass stopped before its end (`checkpoint`): its result is no longer wanted
     (`cancellable`)."""

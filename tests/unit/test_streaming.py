@@ -26,7 +26,7 @@ from analyzer.core.analyze import analyze
 from analyzer.core.demo import demo_fleet
 from analyzer.core.fleet import FleetData
 from analyzer.core.pricebook import PriceBook
-from analyzer.core.window import window_sums
+from analyzer.core.window import first_pass, window_sums
 
 BOOK = PriceBook.load()
 
@@ -342,3 +342,29 @@ def test_a_first_pass_of_another_window_is_refused_and_an_empty_fleet_is_one_lin
         analyze(later, BOOK, first=first_pass(demo))
     with pytest.raises(InputError, match="has no functions with traffic to analyse"):
         recommend_fleet(demo.subset([]), BOOK)
+
+
+def test_a_reporting_pass_says_how_many_functions_are_priced_and_changes_no_figure(
+    demo: FleetData,
+) -> None:
+    """`runner.reporting` (the app's progress bar): chunk by chunk, in order, how many of the
+    pass's functions are done, up to all 67, for each of the two passes (the window's sums,
+    then the options); the figures are the default runner's."""
+    from analyzer.core.runner import reporting
+
+    reports: list[tuple[int, int]] = []
+    plain = analyze(demo, BOOK, chunk=10)
+    watched = analyze(demo, BOOK, chunk=10, runner=reporting(lambda d, t: reports.append((d, t))))
+    pd.testing.assert_frame_equal(watched.functions, plain.functions, check_exact=True)
+    pd.testing.assert_frame_equal(watched.options, plain.options, check_exact=True)
+    one_pass = [(10, 67), (20, 67), (30, 67), (40, 67), (50, 67), (60, 67), (67, 67)]
+    assert reports == one_pass * 2
+    reports.clear()
+    analyze(
+        demo,
+        BOOK,
+        chunk=10,
+        first=first_pass(demo),
+        runner=reporting(lambda d, t: reports.append((d, t))),
+    )  # a What-if change: the first pass is reused, only the options are priced
+    assert reports == one_pass
