@@ -155,8 +155,8 @@ def _resolve() -> tuple[Assumptions, str | None, tuple[str, ...]]:
     result: tuple[Assumptions, str | None, tuple[str, ...]]
     try:
         a = m.assumptions_from_widgets(values)
-        if not _analyses().ready((sid, _key(a))):  # a new analysis: it has the processor to
-            _stop_stale(sid, a)  # itself, not beside this session's background work it leaves
+        _stop_stale(sid, a)  # new values: their analysis has the processor to itself, not
+        # beside this session's background work for the values it left (stopped here only)
         _analyze(sid, _key(a), fleet, a)
     except StoreError:  # the data source's problem, not the assumptions': the page says it
         state["last_good_assumptions"] = a
@@ -389,8 +389,8 @@ def _session() -> str:
 
 def _prefetch(source_id: str, fleet: Fleet, a: Assumptions) -> None:
     """Queue the optimistic and pessimistic analyses of `a` and the recommendations made of
-    the three; stop this session's background work for assumptions it has left (a What-if
-    change then has the processor to itself instead of sharing it with stale analyses)."""
+    the three (this session's work for assumptions it has left was stopped by `_resolve`,
+    before `a` was priced)."""
     book = price_book()
     owner = _session()
 
@@ -405,7 +405,6 @@ def _prefetch(source_id: str, fleet: Fleet, a: Assumptions) -> None:
     tilted = (optimistic(a), pessimistic(a))
     store = _analyses()
     rkey = _recommendations_key(source_id, a)
-    _stop_stale(source_id, a)
     for t in tilted:
         stop = threading.Event()
         store.prefetch((source_id, _key(t)), priced(t, stop), stop, owner)
@@ -445,8 +444,6 @@ def analysis(a: Assumptions | None = None) -> Analysis:
     user = a is None
     a = assumptions() if a is None else a
     sid, fleet = current_fleet()
-    if user:  # (`_resolve` has stopped it before pricing `a`; here when `a` was resolved earlier)
-        _stop_stale(sid, a)
     out = _analyze(sid, _key(a), fleet, a)
     if user:
         _prefetch(sid, fleet, a)
