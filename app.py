@@ -31,8 +31,9 @@ pages = st.navigation(
     ]
 )
 try:
-    pages.run()
-    with common.guarded():  # after the page: an upload or a reset on it shows in the sidebar
-        common.sidebar(common.analysis())
+    with common.page_run():  # the background analyses wait meanwhile
+        pages.run()
+        with common.guarded():  # after the page: an upload or a reset on it shows in the sidebar
+            common.sidebar(common.analysis())
 finally:  # also when the page switches or stops: the queued analyses must not wait forever
     common.start_prefetch()

@@ -31,7 +31,15 @@ from analyzer.core.demo import demo_fleet
 from analyzer.core.fleet import Fleet, FleetData
 from analyzer.core.pricebook import PriceBook
 from analyzer.core.recommend import Recommendations
-from analyzer.core.runner import Cancelled, cancellable, reporting
+from analyzer.core.revise import pricing_assumptions, revised
+from analyzer.core.runner import (
+    Cancelled,
+    ChunkRunner,
+    Foreground,
+    cancellable,
+    in_this_thread,
+    reporting,
+)
 from analyzer.core.vocabulary import HOURS_PER_MONTH
 from analyzer.core.window import FirstPass, first_pass
 from analyzer.exceptions import CrossoverError, StoreError
@@ -212,6 +220,8 @@ class Analyses:
         self._jobs: list[Callable[[], None]] = []  # queued, not yet handed to the thread
         # prefetches that can be stopped while priced: key -> (the session that asked, its stop)
         self._stops: dict[tuple[str, str], tuple[set[str], threading.Event]] = {}
+        # pages being drawn: the prefetches pause at their next step meanwhile (`page_run`)
+        self.foreground = Foreground()
 
     def forget_queued(self, keep: Iterable[tuple[str, str]], owner: str = "") -> None:
         """Drop the prefetches not started yet except `keep`, and stop those `owner` asked for
@@ -267,7 +277,8 @@ class Analyses:
             if mine:
                 self._run(key, fut, compute)
             try:
-                return fut.result()
+                with self.foreground.waiting():  # a prefetch this page waits for may go on
+                    return fut.result()
             except (Cancelled, CancelledError):
                 if mine:
                     raise
@@ -356,7 +367,6 @@ its analysis (one chunk at a time: 2 chunks and more take seconds)."""
 
 
 def _analyze(source_id: str, assumptions_key: str, fleet: Fleet, a: Assumptions) -> Analysis:
-    book = price_book()
     bar: Any = None  # the page's progress bar, drawn when a large fleet is priced here
 
     def show(done: int, total: int) -> None:
@@ -364,10 +374,7 @@ def _analyze(source_id: str, assumptions_key: str, fleet: Fleet, a: Assumptions)
             bar.progress(done / total, text=f"Priced {done:,} of {total:,} functions")
 
     def compute() -> Analysis:
-        log.info("analysing %s with %s", source_id, assumptions_key)
-        _unchanged(source_id, fleet)
-        first = _first_pass(source_id, fleet)
-        return analyze(fleet, book, a, first=first, runner=reporting(show))
+        return _priced(source_id, fleet, a, reporting(show))
 
     store = _analyses()
     key = (source_id, assumptions_key)
@@ -381,6 +388,25 @@ def _analyze(source_id: str, assumptions_key: str, fleet: Fleet, a: Assumptions)
             bar.empty()
 
 
+def _priced(source_id: str, fleet: Fleet, a: Assumptions, runner: ChunkRunner) -> Analysis:
+    """The analysis of the source under `a`: an analysis already made with the same pricing
+    assumptions, revised (`analyze.revised`: a change of the verdicts' thresholds or the
+    migration hours alone prices nothing again), else a new one priced by `runner`."""
+    store = _analyses()
+    priced_key = (source_id, "priced " + _key(pricing_assumptions(a)))
+    if store.ready(priced_key):
+        again = revised(store.get(priced_key, lambda: None), a)
+        if again is not None:
+            log.info("revising %s for %s", source_id, _key(a))
+            return again
+    log.info("analysing %s with %s", source_id, _key(a))
+    _unchanged(source_id, fleet)
+    first = _first_pass(source_id, fleet)
+    out = analyze(fleet, price_book(), a, first=first, runner=runner)
+    store.get(priced_key, lambda: out)  # kept for a later change of those fields only
+    return out
+
+
 def _session() -> str:
     """This browser session's id: its own stale background analyses may be stopped."""
     ctx = get_script_run_ctx()
@@ -391,14 +417,16 @@ def _prefetch(source_id: str, fleet: Fleet, a: Assumptions) -> None:
     """Queue the optimistic and pessimistic analyses of `a` and the recommendations made of
     the three (this session's work for assumptions it has left was stopped by `_resolve`,
     before `a` was priced)."""
-    book = price_book()
     owner = _session()
 
     def priced(tilted: Assumptions, stop: threading.Event) -> Callable[[], Analysis]:
         def compute() -> Analysis:  # on the worker: the first pass too, if it was dropped
-            _unchanged(source_id, fleet)
-            first = _first_pass(source_id, fleet)
-            return analyze(fleet, book, tilted, first=first, runner=cancellable(stop))
+            return _priced(
+                source_id,
+                fleet,
+                tilted,
+                cancellable(stop, in_this_thread, yield_to=store.foreground),
+            )
 
         return compute
 
@@ -431,6 +459,14 @@ def _stop_stale(source_id: str, a: Assumptions) -> None:
 
 def _recommendations_key(source_id: str, a: Assumptions) -> tuple[str, str]:
     return source_id, "recommendations " + _key(a)
+
+
+@contextmanager
+def page_run() -> Iterator[None]:
+    """A page is being drawn: the background analyses pause at their next step until it is
+    (unless it waits for one of them), so the page has Python's lock to itself."""
+    with _analyses().foreground.running():
+        yield
 
 
 def start_prefetch() -> None:

@@ -266,6 +266,24 @@ def interactions(page: Page, out: dict[str, float]) -> None:
     reset.click()
     shown(defaults)
     settled(page)
+    # A verdict threshold acts after pricing: the analysis is revised, nothing priced again.
+    page.get_by_text("Verdicts", exact=True).click()
+    threshold = page.get_by_role(
+        "spinbutton", name="Smallest saving that makes a function Outgrown"
+    )
+    threshold.wait_for()
+    settled(page)
+
+    def raise_threshold() -> None:
+        threshold.fill("500")
+        threshold.press("Enter")
+
+    out["what-if: a verdict threshold (no new pricing)"] = timed(
+        raise_threshold, lambda: shown(page.get_by_text("Outgrown (USD per month): 500")), page
+    )
+    reset.click()
+    shown(defaults)
+    settled(page)
     out["back to the overview"] = timed(
         lambda: page.get_by_role("link", name="Fleet overview").click(),
         lambda: shown(chart),

@@ -99,7 +99,9 @@ def analyze(
     outlook = forecast(trend, at_rate.crossover_multiple, fleet.end)
     saving = saving_usd_per_month(tuned.bill, priced)  # the Move saving (spend)
     # Verdicts on the run rate: the crossover multiple of it and the Move saving at it.
-    verdicts = decide_verdicts(at_rate.crossover_multiple, at_rate.saving_usd, outlook, groups)
+    verdicts = decide_verdicts(
+        at_rate.crossover_multiple, at_rate.saving_usd, outlook.months_to_crossover, groups
+    )
     functions = function_table(
         fleet, usage, tuned, priced, saving, verdicts, trend, outlook, at_rate
     )
@@ -250,14 +252,13 @@ def saving_usd_per_month(lambda_bill: LambdaCost, priced: PricedOptions) -> np.n
 
 
 def decide_verdicts(
-    k_star: np.ndarray, saving: np.ndarray, outlook: Forecast, groups: AssumptionGroups
+    k_star: np.ndarray, saving: np.ndarray, months: np.ndarray, groups: AssumptionGroups
 ) -> np.ndarray:
     """Outgrown: already past the crossover and saving enough. Watch: the crossover is near in
-    traffic (watch_multiple) or in time (watch_months). Stay: the rest."""
+    traffic (watch_multiple) or in time (watch_months; `months` to the crossover). Stay: the
+    rest."""
     outgrown = (k_star < 1.0) & (saving >= groups.values("outgrown_min_saving_usd"))
-    near = (k_star <= groups.values("watch_multiple")) | (
-        outlook.months_to_crossover <= groups.values("watch_months")
-    )
+    near = (k_star <= groups.values("watch_multiple")) | (months <= groups.values("watch_months"))
     watch = ~outgrown & near
     return np.where(
         outgrown, Verdict.OUTGROWN.value, np.where(watch, Verdict.WATCH.value, Verdict.STAY.value)

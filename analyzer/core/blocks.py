@@ -253,6 +253,7 @@ def analyse_block(
     the exact cheapest option at the run rate (one more exact evaluation per function)."""
     a = block.assumptions
     pricings = price_options(block.demand, a, block.price_region, traffic, cache)
+    checkpoint()
     exact = ExactCost.build(pricings, block.demand, a)
     n = len(block.rows)
     best_usd = np.full(n, np.inf)
@@ -260,6 +261,7 @@ def analyse_block(
     tables = []
     today, p_one = with_exact_best(pricings, exact)
     for pricing in today:
+        checkpoint()
         breakdown = option_breakdown(pricing, block.demand, a, block.hours)
         table = breakdown.table.assign(
             function_id=block.function_ids, price_region=block.price_region

@@ -532,6 +532,50 @@ def test_a_what_if_change_stops_the_stale_background_work_before_pricing_the_new
     assert "stop stale work, keep compute_sp_1y" in events[:priced]
 
 
+def test_a_change_of_a_verdict_threshold_revises_the_analysis_without_pricing_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What-if: raising the smallest saving that makes a function Outgrown prices nothing
+    again (`analyze.revised`: at 10,000 functions a new analysis takes seconds); the page shows
+    the verdicts a new analysis gives, and a change of a priced assumption is priced."""
+    import threading
+
+    from app_pages import common
+
+    demo = demo_fleet()
+    priced: list[str] = []
+    analyze_now = common.analyze
+
+    def analysing(fleet: object, book: object, a: Assumptions, **kw: object) -> object:
+        if not threading.current_thread().name.startswith("crossover-prefetch"):
+            priced.append(a.pricing_option)  # the page's own analysis
+        return analyze_now(fleet, book, a, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(common, "analyze", analysing)
+    at = AppTest.from_file(APP, default_timeout=120)
+    source = "demo, a source of this test's own"  # nothing cached yet
+    at.session_state["fleets"] = {source: demo}
+    at.session_state["source_id"] = source
+    at.run()
+    at.switch_page("app_pages/what_if.py").run()
+    assert priced == ["on_demand"]
+    threshold = 2_000.0
+    at.session_state[m.state_key("outgrown_min_saving_usd")] = threshold
+    at.run()
+    assert not at.exception, at.exception
+    assert priced == ["on_demand"]  # revised, not priced
+    fresh = analyze_now(
+        demo, PriceBook.load(), Assumptions(outgrown_min_saving_usd=threshold)
+    ).functions
+    outgrown = int((fresh["verdict"] == "outgrown").sum())
+    before = int((analyze_now(demo, PriceBook.load()).functions["verdict"] == "outgrown").sum())
+    assert outgrown < before  # the threshold moved verdicts
+    shown = {mt.label: mt.value for mt in at.metric}
+    assert shown["Outgrown functions"] == f"{outgrown} of {len(demo.functions)}"
+    at.selectbox(key=m.state_key("pricing_option")).set_value("compute_sp_1y").run()
+    assert priced == ["on_demand", "compute_sp_1y"]
+
+
 def test_a_large_fleet_shows_how_many_functions_are_priced_while_the_page_waits(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

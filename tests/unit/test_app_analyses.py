@@ -122,3 +122,43 @@ def test_an_analysis_two_sessions_asked_for_runs_on_when_one_moves_on() -> None:
     assert not stop.is_set()
     store.forget_queued([], owner="b")  # and b: nobody asks for it any more
     assert stop.is_set()
+
+
+def test_a_page_waiting_for_a_prefetch_it_holds_back_gets_it() -> None:
+    """While a page is drawn (`page_run`) the prefetches pause at their next step; a page that
+    needs one being priced waits for it and lets it run meanwhile (no deadlock), and gets the
+    same figures as an analysis made in the page."""
+    import pandas as pd
+
+    from analyzer.core.analyze import analyze
+    from analyzer.core.demo import demo_fleet
+    from analyzer.core.pricebook import PriceBook
+    from analyzer.core.runner import cancellable
+
+    demo, book = demo_fleet(), PriceBook.load()
+    plain = analyze(demo, book, chunk=10)
+    store = Analyses()
+    stop, steps = threading.Event(), []
+
+    def prefetched() -> Any:
+        steps.append("started")
+        return analyze(demo, book, chunk=10, runner=cancellable(stop, yield_to=store.foreground))
+
+    store.prefetch(("demo", "tilted"), prefetched, stop, owner="me")
+    got: dict[str, Any] = {}
+
+    def page() -> None:
+        with store.foreground.running():  # the page is drawn
+            store.start()
+            deadline = time.monotonic() + 10
+            while not steps and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.3)
+            assert store.pending(("demo", "tilted"))  # held back at its first step
+            got["a"] = store.get(("demo", "tilted"), lambda: "never")  # the page needs it now
+
+    drawn = threading.Thread(target=page)
+    drawn.start()
+    drawn.join(120)
+    assert not drawn.is_alive(), "the page waited for a prefetch that waited for the page"
+    pd.testing.assert_frame_equal(got["a"].functions, plain.functions, check_exact=True)

@@ -302,3 +302,51 @@ def test_an_lmi_recommendation_shows_its_sizing_and_aws_caveats(
     )
     assert "not pay off for low volume, calls under 100 ms or bursty traffic" in r["caveats"]
     assert "doubles within 5 minutes may be throttled" in r["caveats"]
+
+
+def test_a_change_of_verdict_thresholds_or_migration_hours_alone_is_revised_not_priced_again() -> (
+    None
+):
+    """`revised`: a What-if change of the verdicts' thresholds or the migration hours needs no
+    new pricing. The analysis revised from the defaults' equals a new analysis under the new
+    assumptions, figure for figure, and so do the recommendations made of the three sets
+    (migration cost and payback follow the hours); a change of anything priced is refused."""
+    import dataclasses
+    from typing import Any
+
+    from analyzer.core.analyze import Analysis
+    from analyzer.core.demo import demo_fleet
+    from analyzer.core.revise import revised
+
+    demo = demo_fleet()
+    base = [analyze(demo, BOOK, t) for t in (DEFAULTS, optimistic(DEFAULTS), pessimistic(DEFAULTS))]
+    changes: list[dict[str, Any]] = [
+        {"watch_months": 1.0},
+        {"watch_multiple": 20.0},
+        {"outgrown_min_saving_usd": 200.0},
+        {"migration_hours": 120.0, "lmi_migration_hours": 2.0, "watch_months": 36.0},
+    ]
+    verdicts = {tuple(base[0].functions["verdict"])}
+    hours_before = recommend(base[0], base[1], base[2]).functions["migration_hours"]
+    for change in changes:
+        b = dataclasses.replace(DEFAULTS, **change)
+        three = (b, optimistic(b), pessimistic(b))
+        fresh = [analyze(demo, BOOK, t) for t in three]
+        quick: list[Analysis] = []
+        for old, t, want in zip(base, three, fresh, strict=True):
+            got = revised(old, t)
+            assert got is not None, change
+            pd.testing.assert_frame_equal(got.functions, want.functions, check_exact=True)
+            pd.testing.assert_frame_equal(got.options, want.options, check_exact=True)
+            assert got.assumptions == want.assumptions
+            quick.append(got)
+        verdicts.add(tuple(quick[0].functions["verdict"]))
+        recs = recommend(quick[0], quick[1], quick[2]).functions
+        pd.testing.assert_frame_equal(
+            recs, recommend(fresh[0], fresh[1], fresh[2]).functions, check_exact=True
+        )
+    assert len(verdicts) >= 4  # each threshold moved verdicts: the test compares something
+    assert (recs["migration_hours"] != hours_before).any()  # and the hours the migration cost
+    priced: dict[str, Any]
+    for priced in ({"pricing_option": "compute_sp_1y"}, {"target_utilization": 0.6}):
+        assert revised(base[0], dataclasses.replace(DEFAULTS, **priced)) is None

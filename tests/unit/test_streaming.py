@@ -330,6 +330,71 @@ def test_a_stopped_pass_ends_inside_the_chunk_it_is_pricing(
     pd.testing.assert_frame_equal(watched.functions, plain.functions, check_exact=True)
 
 
+def test_a_pass_yielding_to_the_foreground_waits_while_it_runs_and_gives_the_same_figures(
+    demo: FleetData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`cancellable(..., yield_to=foreground)`: while a page is drawn (`Foreground.running`)
+    the background pass prices nothing (no traffic is read); once the page is drawn it goes on
+    to the same figures; a page that waits for it (`waiting`) lets it run; stopped while
+    paused, it ends at once."""
+    import threading
+    import time
+
+    from analyzer.core.runner import Cancelled, Foreground, cancellable
+
+    plain = analyze(demo, BOOK, chunk=10)
+    first = first_pass(demo)  # made once per data source in the app
+    reads: list[int] = []
+    read = FleetData.traffic_block
+
+    def counted(self: FleetData, lo: int, hi: int, *metrics: tuple[str, ...]) -> Any:
+        reads.append(lo)
+        return read(self, lo, hi, *metrics)
+
+    monkeypatch.setattr(FleetData, "traffic_block", counted)
+    foreground, stop = Foreground(), threading.Event()
+    out: dict[str, Any] = {}
+
+    def background() -> None:
+        try:
+            out["analysis"] = analyze(
+                demo, BOOK, chunk=10, first=first, runner=cancellable(stop, yield_to=foreground)
+            )
+        except Cancelled as exc:
+            out["analysis"] = exc
+
+    def wait_for(cond: Any) -> None:
+        deadline = time.monotonic() + 60
+        while not cond() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    with foreground.running():  # a page is being drawn
+        worker = threading.Thread(target=background)
+        worker.start()
+        time.sleep(0.5)
+        assert reads == [] and worker.is_alive()  # paused before its first chunk
+        with foreground.waiting():  # the page waits for it: it runs
+            wait_for(lambda: reads)
+        assert reads
+        time.sleep(0.3)
+        paused_at = len(reads)  # held again once the page stops waiting (within a step)
+        time.sleep(0.5)
+        assert len(reads) == paused_at and worker.is_alive()
+    worker.join(60)  # the page is drawn: it goes on to the end
+    assert not worker.is_alive()
+    pd.testing.assert_frame_equal(out["analysis"].functions, plain.functions, check_exact=True)
+
+    reads.clear()
+    with foreground.running():
+        worker = threading.Thread(target=background)
+        worker.start()
+        time.sleep(0.3)
+        stop.set()  # the user moved on while it was paused
+        worker.join(5)
+        assert not worker.is_alive() and isinstance(out["analysis"], Cancelled)
+    assert reads == []
+
+
 def test_a_first_pass_of_another_window_is_refused_and_an_empty_fleet_is_one_line(
     demo: FleetData,
 ) -> None:
