@@ -67,7 +67,7 @@ def init_state() -> None:
     while their page is not shown (Streamlit drops the state of widgets not rendered)."""
     state = st.session_state
     for name, value in m.default_widget_values().items():
-        key = m.state_key(name)
+        key = control_key(name)
         state[key] = state.get(key, value)
     for key in FILTER_KEYS.values():
         state[key] = state.get(key, [])
@@ -78,9 +78,25 @@ def init_state() -> None:
     state.setdefault("last_good_assumptions", Assumptions())
 
 
+def control_key(name: str) -> str:
+    """The key of an assumption's control, which holds its value: a new one after each reset
+    (`reset_assumptions`)."""
+    generation = st.session_state.get("_controls_generation", 0)
+    return m.state_key(name) if not generation else f"{m.state_key(name)}.{generation}"
+
+
 def reset_assumptions() -> None:
+    """Every control back to its default, as a new control (a new key): the browser has no
+    value of its own for it. Given new values under the same keys, Streamlit's browser side
+    sometimes kept a select's old value and sent it with the next change, which undid the
+    reset (a commitment picked with the keyboard, Reset, then any other control: 1 to 2 runs
+    in 4)."""
+    state = st.session_state
+    for name in FIELDS:
+        state.pop(control_key(name), None)
+    state["_controls_generation"] = state.get("_controls_generation", 0) + 1
     for name, value in m.default_widget_values().items():
-        st.session_state[m.state_key(name)] = value
+        state[control_key(name)] = value
 
 
 def aws_enabled() -> bool:
@@ -153,7 +169,7 @@ def _resolve() -> tuple[Assumptions, str | None, tuple[str, ...]]:
     """The assumptions to analyse with: the controls' values if they parse and price, else the
     last valid set (with the error and the controls it concerns)."""
     state = st.session_state
-    values = {name: state.get(m.state_key(name)) for name in FIELDS}
+    values = {name: state.get(control_key(name)) for name in FIELDS}
     sid, fleet = current_fleet()
     token = repr((sid, sorted(values.items(), key=lambda kv: kv[0])))
     cached = state.get("_resolved")

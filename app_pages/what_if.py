@@ -21,7 +21,7 @@ def group_key(group: str) -> str:
 
 
 def control(spec: m.ControlSpec, problem: str | None) -> None:
-    key = m.state_key(spec.name)
+    key = common.control_key(spec.name)
     kw: dict[str, Any] = {"key": key, "help": spec.help}
     labels = spec.option_labels
     if spec.kind == "toggle":

@@ -284,6 +284,27 @@ def test_what_if_controls_change_the_numbers_on_every_page_and_reset_restores() 
     assert "All assumptions are at their defaults." in texts(at)
 
 
+def test_after_reset_an_old_value_sent_by_the_browser_cannot_undo_it() -> None:
+    """Reset gives every control a new key: Streamlit's browser side, which sometimes kept a
+    select's old value after a reset and sent it with the next change (so the old commitment
+    came back), has no value for the new control, and a value under the old key is ignored."""
+    at = run_app("what_if")
+    at.selectbox(key="a_pricing_option").set_value("compute_sp_1y").run()
+    assert "Pricing commitment: **compute_sp_1y**" in texts(at)
+    at.button(key="reset").click().run()
+    assert "All assumptions are at their defaults." in texts(at)
+    at.session_state["a_pricing_option"] = "compute_sp_1y"  # the browser's stale value
+    at.run()
+    assert not at.exception
+    assert "All assumptions are at their defaults." in texts(at)
+    (commitment,) = [s for s in at.selectbox if s.label == "Pricing commitment"]
+    assert commitment.key != "a_pricing_option" and commitment.value == "on_demand"
+    commitment.set_value("compute_sp_3y").run()  # the control under its new key works
+    assert "Pricing commitment: **compute_sp_3y**" in texts(at)
+    at.switch_page("app_pages/overview.py").run()
+    assert "1 assumption(s) changed" in texts(at)  # and holds on every page
+
+
 def test_function_page_shows_verdict_curves_and_crossover_date() -> None:
     at = run_app("function")
     a = analyze(demo_fleet())
