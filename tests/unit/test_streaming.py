@@ -262,6 +262,19 @@ def test_a_report_from_a_store_reads_it_block_by_block(
     assert "Outgrown" in (out / "report.txt").read_text(encoding="utf-8")
 
 
+def counted_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The first function position of every block of traffic read from now on."""
+    reads: list[int] = []
+    read = FleetData.traffic_block
+
+    def counted(self: FleetData, lo: int, hi: int, *metrics: tuple[str, ...]) -> Any:
+        reads.append(lo)
+        return read(self, lo, hi, *metrics)
+
+    monkeypatch.setattr(FleetData, "traffic_block", counted)
+    return reads
+
+
 def test_a_cancellable_pass_gives_the_same_figures_and_stops_when_told(
     demo: FleetData, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -276,14 +289,7 @@ def test_a_cancellable_pass_gives_the_same_figures_and_stops_when_told(
     plain = analyze(demo, BOOK, chunk=10)
     watched = analyze(demo, BOOK, chunk=10, runner=cancellable(stop))
     pd.testing.assert_frame_equal(watched.functions, plain.functions, check_exact=True)
-    reads: list[int] = []
-    read = FleetData.traffic_block
-
-    def counted(self: FleetData, lo: int, hi: int, *metrics: tuple[str, ...]) -> Any:
-        reads.append(lo)
-        return read(self, lo, hi, *metrics)
-
-    monkeypatch.setattr(FleetData, "traffic_block", counted)
+    reads = counted_reads(monkeypatch)
     stop.set()
     with pytest.raises(Cancelled):
         analyze(demo, BOOK, chunk=10, runner=cancellable(stop))
@@ -344,14 +350,7 @@ def test_a_pass_yielding_to_the_foreground_waits_while_it_runs_and_gives_the_sam
 
     plain = analyze(demo, BOOK, chunk=10)
     first = first_pass(demo)  # made once per data source in the app
-    reads: list[int] = []
-    read = FleetData.traffic_block
-
-    def counted(self: FleetData, lo: int, hi: int, *metrics: tuple[str, ...]) -> Any:
-        reads.append(lo)
-        return read(self, lo, hi, *metrics)
-
-    monkeypatch.setattr(FleetData, "traffic_block", counted)
+    reads = counted_reads(monkeypatch)
     foreground, stop = Foreground(), threading.Event()
     out: dict[str, Any] = {}
 
