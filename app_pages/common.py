@@ -305,6 +305,14 @@ class Analyses:
             fut = self._futures.get(key)
         return fut is not None and fut.done()
 
+    def peek(self, key: tuple[str, str]) -> Any:
+        """`key`'s result if priced and kept, else None (nothing is priced)."""
+        with self._lock:
+            fut = self._futures.get(key)
+        if fut is None or not fut.done() or fut.cancelled() or fut.exception() is not None:
+            return None
+        return fut.result()
+
     def pending(self, key: tuple[str, str]) -> bool:
         """Queued or being priced (a failed or forgotten analysis is not pending: asking for it
         prices it again, and shows its error)."""
@@ -406,15 +414,15 @@ def _analyze(source_id: str, assumptions_key: str, fleet: Fleet, a: Assumptions)
 
 def _priced(source_id: str, fleet: Fleet, a: Assumptions, runner: ChunkRunner) -> Analysis:
     """The analysis of the source under `a`: an analysis already made with the same pricing
-    assumptions, revised (`analyze.revised`: a change of the verdicts' thresholds or the
+    assumptions, revised (`revise.revised`: a change of the verdicts' thresholds or the
     migration hours alone prices nothing again), else a new one priced by `runner`."""
     store = _analyses()
     priced_key = (source_id, "priced " + _key(pricing_assumptions(a)))
-    if store.ready(priced_key):
-        again = revised(store.get(priced_key, lambda: None), a)
-        if again is not None:
-            log.info("revising %s for %s", source_id, _key(a))
-            return again
+    made = store.peek(priced_key)
+    again = None if made is None else revised(made, a)
+    if again is not None:
+        log.info("revising %s for %s", source_id, _key(a))
+        return again
     log.info("analysing %s with %s", source_id, _key(a))
     _unchanged(source_id, fleet)
     first = _first_pass(source_id, fleet)

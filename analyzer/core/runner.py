@@ -132,10 +132,6 @@ class Foreground:
                 self._count(1)
                 self._thread.waits = False
 
-    @property
-    def busy(self) -> bool:
-        return not self._idle.is_set()
-
     def wait_turn(self, stop: threading.Event) -> None:
         """Return once no foreground work runs; raise `Cancelled` if `stop` is set meanwhile."""
         while not self._idle.wait(self.POLL_S):
